@@ -1,0 +1,121 @@
+package picfre
+
+import (
+	"context"
+	"iter"
+	"sync"
+)
+
+// fatalFlag remembers the first failure that will fail every later file
+// too (quota exhausted, bad API key), so that a batch stops calling the
+// provider instead of failing each remaining file against it.
+type fatalFlag struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *fatalFlag) get() error {
+	if f == nil {
+		return nil
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.err
+}
+
+func (f *fatalFlag) set(err error) {
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	if f.err == nil {
+		f.err = err
+	}
+	f.mu.Unlock()
+}
+
+// TagAll processes media with at most o.Concurrency requests in flight
+// and calls emit with each result in input order, from the calling
+// goroutine.
+//
+// Memory does not grow with the number of files: at most o.Concurrency
+// groups of files are being processed or waiting to be emitted at any
+// time. A file that fails has Result.Err set and the batch goes on; once a
+// failure shows the provider cannot serve any file (quota exhausted, bad
+// key), the remaining files fail with that error without being sent.
+func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], o Options, emit func(*Result) error) error {
+	o, err := o.withDefaults()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	group := max(pl.caps.MaxItemsPerRequest, 1)
+	type future chan []*job
+	pending := make(chan future, o.Concurrency)
+	slots := make(chan struct{}, o.Concurrency)
+	fatal := &fatalFlag{}
+	var workers sync.WaitGroup
+
+	go func() {
+		defer close(pending)
+		dispatch := func(jobs []*job) bool {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return false
+			}
+			f := make(future, 1)
+			pending <- f // never blocks for long: slots bounds it
+			workers.Go(func() {
+				defer func() { <-slots }()
+				pl.process(ctx, jobs, o, fatal)
+				f <- jobs
+			})
+			return true
+		}
+		var batch []*job
+		for m := range media {
+			batch = append(batch, &job{media: m})
+			if len(batch) == group {
+				if !dispatch(batch) {
+					return
+				}
+				batch = nil
+			}
+		}
+		if len(batch) > 0 {
+			dispatch(batch)
+		}
+	}()
+
+	var done, failed int
+	var emitErr error
+	for f := range pending {
+		jobs := <-f
+		for _, j := range jobs {
+			if emitErr != nil {
+				continue
+			}
+			r := j.result
+			if j.err != nil {
+				r = Result{File: j.media.Name, Task: o.Task, Err: j.err}
+				failed++
+			}
+			done++
+			if err := emit(&r); err != nil {
+				emitErr = err
+				cancel()
+			}
+			if o.Progress != nil {
+				o.Progress(done, failed)
+			}
+		}
+	}
+	workers.Wait()
+	if emitErr != nil {
+		return emitErr
+	}
+	return context.Cause(ctx)
+}

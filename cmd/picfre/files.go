@@ -1,0 +1,51 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// mediaExtensions are the file name endings picked up when walking a
+// folder. They only select candidates: the type is then detected from the
+// content, so a text file named .jpg is still reported as unsupported.
+var mediaExtensions = map[string]bool{
+	".jpg": true, ".jpeg": true, ".jpe": true, ".png": true, ".gif": true, ".webp": true,
+	".bmp": true, ".tif": true, ".tiff": true,
+}
+
+// expandPaths turns the command line's paths into the list of files to
+// process: files as given, folders walked recursively in lexical order for
+// files with a media extension, hidden files and folders skipped. A path
+// that does not exist is kept, so that it is reported as a failed file.
+func expandPaths(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil || !info.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			name := d.Name()
+			if path != p && strings.HasPrefix(name, ".") {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() && mediaExtensions[strings.ToLower(filepath.Ext(name))] {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/picfre/picfre"
+)
+
+// record is one output line: the DESIGN.md CLI contract.
+type record struct {
+	File        string        `json:"file"`
+	Title       string        `json:"title,omitempty"`
+	Description string        `json:"description,omitempty"`
+	Keywords    []string      `json:"keywords,omitempty"`
+	Categories  []string      `json:"categories,omitempty"`
+	Prompt      string        `json:"prompt,omitempty"`
+	Usage       *picfre.Usage `json:"usage,omitempty"`
+	Error       *recordError  `json:"error,omitempty"`
+}
+
+type recordError struct {
+	Code    picfre.Code `json:"code"`
+	Message string      `json:"message"`
+}
+
+func toRecord(r *picfre.Result) record {
+	rec := record{File: r.File}
+	if r.Err != nil {
+		rec.Error = &recordError{Code: picfre.CodeOf(r.Err), Message: r.Err.Error()}
+		return rec
+	}
+	u := r.Usage
+	rec.Title, rec.Description, rec.Keywords, rec.Categories, rec.Prompt, rec.Usage =
+		r.Title, r.Description, r.Keywords, r.Categories, r.Prompt, &u
+	return rec
+}
+
+// resultWriter writes records in one output format.
+type resultWriter interface {
+	Write(r record) error
+	// Close ends the output (closing a JSON array, flushing CSV).
+	Close() error
+}
+
+func newResultWriter(format string, w io.Writer) (resultWriter, error) {
+	switch format {
+	case "jsonl", "":
+		return &jsonlWriter{enc: json.NewEncoder(w)}, nil
+	case "json":
+		return &jsonArrayWriter{w: w}, nil
+	case "csv":
+		cw := csv.NewWriter(w)
+		err := cw.Write([]string{"file", "title", "description", "keywords", "categories", "prompt", "error_code", "error"})
+		return &csvWriter{w: cw}, err
+	}
+	return nil, usagef("unknown --format %q (want jsonl, json or csv)", format)
+}
+
+type jsonlWriter struct{ enc *json.Encoder }
+
+func (j *jsonlWriter) Write(r record) error { return j.enc.Encode(r) }
+func (j *jsonlWriter) Close() error         { return nil }
+
+// jsonArrayWriter streams a JSON array, one record per line, so that a long
+// batch is never held in memory.
+type jsonArrayWriter struct {
+	w io.Writer
+	n int
+}
+
+func (j *jsonArrayWriter) Write(r record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	sep := ",\n  "
+	if j.n == 0 {
+		sep = "[\n  "
+	}
+	j.n++
+	_, err = fmt.Fprintf(j.w, "%s%s", sep, b)
+	return err
+}
+
+func (j *jsonArrayWriter) Close() error {
+	if j.n == 0 {
+		_, err := io.WriteString(j.w, "[]\n")
+		return err
+	}
+	_, err := io.WriteString(j.w, "\n]\n")
+	return err
+}
+
+type csvWriter struct{ w *csv.Writer }
+
+func (c *csvWriter) Write(r record) error {
+	var code, msg string
+	if r.Error != nil {
+		code, msg = string(r.Error.Code), r.Error.Message
+	}
+	row := []string{r.File, r.Title, r.Description, strings.Join(r.Keywords, ", "), strings.Join(r.Categories, ", "), r.Prompt, code, msg}
+	for i, cell := range row {
+		row[i] = safeCell(cell)
+	}
+	return c.w.Write(row)
+}
+
+func (c *csvWriter) Close() error {
+	c.w.Flush()
+	return c.w.Error()
+}
+
+// safeCell keeps a CSV cell from being read as a formula by a spreadsheet
+// and from breaking a row: newlines become spaces, and a cell starting with
+// = + - @ or a control character gets a leading apostrophe.
+func safeCell(s string) string {
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	if s != "" && strings.ContainsRune("=+-@\t", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}

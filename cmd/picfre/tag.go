@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/picfre/picfre"
+)
+
+// tagFlags are the flags shared by tag and prompt.
+type tagFlags struct {
+	provider, model, baseURL, apiKey string
+	format, out                      string
+	concurrency                      int
+	lang, keywords                   string
+	maxKeywords                      int
+	context                          string
+	ledger, account                  string
+}
+
+func (f *tagFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.provider, "provider", "", "AI provider: local, openai, gemini, anthropic or ollama (default: the first with an API key in the environment, else local)")
+	fs.StringVar(&f.model, "model", "", "model name (default: the provider's)")
+	fs.StringVar(&f.baseURL, "base-url", "", "provider base URL (OpenAI-compatible: http://host/v1; Gemini and Anthropic: the host root)")
+	fs.StringVar(&f.apiKey, "api-key", "", "API key (default: OPENAI_API_KEY, GEMINI_API_KEY or GOOGLE_API_KEY, ANTHROPIC_API_KEY)")
+	fs.StringVar(&f.format, "format", "jsonl", "output format: jsonl, json or csv")
+	fs.StringVar(&f.out, "out", "", "write output to FILE instead of stdout")
+	fs.IntVar(&f.concurrency, "concurrency", 4, "requests in flight at once")
+	fs.StringVar(&f.lang, "lang", "en", "language of the output, as a code such as en or de")
+	fs.StringVar(&f.keywords, "keywords", "", "keyword count range MIN-MAX, e.g. 10-49")
+	fs.IntVar(&f.maxKeywords, "max-keywords", 0, "at most this many keywords (same as --keywords 10-N)")
+	fs.StringVar(&f.context, "context", "", "your own note about the files, sent to the provider (e.g. \"wedding, May 2025\")")
+	fs.StringVar(&f.ledger, "ledger", "", "credit ledger: sqlite:PATH or a postgres:// URL (with --account)")
+	fs.StringVar(&f.account, "account", "", "account to bill in the ledger")
+}
+
+// keywordRange parses --keywords / --max-keywords.
+func (f *tagFlags) keywordRange() (lo, hi int, err error) {
+	if f.keywords != "" {
+		a, b, ok := strings.Cut(f.keywords, "-")
+		lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+		hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+		if !ok || err1 != nil || err2 != nil || lo < 1 || hi < lo {
+			return 0, 0, usagef("--keywords wants MIN-MAX with 1 <= MIN <= MAX, got %q", f.keywords)
+		}
+		return lo, hi, nil
+	}
+	if f.maxKeywords < 0 {
+		return 0, 0, usagef("--max-keywords must be positive")
+	}
+	if f.maxKeywords > 0 {
+		return min(10, f.maxKeywords), f.maxKeywords, nil
+	}
+	return 0, 0, nil
+}
+
+func runTag(ctx context.Context, cmd string, args []string, e env) error {
+	var f tagFlags
+	fs := newFlagSet(cmd, cmd+" [flags] PATH...", e.stderr)
+	f.register(fs)
+	paths, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return usagef("%s needs at least one file or folder", cmd)
+	}
+	lo, hi, err := f.keywordRange()
+	if err != nil {
+		return err
+	}
+	if f.concurrency < 1 {
+		return usagef("--concurrency must be at least 1")
+	}
+	if (f.ledger == "") != (f.account == "") {
+		return usagef("--ledger and --account go together")
+	}
+	prov, err := newProvider(f, e.getenv)
+	if err != nil {
+		return err
+	}
+	cfg := picfre.Config{}
+	if f.ledger != "" {
+		closer, err := configureLedger(ctx, &cfg, f.ledger)
+		if err != nil {
+			return err
+		}
+		defer closer.Close()
+	}
+	files, err := expandPaths(paths)
+	if err != nil {
+		return err
+	}
+	var out io.Writer = e.stdout
+	if f.out != "" {
+		file, err := os.Create(f.out)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		out = file
+	}
+	rw, err := newResultWriter(f.format, out)
+	if err != nil {
+		return err
+	}
+	task := picfre.Metadata
+	if cmd == "prompt" {
+		task = picfre.Prompt
+	}
+	opts := picfre.Options{
+		Task: task, Language: f.lang, MinKeywords: lo, MaxKeywords: hi,
+		Context: f.context, Account: f.account, Concurrency: f.concurrency,
+	}
+	if e.isTerminal {
+		bar := &progressBar{w: e.stderr, total: len(files)}
+		opts.Progress = bar.update
+	}
+	failed := 0
+	pl := picfre.New(prov, cfg)
+	err = pl.TagAll(ctx, mediaFiles(files), opts, func(r *picfre.Result) error {
+		if r.Err != nil {
+			failed++
+		}
+		return rw.Write(toRecord(r))
+	})
+	if cerr := rw.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if failed > 0 {
+		fmt.Fprintf(e.stderr, "picfre: %d of %d files failed\n", failed, len(files))
+		return errSomeFailed
+	}
+	if len(files) == 0 {
+		fmt.Fprintln(e.stderr, "picfre: no media files found")
+	}
+	return nil
+}
+
+func mediaFiles(files []string) func(func(picfre.Media) bool) {
+	return func(yield func(picfre.Media) bool) {
+		for f := range slices.Values(files) {
+			if !yield(picfre.File(f)) {
+				return
+			}
+		}
+	}
+}

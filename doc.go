@@ -1,0 +1,43 @@
+// Package picfre turns stock media into what stock agencies want: a title,
+// a description, keywords and categories, or a reverse prompt for a
+// text-to-image generator. It runs in-process inside any Go service, with
+// billing, retention and privacy built into the pipeline.
+//
+// # Quick start
+//
+//	pl := picfre.New(local.New(local.Options{}), picfre.Config{})
+//	res, err := pl.Tag(ctx, picfre.File("photo.jpg"), picfre.Options{})
+//
+// local is the offline provider; see the provider packages for OpenAI,
+// Gemini and Anthropic.
+//
+// # The path of one file
+//
+// Each file is sniffed by content (never by its name), checked against the
+// byte and pixel limits from its header before anything is decoded,
+// oriented, downscaled to what the provider bills least for, and
+// re-encoded, which drops every byte of embedded metadata. Its credits are
+// then held through the [Config] Meter, the provider is called, the answer
+// is parsed (tolerating code fences and prose, asking once more if it is
+// not the JSON asked for) and normalized, and the hold is captured. Any
+// failure after the hold voids it, cancellation included, so a file that
+// failed costs nothing.
+//
+// # What leaves the process
+//
+// Providers receive the re-encoded pixels and the instructions. The
+// provider request type has no field for a file name, an account or a
+// user, so none can be sent. [Media.Name] and [Options.Account] go only to
+// the caller's own metering hook and the results.
+//
+// # Errors
+//
+// Every error returned has a [Code]; use errors.Is with the sentinels
+// (ErrTooLarge, ErrInsufficientCredits, ...) or [CodeOf]. In a batch,
+// each failed file's [Result] carries its error and the batch goes on.
+//
+// # Concurrency
+//
+// A [Pipeline] is safe for concurrent use. [Pipeline.TagAll] bounds the
+// requests in flight and its memory does not grow with the batch length.
+package picfre

@@ -1,0 +1,94 @@
+package prompt
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/picfre/picfre/provider"
+)
+
+// Spec is what to ask for.
+type Spec struct {
+	provider.Spec
+	MaxDescription int // characters, 0 for the default of 200
+	// Guidance is extra instruction text (agency rules, generator style).
+	Guidance string
+}
+
+// Instructions returns the system prompt for s.
+func Instructions(s Spec) string {
+	var b strings.Builder
+	lang := s.Language
+	if lang == "" {
+		lang = "en"
+	}
+	switch s.Task {
+	case provider.TaskPrompt:
+		b.WriteString("You write prompts for text-to-image generators. For each image, write one prompt that would make a generator recreate it: ")
+		b.WriteString("subject, setting, style or medium, lighting, composition, camera and lens where it is a photograph, colour palette and mood. ")
+		b.WriteString("Describe only what is visible. Do not name real people, brands or trademarks. ")
+	default:
+		b.WriteString("You write metadata for stock photo agencies. For each image, write a title, a description, keywords and categories that a buyer would search for. ")
+		fmt.Fprintf(&b, "The title is a plain, literal sentence fragment of at most %d characters. ", nz(s.MaxTitle, 70))
+		fmt.Fprintf(&b, "The description is one or two sentences, at most %d characters. ", nz(s.MaxDescription, 200))
+		fmt.Fprintf(&b, "Give %d to %d keywords, single words or short phrases, most important first, no duplicates. ", nz(s.MinKeywords, 10), nz(s.MaxKeywords, 49))
+		b.WriteString("Describe only what is visible; do not guess names of people, places or brands, and never mention AI, models or tools. ")
+	}
+	fmt.Fprintf(&b, "Write in the language with code %q. ", lang)
+	if s.Items > 1 {
+		fmt.Fprintf(&b, "There are %d images, each introduced by its number; answer with one entry per image, in the same order, under %q. ", s.Items, provider.ItemsKey)
+	}
+	if s.Guidance != "" {
+		b.WriteString(strings.TrimSpace(s.Guidance))
+		b.WriteByte(' ')
+	}
+	b.WriteString("Answer with JSON only, matching the schema.")
+	return b.String()
+}
+
+func nz(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+type object struct {
+	Type                 string         `json:"type"`
+	AdditionalProperties bool           `json:"additionalProperties"`
+	Required             []string       `json:"required"`
+	Properties           map[string]any `json:"properties"`
+}
+
+var str = map[string]string{"type": "string"}
+
+func stringList() map[string]any { return map[string]any{"type": "array", "items": str} }
+
+// Schema returns the JSON Schema of the answer for s, in the subset that
+// every structured-output API accepts (strict mode: all properties
+// required, no additional properties).
+func Schema(s Spec) json.RawMessage {
+	var item object
+	switch s.Task {
+	case provider.TaskPrompt:
+		item = object{Type: "object", Required: []string{"prompt"}, Properties: map[string]any{"prompt": str}}
+	default:
+		item = object{Type: "object", Required: []string{"title", "description", "keywords", "categories"},
+			Properties: map[string]any{"title": str, "description": str, "keywords": stringList(), "categories": stringList()}}
+	}
+	var v any = item
+	if s.Items > 1 {
+		v = object{Type: "object", Required: []string{provider.ItemsKey}, Properties: map[string]any{
+			provider.ItemsKey: map[string]any{"type": "array", "items": item},
+		}}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // static shapes always marshal
+	}
+	return b
+}
+
+// SchemaName is the name given to the schema where an API wants one.
+func SchemaName(s Spec) string { return "picfre_" + string(s.Task) }

@@ -1,0 +1,63 @@
+package prompt
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/picfre/picfre/provider"
+)
+
+func TestSchemaIsStrict(t *testing.T) {
+	for _, task := range []provider.Task{provider.TaskMetadata, provider.TaskPrompt} {
+		for _, n := range []int{1, 3} {
+			raw := Schema(Spec{Spec: provider.Spec{Task: task, Items: n}})
+			var v map[string]any
+			if err := json.Unmarshal(raw, &v); err != nil {
+				t.Fatal(err)
+			}
+			checkStrict(t, v)
+			if n > 1 {
+				props := v["properties"].(map[string]any)
+				if _, ok := props[provider.ItemsKey]; !ok {
+					t.Errorf("%s x%d: no %q property", task, n, provider.ItemsKey)
+				}
+			}
+		}
+	}
+}
+
+// checkStrict walks a schema and asserts OpenAI strict-mode rules on every
+// object: additionalProperties false and every property required.
+func checkStrict(t *testing.T, v map[string]any) {
+	t.Helper()
+	if v["type"] == "object" {
+		if v["additionalProperties"] != false {
+			t.Errorf("object without additionalProperties:false: %v", v)
+		}
+		props, _ := v["properties"].(map[string]any)
+		req, _ := v["required"].([]any)
+		if len(req) != len(props) {
+			t.Errorf("required %v does not list every property of %v", req, props)
+		}
+		for _, p := range props {
+			checkStrict(t, p.(map[string]any))
+		}
+	}
+	if it, ok := v["items"].(map[string]any); ok {
+		checkStrict(t, it)
+	}
+}
+
+func TestInstructions(t *testing.T) {
+	s := Instructions(Spec{Spec: provider.Spec{Task: provider.TaskMetadata, Items: 4, Language: "de", MinKeywords: 7, MaxKeywords: 30, MaxTitle: 60}, Guidance: "Adobe Stock rules apply."})
+	for _, want := range []string{"7 to 30 keywords", "at most 60 characters", `"de"`, "4 images", "Adobe Stock rules apply."} {
+		if !strings.Contains(s, want) {
+			t.Errorf("instructions lack %q:\n%s", want, s)
+		}
+	}
+	p := Instructions(Spec{Spec: provider.Spec{Task: provider.TaskPrompt, Items: 1}})
+	if !strings.Contains(p, "text-to-image") || strings.Contains(p, "images, each") {
+		t.Errorf("prompt instructions: %s", p)
+	}
+}

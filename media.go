@@ -1,0 +1,37 @@
+package picfre
+
+import (
+	"bytes"
+	"io"
+	"os"
+)
+
+// Media is one file to process.
+//
+// Name is the caller's name for the file (a path, an upload name). It is
+// carried through to the Result and into the usage event for the caller's
+// records, and it is never sent to a provider: the provider request type
+// has no field that could hold it.
+type Media struct {
+	Name string
+	// Open returns the file's content. It is called at most once per Tag
+	// and the reader is closed before Tag returns.
+	Open func() (io.ReadCloser, error)
+	// Key, if set, is the idempotency key under which the file is billed.
+	// When empty, the pipeline derives one from the account, the task and
+	// a hash of the content, so re-running a batch bills nobody twice.
+	Key string
+}
+
+// File returns Media that reads the file at path, named path.
+func File(path string) Media {
+	return Media{Name: path, Open: func() (io.ReadCloser, error) { return os.Open(path) }}
+}
+
+// Bytes returns Media over data, named name. data must not be modified
+// while the media is processed.
+func Bytes(name string, data []byte) Media {
+	return Media{Name: name, Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}}
+}

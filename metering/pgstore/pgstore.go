@@ -1,0 +1,679 @@
+package pgstore
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/picfre/picfre/metering"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// migrationLock is the advisory lock key that serialises migrations.
+const migrationLock = 0x70696366726531 // "picfre1"
+
+// maxAttempts bounds the retries of a transaction that failed with a
+// serialisation failure or a deadlock.
+const maxAttempts = 8
+
+// Options configure Open. The zero value means the defaults.
+type Options struct {
+	// MaxConns caps the connection pool; pgxpool's default when zero.
+	MaxConns int32
+}
+
+// Store is a metering.Store in PostgreSQL, for many service instances
+// sharing one ledger. It is safe for concurrent use by any number of
+// goroutines and processes: each operation is one transaction that locks
+// the account's row first (accounts in name order when there are several),
+// then the rows below it, so concurrent operations queue instead of
+// deadlocking.
+//
+// Tables are created in the first schema of the connection's search_path;
+// set search_path in the DSN to keep several ledgers in one database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ metering.Store = (*Store)(nil)
+
+// Open connects to the database at dsn (a postgres:// URL or key=value
+// string, as pgx accepts), brings the schema up to date and returns the
+// store. Close it when done.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx's message may quote the DSN, password included: keep it out.
+		return nil, fmt.Errorf("pgstore: %w: cannot parse the DSN", metering.ErrInvalid)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("pgstore: connect: %w", err)
+	}
+	s := &Store{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("pgstore: migrate: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLock)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+			version integer NOT NULL PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+			return err
+		}
+		var current int
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+			return err
+		}
+		for _, name := range names {
+			v, err := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0])
+			if err != nil {
+				return fmt.Errorf("migration %s: bad name", name)
+			}
+			if v <= current {
+				continue
+			}
+			body, err := migrations.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, string(body)); err != nil {
+				return fmt.Errorf("migration %d: %w", v, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// retryable reports whether err is a serialisation failure or a deadlock,
+// after which the whole transaction may be run again.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// tx runs fn in a read-committed transaction, committing when it returns
+// nil and running it again after a serialisation failure or deadlock.
+func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := pgx.BeginFunc(ctx, s.pool, fn)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			return err
+		}
+		select {
+		case <-time.After(time.Duration(attempt) * 5 * time.Millisecond):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// lockAccount locks the account's row, creating it when create is set.
+// It reports whether the account exists.
+func lockAccount(ctx context.Context, tx pgx.Tx, account string, create bool) (bool, error) {
+	if create {
+		if _, err := tx.Exec(ctx, `INSERT INTO accounts (account) VALUES ($1) ON CONFLICT (account) DO NOTHING`, account); err != nil {
+			return false, err
+		}
+	}
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM accounts WHERE account = $1 FOR UPDATE`, account).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// sweep marks the account's holds whose expiry has passed as expired and
+// takes them out of the held counter. The account's row must be locked.
+func sweep(ctx context.Context, tx pgx.Tx, account string, now time.Time) error {
+	_, err := tx.Exec(ctx, `WITH e AS (
+			UPDATE holds SET state = 'expired'
+			WHERE account = $1 AND state = 'held' AND expires_at <= $2
+			RETURNING credits)
+		UPDATE accounts SET held = held - (SELECT SUM(credits) FROM e)
+		WHERE account = $1 AND EXISTS (SELECT 1 FROM e)`, account, now)
+	return err
+}
+
+// TopUp implements metering.Store.
+func (s *Store) TopUp(ctx context.Context, r metering.TopUpRequest) (metering.Entry, error) {
+	var e metering.Entry
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := lockAccount(ctx, tx, r.Account, true); err != nil {
+			return err
+		}
+		var seq int64
+		err := tx.QueryRow(ctx, `INSERT INTO topups (account, payment_ref, credits, created_at)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (payment_ref) DO NOTHING RETURNING seq`,
+			r.Account, r.PaymentRef, r.Credits, r.Now).Scan(&seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// Used before (possibly by a transaction that just committed).
+			var acct string
+			var credits int64
+			var at time.Time
+			if err := tx.QueryRow(ctx, `SELECT seq, account, credits, created_at FROM topups WHERE payment_ref = $1`,
+				r.PaymentRef).Scan(&seq, &acct, &credits, &at); err != nil {
+				return err
+			}
+			if acct != r.Account || credits != r.Credits {
+				return fmt.Errorf("%w: payment reference already used", metering.ErrConflict)
+			}
+			e = metering.Entry{Seq: seq, Account: acct, Kind: metering.KindTopUp, Credits: credits, Time: at.UTC(), Ref: r.PaymentRef}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + $1 WHERE account = $2`, r.Credits, r.Account); err != nil {
+			return err
+		}
+		e = metering.Entry{Seq: seq, Account: r.Account, Kind: metering.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
+		return nil
+	})
+	if err != nil {
+		return metering.Entry{}, err
+	}
+	return e, nil
+}
+
+// Authorize implements metering.Store.
+func (s *Store) Authorize(ctx context.Context, r metering.HoldRequest) (metering.Hold, error) {
+	var out metering.Hold
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		ok, err := lockAccount(ctx, tx, r.Account, r.Credits == 0)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return metering.ErrInsufficientCredits
+		}
+		if err := sweep(ctx, tx, r.Account, r.Now); err != nil {
+			return err
+		}
+		var id, state, task, media string
+		var credits int64
+		err = tx.QueryRow(ctx, `SELECT hold_id, state, credits, task, media_type FROM holds
+			WHERE account = $1 AND idem_key = $2`, r.Account, r.IdempotencyKey).Scan(&id, &state, &credits, &task, &media)
+		switch {
+		case err == nil && state == "captured":
+			if credits != r.Credits || task != r.Task || media != r.MediaType {
+				return fmt.Errorf("%w: key was captured with other parameters", metering.ErrConflict)
+			}
+			out = metering.Hold{ID: id, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: credits, Settled: true}
+			return nil
+		case err == nil && state == "held":
+			return metering.ErrInProgress
+		case err != nil && !errors.Is(err, pgx.ErrNoRows):
+			return err
+		}
+		// The conditional debit of available credits.
+		tag, err := tx.Exec(ctx, `UPDATE accounts SET held = held + $1
+			WHERE account = $2 AND balance - held >= $1`, r.Credits, r.Account)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return metering.ErrInsufficientCredits
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO holds
+			(account, idem_key, hold_id, state, credits, task, media_type, created_at, expires_at)
+			VALUES ($1, $2, $3, 'held', $4, $5, $6, $7, $8)
+			ON CONFLICT (account, idem_key) DO UPDATE SET
+				hold_id = excluded.hold_id, state = 'held', credits = excluded.credits,
+				task = excluded.task, media_type = excluded.media_type,
+				created_at = excluded.created_at, expires_at = excluded.expires_at`,
+			r.Account, r.IdempotencyKey, r.HoldID, r.Credits, r.Task, r.MediaType, r.Now, r.ExpiresAt); err != nil {
+			return err
+		}
+		out = metering.Hold{ID: r.HoldID, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: r.Credits}
+		return nil
+	})
+	if err != nil {
+		return metering.Hold{}, err
+	}
+	return out, nil
+}
+
+// Capture implements metering.Store.
+func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
+	h, ev := r.Hold, r.Event
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		ok, err := lockAccount(ctx, tx, h.Account, false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return metering.ErrUnknownHold
+		}
+		var id, state, task, media string
+		var credits int64
+		var expires time.Time
+		err = tx.QueryRow(ctx, `SELECT hold_id, state, credits, task, media_type, expires_at FROM holds
+			WHERE account = $1 AND idem_key = $2`, h.Account, h.IdempotencyKey).Scan(&id, &state, &credits, &task, &media, &expires)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return metering.ErrUnknownHold
+		case err != nil:
+			return err
+		case state == "captured":
+			return nil
+		case id != h.ID:
+			return metering.ErrHoldExpired
+		case state == "voided":
+			return metering.ErrHoldVoided
+		case ev.Credits > credits:
+			return metering.ErrExceedsHold
+		}
+		if state == "held" && expires.After(r.Now) {
+			tag, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance - $1, held = held - $2
+				WHERE account = $3 AND balance - $1 >= held - $2`, ev.Credits, credits, h.Account)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return metering.ErrInsufficientCredits // cannot happen while the hold is counted
+			}
+		} else {
+			if state == "held" {
+				if _, err := tx.Exec(ctx, `UPDATE accounts SET held = held - $1 WHERE account = $2`, credits, h.Account); err != nil {
+					return err
+				}
+			}
+			tag, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance - $1
+				WHERE account = $2 AND balance - held >= $1`, ev.Credits, h.Account)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() == 0 {
+				return metering.ErrHoldExpired
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE holds SET state = 'captured' WHERE account = $1 AND idem_key = $2`,
+			h.Account, h.IdempotencyKey); err != nil {
+			return err
+		}
+		if ev.Task == "" {
+			ev.Task = task
+		}
+		if ev.MediaType == "" {
+			ev.MediaType = media
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO usage (account, idem_key, file, event_time, task, media_type,
+			credits, provider, model, input_tokens, output_tokens, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			h.Account, h.IdempotencyKey, ev.File, ev.Time, ev.Task, ev.MediaType,
+			ev.Credits, ev.Provider, ev.Model, ev.InputTokens, ev.OutputTokens, r.Now)
+		return err
+	})
+}
+
+// Void implements metering.Store.
+func (s *Store) Void(ctx context.Context, h metering.Hold, _ time.Time) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		ok, err := lockAccount(ctx, tx, h.Account, false)
+		if err != nil || !ok {
+			return err
+		}
+		_, err = tx.Exec(ctx, `WITH v AS (
+				UPDATE holds SET state = 'voided'
+				WHERE account = $1 AND idem_key = $2 AND hold_id = $3 AND state = 'held'
+				RETURNING credits)
+			UPDATE accounts SET held = held - (SELECT credits FROM v)
+			WHERE account = $1 AND EXISTS (SELECT 1 FROM v)`, h.Account, h.IdempotencyKey, h.ID)
+		return err
+	})
+}
+
+// Adjust implements metering.Store.
+func (s *Store) Adjust(ctx context.Context, r metering.AdjustRequest) (metering.Entry, error) {
+	var e metering.Entry
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := lockAccount(ctx, tx, r.Account, true); err != nil {
+			return err
+		}
+		var seq, credits int64
+		var kind, reason string
+		var at time.Time
+		err := tx.QueryRow(ctx, `SELECT seq, kind, credits, reason, created_at FROM adjustments
+			WHERE account = $1 AND idem_key = $2`, r.Account, r.IdempotencyKey).Scan(&seq, &kind, &credits, &reason, &at)
+		if err == nil {
+			if metering.EntryKind(kind) != r.Kind || credits != r.Credits || reason != r.Reason {
+				return fmt.Errorf("%w: key was used with other values", metering.ErrConflict)
+			}
+			e = metering.Entry{Seq: seq, Account: r.Account, Kind: r.Kind, Credits: credits, Time: at.UTC(), Ref: r.IdempotencyKey, Reason: reason}
+			return nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if err := sweep(ctx, tx, r.Account, r.Now); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + $1
+			WHERE account = $2 AND balance - held + $1 >= 0`, r.Credits, r.Account)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return metering.ErrInsufficientCredits
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO adjustments (account, idem_key, kind, credits, reason, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq`,
+			r.Account, r.IdempotencyKey, string(r.Kind), r.Credits, r.Reason, r.Now).Scan(&seq); err != nil {
+			return err
+		}
+		e = metering.Entry{Seq: seq, Account: r.Account, Kind: r.Kind, Credits: r.Credits, Time: r.Now, Ref: r.IdempotencyKey, Reason: r.Reason}
+		return nil
+	})
+	if err != nil {
+		return metering.Entry{}, err
+	}
+	return e, nil
+}
+
+// Balance implements metering.Store. It reads one snapshot.
+func (s *Store) Balance(ctx context.Context, account string, now time.Time) (metering.Balance, error) {
+	var b metering.Balance
+	err := s.pool.QueryRow(ctx, `SELECT a.balance,
+		(SELECT COALESCE(SUM(h.credits), 0) FROM holds h
+			WHERE h.account = a.account AND h.state = 'held' AND h.expires_at > $2)::bigint
+		FROM accounts a WHERE a.account = $1`, account, now).Scan(&b.Credits, &b.Held)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return metering.Balance{}, nil
+	}
+	if err != nil {
+		return metering.Balance{}, err
+	}
+	b.Available = b.Credits - b.Held
+	return b, nil
+}
+
+// History implements metering.Store. It reads one snapshot.
+func (s *Store) History(ctx context.Context, account string) ([]metering.Entry, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT 0::bigint, 'purged', -purged_debits, purged_through, '', '', '', purged_through, '', '', 0::bigint, '', '', 0::bigint, 0::bigint
+			FROM account_rollup WHERE account = $1 AND purged_debits > 0
+		UNION ALL
+		SELECT seq, 'topup', credits, created_at, payment_ref, '', '', created_at, '', '', 0, '', '', 0, 0
+			FROM topups WHERE account = $1
+		UNION ALL
+		SELECT seq, 'usage', -credits, created_at, idem_key, '', file, event_time, task, media_type,
+				credits, provider, model, input_tokens, output_tokens
+			FROM usage WHERE account = $1
+		UNION ALL
+		SELECT seq, kind, credits, created_at, idem_key, reason, '', created_at, '', '', 0, '', '', 0, 0
+			FROM adjustments WHERE account = $1
+		ORDER BY 1`, account)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metering.Entry
+	for rows.Next() {
+		var e metering.Entry
+		var kind string
+		var at, evTime time.Time
+		var u metering.Event
+		if err := rows.Scan(&e.Seq, &kind, &e.Credits, &at, &e.Ref, &e.Reason, &u.File, &evTime, &u.Task, &u.MediaType,
+			&u.Credits, &u.Provider, &u.Model, &u.InputTokens, &u.OutputTokens); err != nil {
+			return nil, err
+		}
+		e.Account, e.Kind, e.Time = account, metering.EntryKind(kind), at.UTC()
+		if e.Kind == metering.KindUsage {
+			u.Account, u.IdempotencyKey, u.Time = account, e.Ref, evTime.UTC()
+			e.Usage = &u
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ListTopUps implements metering.Store.
+func (s *Store) ListTopUps(ctx context.Context, account string) ([]metering.Entry, error) {
+	rows, err := s.pool.Query(ctx, `SELECT seq, payment_ref, credits, created_at FROM topups
+		WHERE account = $1 ORDER BY seq`, account)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metering.Entry
+	for rows.Next() {
+		e := metering.Entry{Account: account, Kind: metering.KindTopUp}
+		if err := rows.Scan(&e.Seq, &e.Ref, &e.Credits, &e.Time); err != nil {
+			return nil, err
+		}
+		e.Time = e.Time.UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ListUsage implements metering.Store.
+func (s *Store) ListUsage(ctx context.Context, account string) ([]metering.Event, error) {
+	rows, err := s.pool.Query(ctx, `SELECT idem_key, file, event_time, task, media_type, credits,
+		provider, model, input_tokens, output_tokens FROM usage WHERE account = $1 ORDER BY seq`, account)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metering.Event
+	for rows.Next() {
+		u := metering.Event{Account: account}
+		if err := rows.Scan(&u.IdempotencyKey, &u.File, &u.Time, &u.Task, &u.MediaType, &u.Credits,
+			&u.Provider, &u.Model, &u.InputTokens, &u.OutputTokens); err != nil {
+			return nil, err
+		}
+		u.Time = u.Time.UTC()
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// SetLegalHold implements metering.Store.
+func (s *Store) SetLegalHold(ctx context.Context, account string, on bool) error {
+	return s.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := lockAccount(ctx, tx, account, true); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE accounts SET legal_hold = $1 WHERE account = $2`, on, account)
+		return err
+	})
+}
+
+// LegalHold implements metering.Store.
+func (s *Store) LegalHold(ctx context.Context, account string) (bool, error) {
+	var on bool
+	err := s.pool.QueryRow(ctx, `SELECT legal_hold FROM accounts WHERE account = $1`, account).Scan(&on)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return on, err
+}
+
+type fold struct {
+	debits, count int64
+	through       time.Time
+}
+
+func addRollup(ctx context.Context, tx pgx.Tx, account string, f fold) error {
+	_, err := tx.Exec(ctx, `INSERT INTO account_rollup (account, purged_debits, purged_count, purged_through)
+		VALUES ($1, $2, $3, $4) ON CONFLICT (account) DO UPDATE SET
+			purged_debits = account_rollup.purged_debits + excluded.purged_debits,
+			purged_count = account_rollup.purged_count + excluded.purged_count,
+			purged_through = GREATEST(account_rollup.purged_through, excluded.purged_through)`,
+		account, f.debits, f.count, f.through)
+	return err
+}
+
+// PurgeUsage implements metering.Store.
+func (s *Store) PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
+	}
+	n := 0
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		n = 0
+		rows, err := tx.Query(ctx, `SELECT u.seq, u.account FROM usage u JOIN accounts a ON a.account = u.account
+			WHERE u.created_at < $1 AND NOT a.legal_hold ORDER BY u.seq LIMIT $2`, before, limit)
+		if err != nil {
+			return err
+		}
+		var seqs []int64
+		var names []string
+		for rows.Next() {
+			var seq int64
+			var account string
+			if err := rows.Scan(&seq, &account); err != nil {
+				rows.Close()
+				return err
+			}
+			seqs = append(seqs, seq)
+			names = append(names, account)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(seqs) > 0 {
+			// Lock the accounts in name order; one put under a legal
+			// hold meanwhile is skipped.
+			sorted := slices.Clone(names)
+			slices.Sort(sorted)
+			sorted = slices.Compact(sorted)
+			var open []string
+			lrows, err := tx.Query(ctx, `SELECT account FROM accounts WHERE account = ANY($1)
+				AND NOT legal_hold ORDER BY account FOR UPDATE`, sorted)
+			if err != nil {
+				return err
+			}
+			open, err = pgx.CollectRows(lrows, pgx.RowTo[string])
+			if err != nil {
+				return err
+			}
+			drows, err := tx.Query(ctx, `DELETE FROM usage WHERE seq = ANY($1) AND account = ANY($2)
+				RETURNING account, idem_key, credits, created_at`, seqs, open)
+			if err != nil {
+				return err
+			}
+			folds := map[string]fold{}
+			var keysAccount, keys []string
+			for drows.Next() {
+				var account, key string
+				var credits int64
+				var at time.Time
+				if err := drows.Scan(&account, &key, &credits, &at); err != nil {
+					drows.Close()
+					return err
+				}
+				f := folds[account]
+				f.debits += credits
+				f.count++
+				if at.After(f.through) {
+					f.through = at
+				}
+				folds[account] = f
+				keysAccount, keys = append(keysAccount, account), append(keys, key)
+			}
+			drows.Close()
+			if err := drows.Err(); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM holds WHERE state = 'captured'
+				AND (account, idem_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, keysAccount, keys); err != nil {
+				return err
+			}
+			for _, account := range open {
+				if f, ok := folds[account]; ok {
+					if err := addRollup(ctx, tx, account, f); err != nil {
+						return err
+					}
+				}
+			}
+			n = len(keys)
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM holds WHERE (account, idem_key) IN (
+			SELECT h.account, h.idem_key FROM holds h JOIN accounts a ON a.account = h.account
+			WHERE h.state IN ('voided', 'expired') AND h.created_at < $1 AND NOT a.legal_hold
+			LIMIT $2 FOR UPDATE OF h SKIP LOCKED)`, before, limit)
+		return err
+	})
+	return n, err
+}
+
+// EraseUsage implements metering.Store.
+func (s *Store) EraseUsage(ctx context.Context, account string) (int, error) {
+	n := 0
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var on bool
+		err := tx.QueryRow(ctx, `SELECT legal_hold FROM accounts WHERE account = $1 FOR UPDATE`, account).Scan(&on)
+		if errors.Is(err, pgx.ErrNoRows) {
+			n = 0
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if on {
+			return metering.ErrLegalHold
+		}
+		var f fold
+		var through *time.Time
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(credits), 0)::bigint, COUNT(*), MAX(created_at)
+			FROM usage WHERE account = $1`, account).Scan(&f.debits, &f.count, &through); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM usage WHERE account = $1`, account); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM holds WHERE account = $1 AND state <> 'held'`, account); err != nil {
+			return err
+		}
+		if f.count > 0 {
+			f.through = *through
+			if err := addRollup(ctx, tx, account, f); err != nil {
+				return err
+			}
+		}
+		n = int(f.count)
+		return nil
+	})
+	return n, err
+}

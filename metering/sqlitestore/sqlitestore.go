@@ -1,0 +1,669 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/picfre/picfre/metering"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DefaultBusyTimeout is how long a writer waits for another process's
+// write transaction when Options.BusyTimeout is zero.
+const DefaultBusyTimeout = 10 * time.Second
+
+// Options configure Open. The zero value means the defaults.
+type Options struct {
+	// BusyTimeout is how long a write waits for the database lock held by
+	// another process; DefaultBusyTimeout when zero.
+	BusyTimeout time.Duration
+	// Synchronous is SQLite's synchronous setting: "FULL" (the default:
+	// a committed charge survives a power cut) or "NORMAL" (faster in WAL
+	// mode; survives a process crash but may lose the last commits on
+	// power loss).
+	Synchronous string
+}
+
+// Store is a metering.Store in one SQLite file. It is safe for concurrent
+// use, and several processes may open the same file: writes are
+// serialised by SQLite's write lock (BEGIN IMMEDIATE), readers read a WAL
+// snapshot.
+type Store struct {
+	db *sql.DB
+	// sem serialises this process's writers, so that they queue here,
+	// honouring their contexts, rather than spinning in SQLite's busy
+	// handler; other processes are held off by the busy timeout.
+	sem chan struct{}
+}
+
+var _ metering.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the ledger in the SQLite file at path
+// and brings its schema up to date. Close the store when done.
+func Open(ctx context.Context, file string, opts Options) (*Store, error) {
+	if file == "" || strings.ContainsAny(file, "?#") {
+		return nil, fmt.Errorf("sqlitestore: %w: path must be non-empty and contain no '?' or '#'", metering.ErrInvalid)
+	}
+	busy := opts.BusyTimeout
+	if busy <= 0 {
+		busy = DefaultBusyTimeout
+	}
+	syncMode := strings.ToUpper(opts.Synchronous)
+	switch syncMode {
+	case "":
+		syncMode = "FULL"
+	case "FULL", "NORMAL", "EXTRA":
+	default:
+		return nil, fmt.Errorf("sqlitestore: %w: synchronous must be FULL, NORMAL or EXTRA", metering.ErrInvalid)
+	}
+	q := url.Values{}
+	q.Set("_txlock", "immediate")
+	// busy_timeout first: the WAL switch below may have to wait for it.
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous("+syncMode+")")
+	q.Add("_pragma", "foreign_keys(1)")
+	db, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlitestore: open: %w", err)
+	}
+	s := &Store{db: db, sem: make(chan struct{}, 1)}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlitestore: migrate: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// migrate applies the embedded migrations not yet recorded in
+// schema_version, in one write transaction, so that processes opening the
+// file at the same time apply each exactly once.
+func (s *Store) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+			version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`); err != nil {
+			return err
+		}
+		var current int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+			return err
+		}
+		for _, name := range names {
+			v, err := strconv.Atoi(strings.SplitN(path.Base(name), "_", 2)[0])
+			if err != nil {
+				return fmt.Errorf("migration %s: bad name", name)
+			}
+			if v <= current {
+				continue
+			}
+			body, err := migrations.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("migration %d: %w", v, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, applied_at) VALUES (?, ?)`, v, time.Now().UnixMicro()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// write runs fn in an immediate transaction, committing when it returns
+// nil.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.sem }()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func us(t time.Time) int64     { return t.UnixMicro() }
+func fromUS(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var seq int64
+	err := tx.QueryRowContext(ctx, `UPDATE ledger_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&seq)
+	return seq, err
+}
+
+func ensureAccount(ctx context.Context, tx *sql.Tx, account string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO accounts (account) VALUES (?) ON CONFLICT (account) DO NOTHING`, account)
+	return err
+}
+
+// sweep marks the account's holds whose expiry has passed as expired and
+// takes them out of the held counter.
+func sweep(ctx context.Context, tx *sql.Tx, account string, now time.Time) error {
+	var stale int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(credits), 0) FROM holds
+		WHERE account = ? AND state = 'held' AND expires_at <= ?`, account, us(now)).Scan(&stale); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET state = 'expired'
+		WHERE account = ? AND state = 'held' AND expires_at <= ?`, account, us(now)); err != nil {
+		return err
+	}
+	if stale == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE accounts SET held = held - ? WHERE account = ?`, stale, account)
+	return err
+}
+
+// TopUp implements metering.Store.
+func (s *Store) TopUp(ctx context.Context, r metering.TopUpRequest) (metering.Entry, error) {
+	var e metering.Entry
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var seq, credits, created int64
+		var acct string
+		err := tx.QueryRowContext(ctx, `SELECT seq, account, credits, created_at FROM topups WHERE payment_ref = ?`,
+			r.PaymentRef).Scan(&seq, &acct, &credits, &created)
+		if err == nil {
+			if acct != r.Account || credits != r.Credits {
+				return fmt.Errorf("%w: payment reference already used", metering.ErrConflict)
+			}
+			e = metering.Entry{Seq: seq, Account: acct, Kind: metering.KindTopUp, Credits: credits, Time: fromUS(created), Ref: r.PaymentRef}
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err := ensureAccount(ctx, tx, r.Account); err != nil {
+			return err
+		}
+		if seq, err = nextSeq(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO topups (seq, account, payment_ref, credits, created_at)
+			VALUES (?, ?, ?, ?, ?)`, seq, r.Account, r.PaymentRef, r.Credits, us(r.Now)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET balance = balance + ? WHERE account = ?`, r.Credits, r.Account); err != nil {
+			return err
+		}
+		e = metering.Entry{Seq: seq, Account: r.Account, Kind: metering.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
+		return nil
+	})
+	if err != nil {
+		return metering.Entry{}, err
+	}
+	return e, nil
+}
+
+// Authorize implements metering.Store.
+func (s *Store) Authorize(ctx context.Context, r metering.HoldRequest) (metering.Hold, error) {
+	var out metering.Hold
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE account = ?`, r.Account).Scan(&one)
+		switch {
+		case errors.Is(err, sql.ErrNoRows) && r.Credits > 0:
+			return metering.ErrInsufficientCredits
+		case errors.Is(err, sql.ErrNoRows):
+			if err := ensureAccount(ctx, tx, r.Account); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		}
+		if err := sweep(ctx, tx, r.Account, r.Now); err != nil {
+			return err
+		}
+		var id, state, task, media string
+		var credits int64
+		err = tx.QueryRowContext(ctx, `SELECT hold_id, state, credits, task, media_type FROM holds
+			WHERE account = ? AND idem_key = ?`, r.Account, r.IdempotencyKey).Scan(&id, &state, &credits, &task, &media)
+		switch {
+		case err == nil && state == "captured":
+			if credits != r.Credits || task != r.Task || media != r.MediaType {
+				return fmt.Errorf("%w: key was captured with other parameters", metering.ErrConflict)
+			}
+			out = metering.Hold{ID: id, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: credits, Settled: true}
+			return nil
+		case err == nil && state == "held":
+			return metering.ErrInProgress
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		// The conditional debit of available credits.
+		res, err := tx.ExecContext(ctx, `UPDATE accounts SET held = held + ?
+			WHERE account = ? AND balance - held >= ?`, r.Credits, r.Account, r.Credits)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return metering.ErrInsufficientCredits
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO holds
+			(account, idem_key, hold_id, state, credits, task, media_type, created_at, expires_at)
+			VALUES (?, ?, ?, 'held', ?, ?, ?, ?, ?)
+			ON CONFLICT (account, idem_key) DO UPDATE SET
+				hold_id = excluded.hold_id, state = 'held', credits = excluded.credits,
+				task = excluded.task, media_type = excluded.media_type,
+				created_at = excluded.created_at, expires_at = excluded.expires_at`,
+			r.Account, r.IdempotencyKey, r.HoldID, r.Credits, r.Task, r.MediaType, us(r.Now), us(r.ExpiresAt)); err != nil {
+			return err
+		}
+		out = metering.Hold{ID: r.HoldID, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: r.Credits}
+		return nil
+	})
+	if err != nil {
+		return metering.Hold{}, err
+	}
+	return out, nil
+}
+
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// Capture implements metering.Store.
+func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
+	h, ev := r.Hold, r.Event
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var id, state, task, media string
+		var credits, expires int64
+		err := tx.QueryRowContext(ctx, `SELECT hold_id, state, credits, task, media_type, expires_at FROM holds
+			WHERE account = ? AND idem_key = ?`, h.Account, h.IdempotencyKey).Scan(&id, &state, &credits, &task, &media, &expires)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return metering.ErrUnknownHold
+		case err != nil:
+			return err
+		case state == "captured":
+			return nil
+		case id != h.ID:
+			return metering.ErrHoldExpired
+		case state == "voided":
+			return metering.ErrHoldVoided
+		case ev.Credits > credits:
+			return metering.ErrExceedsHold
+		}
+		if state == "held" && expires > us(r.Now) {
+			n, err := affected(tx.ExecContext(ctx, `UPDATE accounts SET balance = balance - ?, held = held - ?
+				WHERE account = ? AND balance - ? >= held - ?`, ev.Credits, credits, h.Account, ev.Credits, credits))
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return metering.ErrInsufficientCredits // cannot happen while the hold is counted
+			}
+		} else {
+			if state == "held" {
+				if _, err := tx.ExecContext(ctx, `UPDATE accounts SET held = held - ? WHERE account = ?`, credits, h.Account); err != nil {
+					return err
+				}
+			}
+			n, err := affected(tx.ExecContext(ctx, `UPDATE accounts SET balance = balance - ?
+				WHERE account = ? AND balance - held >= ?`, ev.Credits, h.Account, ev.Credits))
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return metering.ErrHoldExpired
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE holds SET state = 'captured' WHERE account = ? AND idem_key = ?`,
+			h.Account, h.IdempotencyKey); err != nil {
+			return err
+		}
+		if ev.Task == "" {
+			ev.Task = task
+		}
+		if ev.MediaType == "" {
+			ev.MediaType = media
+		}
+		seq, err := nextSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO usage (seq, account, idem_key, file, event_time, task, media_type,
+			credits, provider, model, input_tokens, output_tokens, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			seq, h.Account, h.IdempotencyKey, ev.File, us(ev.Time), ev.Task, ev.MediaType,
+			ev.Credits, ev.Provider, ev.Model, ev.InputTokens, ev.OutputTokens, us(r.Now))
+		return err
+	})
+}
+
+// Void implements metering.Store.
+func (s *Store) Void(ctx context.Context, h metering.Hold, _ time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var credits int64
+		err := tx.QueryRowContext(ctx, `UPDATE holds SET state = 'voided'
+			WHERE account = ? AND idem_key = ? AND hold_id = ? AND state = 'held' RETURNING credits`,
+			h.Account, h.IdempotencyKey, h.ID).Scan(&credits)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET held = held - ? WHERE account = ?`, credits, h.Account)
+		return err
+	})
+}
+
+// Adjust implements metering.Store.
+func (s *Store) Adjust(ctx context.Context, r metering.AdjustRequest) (metering.Entry, error) {
+	var e metering.Entry
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var seq, credits, created int64
+		var kind, reason string
+		err := tx.QueryRowContext(ctx, `SELECT seq, kind, credits, reason, created_at FROM adjustments
+			WHERE account = ? AND idem_key = ?`, r.Account, r.IdempotencyKey).Scan(&seq, &kind, &credits, &reason, &created)
+		if err == nil {
+			if metering.EntryKind(kind) != r.Kind || credits != r.Credits || reason != r.Reason {
+				return fmt.Errorf("%w: key was used with other values", metering.ErrConflict)
+			}
+			e = metering.Entry{Seq: seq, Account: r.Account, Kind: r.Kind, Credits: credits, Time: fromUS(created), Ref: r.IdempotencyKey, Reason: reason}
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err := ensureAccount(ctx, tx, r.Account); err != nil {
+			return err
+		}
+		if err := sweep(ctx, tx, r.Account, r.Now); err != nil {
+			return err
+		}
+		n, err := affected(tx.ExecContext(ctx, `UPDATE accounts SET balance = balance + ?
+			WHERE account = ? AND balance - held + ? >= 0`, r.Credits, r.Account, r.Credits))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return metering.ErrInsufficientCredits
+		}
+		if seq, err = nextSeq(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO adjustments (seq, account, idem_key, kind, credits, reason, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, seq, r.Account, r.IdempotencyKey, string(r.Kind), r.Credits, r.Reason, us(r.Now)); err != nil {
+			return err
+		}
+		e = metering.Entry{Seq: seq, Account: r.Account, Kind: r.Kind, Credits: r.Credits, Time: r.Now, Ref: r.IdempotencyKey, Reason: r.Reason}
+		return nil
+	})
+	if err != nil {
+		return metering.Entry{}, err
+	}
+	return e, nil
+}
+
+// Balance implements metering.Store. It reads one snapshot.
+func (s *Store) Balance(ctx context.Context, account string, now time.Time) (metering.Balance, error) {
+	var b metering.Balance
+	err := s.db.QueryRowContext(ctx, `SELECT a.balance,
+		(SELECT COALESCE(SUM(h.credits), 0) FROM holds h
+			WHERE h.account = a.account AND h.state = 'held' AND h.expires_at > ?)
+		FROM accounts a WHERE a.account = ?`, us(now), account).Scan(&b.Credits, &b.Held)
+	if errors.Is(err, sql.ErrNoRows) {
+		return metering.Balance{}, nil
+	}
+	if err != nil {
+		return metering.Balance{}, err
+	}
+	b.Available = b.Credits - b.Held
+	return b, nil
+}
+
+// History implements metering.Store. It reads one snapshot.
+func (s *Store) History(ctx context.Context, account string) ([]metering.Entry, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT 0, 'purged', -purged_debits, purged_through, '', '', '', 0, '', '', 0, '', '', 0, 0
+			FROM account_rollup WHERE account = ?1 AND purged_debits > 0
+		UNION ALL
+		SELECT seq, 'topup', credits, created_at, payment_ref, '', '', 0, '', '', 0, '', '', 0, 0
+			FROM topups WHERE account = ?1
+		UNION ALL
+		SELECT seq, 'usage', -credits, created_at, idem_key, '', file, event_time, task, media_type,
+				credits, provider, model, input_tokens, output_tokens
+			FROM usage WHERE account = ?1
+		UNION ALL
+		SELECT seq, kind, credits, created_at, idem_key, reason, '', 0, '', '', 0, '', '', 0, 0
+			FROM adjustments WHERE account = ?1
+		ORDER BY 1`, account)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metering.Entry
+	for rows.Next() {
+		var e metering.Entry
+		var kind string
+		var at, evTime int64
+		var u metering.Event
+		if err := rows.Scan(&e.Seq, &kind, &e.Credits, &at, &e.Ref, &e.Reason, &u.File, &evTime, &u.Task, &u.MediaType,
+			&u.Credits, &u.Provider, &u.Model, &u.InputTokens, &u.OutputTokens); err != nil {
+			return nil, err
+		}
+		e.Account, e.Kind, e.Time = account, metering.EntryKind(kind), fromUS(at)
+		if e.Kind == metering.KindUsage {
+			u.Account, u.IdempotencyKey, u.Time = account, e.Ref, fromUS(evTime)
+			e.Usage = &u
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ListTopUps implements metering.Store.
+func (s *Store) ListTopUps(ctx context.Context, account string) ([]metering.Entry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, payment_ref, credits, created_at FROM topups
+		WHERE account = ? ORDER BY seq`, account)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metering.Entry
+	for rows.Next() {
+		e := metering.Entry{Account: account, Kind: metering.KindTopUp}
+		var at int64
+		if err := rows.Scan(&e.Seq, &e.Ref, &e.Credits, &at); err != nil {
+			return nil, err
+		}
+		e.Time = fromUS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ListUsage implements metering.Store.
+func (s *Store) ListUsage(ctx context.Context, account string) ([]metering.Event, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT idem_key, file, event_time, task, media_type, credits,
+		provider, model, input_tokens, output_tokens FROM usage WHERE account = ? ORDER BY seq`, account)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metering.Event
+	for rows.Next() {
+		u := metering.Event{Account: account}
+		var at int64
+		if err := rows.Scan(&u.IdempotencyKey, &u.File, &at, &u.Task, &u.MediaType, &u.Credits,
+			&u.Provider, &u.Model, &u.InputTokens, &u.OutputTokens); err != nil {
+			return nil, err
+		}
+		u.Time = fromUS(at)
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// SetLegalHold implements metering.Store.
+func (s *Store) SetLegalHold(ctx context.Context, account string, on bool) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if err := ensureAccount(ctx, tx, account); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE accounts SET legal_hold = ? WHERE account = ?`, on, account)
+		return err
+	})
+}
+
+// LegalHold implements metering.Store.
+func (s *Store) LegalHold(ctx context.Context, account string) (bool, error) {
+	var on bool
+	err := s.db.QueryRowContext(ctx, `SELECT legal_hold FROM accounts WHERE account = ?`, account).Scan(&on)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return on, err
+}
+
+type fold struct {
+	debits, count, through int64
+}
+
+func addRollup(ctx context.Context, tx *sql.Tx, account string, f fold) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO account_rollup (account, purged_debits, purged_count, purged_through)
+		VALUES (?, ?, ?, ?) ON CONFLICT (account) DO UPDATE SET
+			purged_debits = purged_debits + excluded.purged_debits,
+			purged_count = purged_count + excluded.purged_count,
+			purged_through = max(purged_through, excluded.purged_through)`,
+		account, f.debits, f.count, f.through)
+	return err
+}
+
+// PurgeUsage implements metering.Store.
+func (s *Store) PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
+	}
+	n := 0
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		n = 0
+		rows, err := tx.QueryContext(ctx, `SELECT u.seq, u.account, u.idem_key, u.credits, u.created_at
+			FROM usage u JOIN accounts a ON a.account = u.account
+			WHERE u.created_at < ? AND a.legal_hold = 0 ORDER BY u.seq LIMIT ?`, us(before), limit)
+		if err != nil {
+			return err
+		}
+		type victim struct {
+			seq          int64
+			account, key string
+			credits, at  int64
+		}
+		var vs []victim
+		for rows.Next() {
+			var v victim
+			if err := rows.Scan(&v.seq, &v.account, &v.key, &v.credits, &v.at); err != nil {
+				rows.Close()
+				return err
+			}
+			vs = append(vs, v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		folds := map[string]fold{}
+		for _, v := range vs {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM usage WHERE seq = ?`, v.seq); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM holds WHERE account = ? AND idem_key = ? AND state = 'captured'`,
+				v.account, v.key); err != nil {
+				return err
+			}
+			f := folds[v.account]
+			f.debits += v.credits
+			f.count++
+			f.through = max(f.through, v.at)
+			folds[v.account] = f
+		}
+		for account, f := range folds {
+			if err := addRollup(ctx, tx, account, f); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM holds WHERE rowid IN (
+			SELECT h.rowid FROM holds h JOIN accounts a ON a.account = h.account
+			WHERE h.state IN ('voided', 'expired') AND h.created_at < ? AND a.legal_hold = 0 LIMIT ?)`,
+			us(before), limit); err != nil {
+			return err
+		}
+		n = len(vs)
+		return nil
+	})
+	return n, err
+}
+
+// EraseUsage implements metering.Store.
+func (s *Store) EraseUsage(ctx context.Context, account string) (int, error) {
+	n := 0
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var on bool
+		err := tx.QueryRowContext(ctx, `SELECT legal_hold FROM accounts WHERE account = ?`, account).Scan(&on)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if on {
+			return metering.ErrLegalHold
+		}
+		var f fold
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(credits), 0), COUNT(*), COALESCE(MAX(created_at), 0)
+			FROM usage WHERE account = ?`, account).Scan(&f.debits, &f.count, &f.through); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM usage WHERE account = ?`, account); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM holds WHERE account = ? AND state <> 'held'`, account); err != nil {
+			return err
+		}
+		if f.count > 0 {
+			if err := addRollup(ctx, tx, account, f); err != nil {
+				return err
+			}
+		}
+		n = int(f.count)
+		return nil
+	})
+	return n, err
+}

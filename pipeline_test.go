@@ -1,0 +1,464 @@
+package picfre_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/provider"
+	"github.com/picfre/picfre/provider/fake"
+)
+
+// recorder is a metering hook that keeps every call, to check the
+// authorize → capture | void contract from the outside.
+type recorder struct {
+	mu        sync.Mutex
+	deny      map[string]bool // accounts with no credit
+	holds     []metering.Hold
+	captured  map[string]metering.Event
+	voided    map[string]bool
+	authCalls int
+}
+
+func newRecorder() *recorder {
+	return &recorder{captured: map[string]metering.Event{}, voided: map[string]bool{}, deny: map[string]bool{}}
+}
+
+func (r *recorder) Authorize(_ context.Context, a metering.Authorization) (metering.Hold, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.authCalls++
+	if r.deny[a.Account] {
+		return metering.Hold{}, fmt.Errorf("account %s: %w", a.Account, metering.ErrInsufficientCredits)
+	}
+	h := metering.Hold{ID: fmt.Sprint(len(r.holds)), Account: a.Account, IdempotencyKey: a.IdempotencyKey, Credits: a.Credits}
+	r.holds = append(r.holds, h)
+	return h, nil
+}
+
+func (r *recorder) Capture(ctx context.Context, h metering.Hold, e metering.Event) error {
+	if ctx.Err() != nil {
+		return errors.New("capture with a cancelled context")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.captured[h.ID]; dup || r.voided[h.ID] {
+		return fmt.Errorf("hold %s settled twice", h.ID)
+	}
+	r.captured[h.ID] = e
+	return nil
+}
+
+func (r *recorder) Void(ctx context.Context, h metering.Hold) error {
+	if ctx.Err() != nil {
+		return errors.New("void with a cancelled context")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.captured[h.ID]; dup || r.voided[h.ID] {
+		return fmt.Errorf("hold %s settled twice", h.ID)
+	}
+	r.voided[h.ID] = true
+	return nil
+}
+
+// settledOnce asserts every hold ended in exactly one capture or void.
+func (r *recorder) settledOnce(t *testing.T) (captures, voids int) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, h := range r.holds {
+		_, c := r.captured[h.ID]
+		v := r.voided[h.ID]
+		if c == v {
+			t.Errorf("hold %s: captured=%v voided=%v, want exactly one", h.ID, c, v)
+		}
+	}
+	return len(r.captured), len(r.voided)
+}
+
+func samples(t testing.TB) []string {
+	t.Helper()
+	var out []string
+	for _, ext := range []string{"*.png", "*.jpg"} {
+		m, err := filepath.Glob(filepath.Join("testdata", "samples", ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, m...)
+	}
+	slices.Sort(out)
+	if len(out) < 8 {
+		t.Fatalf("found %d samples, want 8", len(out))
+	}
+	return out
+}
+
+func collect(t *testing.T, pl *picfre.Pipeline, ctx context.Context, files []string, o picfre.Options) ([]*picfre.Result, error) {
+	t.Helper()
+	var got []*picfre.Result
+	err := pl.TagAll(ctx, func(yield func(picfre.Media) bool) {
+		for _, f := range files {
+			if !yield(picfre.File(f)) {
+				return
+			}
+		}
+	}, o, func(r *picfre.Result) error { got = append(got, r); return nil })
+	return got, err
+}
+
+func TestTagSample(t *testing.T) {
+	p := fake.New(fake.Options{})
+	pl := picfre.New(p, picfre.Config{})
+	res, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.File != "testdata/samples/coffee.png" || res.Title == "" || len(res.Keywords) < 10 {
+		t.Fatalf("result %+v", res)
+	}
+	if res.Width != 600 || res.Height != 400 {
+		t.Errorf("size %dx%d, want 600x400", res.Width, res.Height)
+	}
+	if res.Usage.Provider != "fake" || res.Usage.Model != "fake-1" || res.Usage.InputTokens == 0 {
+		t.Errorf("usage %+v", res.Usage)
+	}
+	req := p.Requests()[0]
+	if len(req.Parts) != 1 || req.Parts[0].MIMEType != "image/jpeg" || req.Spec.Task != provider.TaskMetadata {
+		t.Fatalf("request parts %+v", req.Parts)
+	}
+}
+
+func TestBadFilesFailAloneWithCodes(t *testing.T) {
+	p := fake.New(fake.Options{})
+	rec := newRecorder()
+	pl := picfre.New(p, picfre.Config{Meter: rec, Price: func(picfre.PriceInput) (int64, error) { return 3, nil }})
+	files := []string{
+		"testdata/samples/rocket.jpg",
+		"testdata/bad/empty.jpg",
+		"testdata/bad/truncated.jpg",
+		"testdata/bad/notes.jpg",
+		"testdata/bad/huge.png",
+		"testdata/bad/missing.jpg",
+		"testdata/samples/chelsea.png",
+	}
+	got, err := collect(t, pl, t.Context(), files, picfre.Options{Concurrency: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []picfre.Code{"", picfre.CodeInvalidMedia, picfre.CodeInvalidMedia, picfre.CodeUnsupportedMedia, picfre.CodeTooLarge, picfre.CodeInvalidMedia, ""}
+	if len(got) != len(files) {
+		t.Fatalf("got %d results for %d files", len(got), len(files))
+	}
+	for i, r := range got {
+		if r.File != files[i] {
+			t.Errorf("result %d is for %s, want %s (order)", i, r.File, files[i])
+		}
+		if c := picfre.CodeOf(r.Err); c != want[i] {
+			t.Errorf("%s: code %q (%v), want %q", files[i], c, r.Err, want[i])
+		}
+	}
+	if p.Calls() != 2 {
+		t.Errorf("provider called %d times, want 2 (bad files must never reach it)", p.Calls())
+	}
+	c, v := rec.settledOnce(t)
+	if c != 2 || v != 0 || rec.authCalls != 2 {
+		t.Errorf("captures %d voids %d authorizations %d; want 2, 0, 2 (bad files are refused before authorize)", c, v, rec.authCalls)
+	}
+}
+
+func TestErrorsIs(t *testing.T) {
+	pl := picfre.New(fake.New(fake.Options{}), picfre.Config{})
+	_, err := pl.Tag(t.Context(), picfre.File("testdata/bad/huge.png"), picfre.Options{})
+	if !errors.Is(err, picfre.ErrTooLarge) || errors.Is(err, picfre.ErrInvalidMedia) {
+		t.Fatalf("errors.Is: %v", err)
+	}
+	var pe *picfre.Error
+	if !errors.As(err, &pe) || pe.Code != picfre.CodeTooLarge {
+		t.Fatalf("errors.As: %v", err)
+	}
+}
+
+func TestFailedFilesCostNothing(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	p := fake.New(fake.Options{Respond: func(req *provider.Request) fake.Step {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		switch n % 3 {
+		case 0:
+			return fake.Step{Fault: provider.Unavailable}
+		}
+		return fake.Step{}
+	}})
+	rec := newRecorder()
+	pl := picfre.New(p, picfre.Config{Meter: rec, Price: func(picfre.PriceInput) (int64, error) { return 5, nil }})
+	files := samples(t)
+	files = append(files, files...) // 16 files
+	got, err := collect(t, pl, t.Context(), files, picfre.Options{Account: "acct-1", Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ok, failed int
+	for _, r := range got {
+		if r.Err != nil {
+			failed++
+			if picfre.CodeOf(r.Err) != picfre.CodeProviderFailure {
+				t.Errorf("%s: %v", r.File, r.Err)
+			}
+			continue
+		}
+		ok++
+		if r.Usage.Credits != 5 {
+			t.Errorf("%s charged %d, want 5", r.File, r.Usage.Credits)
+		}
+	}
+	c, v := rec.settledOnce(t)
+	if c != ok || v != failed || failed != 5 {
+		t.Fatalf("ok %d failed %d; captures %d voids %d", ok, failed, c, v)
+	}
+	for _, e := range rec.captured {
+		if e.Credits != 5 || e.Account != "acct-1" || e.File == "" || e.Time.IsZero() || e.Provider != "fake" {
+			t.Errorf("event %+v", e)
+		}
+	}
+}
+
+func TestInsufficientCreditsNeverCallsProvider(t *testing.T) {
+	p := fake.New(fake.Options{})
+	rec := newRecorder()
+	rec.deny["poor"] = true
+	pl := picfre.New(p, picfre.Config{Meter: rec, Price: func(picfre.PriceInput) (int64, error) { return 1, nil }})
+	_, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{Account: "poor"})
+	if !errors.Is(err, picfre.ErrInsufficientCredits) {
+		t.Fatalf("got %v", err)
+	}
+	if p.Calls() != 0 {
+		t.Fatal("provider called for a file that could not be paid for")
+	}
+}
+
+func TestRepairOnce(t *testing.T) {
+	p := fake.New(fake.Options{})
+	p.Enqueue(fake.Step{Text: "Sorry, I cannot format that."}, fake.Step{})
+	rec := newRecorder()
+	pl := picfre.New(p, picfre.Config{Meter: rec})
+	res, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{})
+	if err != nil || p.Calls() != 2 || res.Title == "" {
+		t.Fatalf("repair: %v, %d calls", err, p.Calls())
+	}
+	p.Enqueue(fake.Step{Text: "nope"}, fake.Step{Text: "```json\n{\"title\":\"x\"}```"})
+	_, err = pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{})
+	if !errors.Is(err, picfre.ErrBadOutput) || p.Calls() != 4 {
+		t.Fatalf("two bad answers: %v after %d calls", err, p.Calls())
+	}
+	if c, v := rec.settledOnce(t); c != 1 || v != 1 {
+		t.Fatalf("captures %d voids %d", c, v)
+	}
+}
+
+func TestNormalizesAnswers(t *testing.T) {
+	p := fake.New(fake.Options{})
+	p.Enqueue(fake.Step{Text: "Here you go:\n```json\n" + `{"title":"  A   red\nkite over the hills and far away, flying high above everything else in view ",
+	"description":"Kite.","categories":["Nature"," Nature "],
+	"keywords":["Kite"," kite ","ChatGPT","", "AI generated","sky","red","hill","wind","summer","flight","toy","string","cloud","blue","outdoor"]}` + "\n```"})
+	pl := picfre.New(p, picfre.Config{})
+	res, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{MaxTitle: 40, MaxKeywords: 12, MinKeywords: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"kite", "sky", "red", "hill", "wind", "summer", "flight", "toy", "string", "cloud", "blue", "outdoor"}
+	if !slices.Equal(res.Keywords, want) {
+		t.Errorf("keywords %q\nwant %q", res.Keywords, want)
+	}
+	if res.Title != "A red kite over the hills and far away," && res.Title != "A red kite over the hills and far away" {
+		t.Errorf("title %q", res.Title)
+	}
+	if len([]rune(res.Title)) > 40 || !slices.Equal(res.Categories, []string{"Nature"}) {
+		t.Errorf("title %q categories %q", res.Title, res.Categories)
+	}
+}
+
+func TestFatalStopsBatch(t *testing.T) {
+	p := fake.New(fake.Options{Respond: func(*provider.Request) fake.Step {
+		return fake.Step{Fault: provider.QuotaExhausted}
+	}})
+	rec := newRecorder()
+	pl := picfre.New(p, picfre.Config{Meter: rec})
+	files := samples(t)
+	for range 3 {
+		files = append(files, files...)
+	}
+	got, err := collect(t, pl, t.Context(), files, picfre.Options{Concurrency: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range got {
+		if !errors.Is(r.Err, picfre.ErrQuotaExhausted) {
+			t.Fatalf("%s: %v", r.File, r.Err)
+		}
+	}
+	if p.Calls() > 2 {
+		t.Fatalf("%d provider calls for %d files after quota ran out; want at most the concurrency (2)", p.Calls(), len(files))
+	}
+	rec.settledOnce(t)
+}
+
+func TestCancelVoidsEverything(t *testing.T) {
+	p := fake.New(fake.Options{Latency: 50 * time.Millisecond})
+	rec := newRecorder()
+	pl := picfre.New(p, picfre.Config{Meter: rec})
+	ctx, cancel := context.WithCancel(t.Context())
+	files := samples(t)
+	files = append(files, files...)
+	var got []*picfre.Result
+	err := pl.TagAll(ctx, slices.Values(mediaOf(files)), picfre.Options{Concurrency: 2}, func(r *picfre.Result) error {
+		got = append(got, r)
+		if len(got) == 2 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("TagAll after cancel: %v", err)
+	}
+	if len(got) >= len(files) {
+		t.Fatalf("all %d files were processed after cancel", len(got))
+	}
+	c, v := rec.settledOnce(t)
+	if c+v != len(rec.holds) || v == 0 {
+		t.Fatalf("captures %d voids %d holds %d", c, v, len(rec.holds))
+	}
+	for _, r := range got[2:] {
+		if !errors.Is(r.Err, picfre.ErrCanceled) {
+			t.Errorf("%s after cancel: %v", r.File, r.Err)
+		}
+	}
+}
+
+func mediaOf(files []string) []picfre.Media {
+	var m []picfre.Media
+	for _, f := range files {
+		m = append(m, picfre.File(f))
+	}
+	return m
+}
+
+func TestPanicIsInternalAndVoids(t *testing.T) {
+	p := fake.New(fake.Options{Respond: func(*provider.Request) fake.Step { panic("driver bug") }})
+	rec := newRecorder()
+	pl := picfre.New(p, picfre.Config{Meter: rec})
+	_, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{})
+	if !errors.Is(err, picfre.ErrInternal) {
+		t.Fatalf("got %v", err)
+	}
+	if c, v := rec.settledOnce(t); c != 0 || v != 1 {
+		t.Fatalf("captures %d voids %d", c, v)
+	}
+}
+
+func TestProviderNeverSeesNameAccountOrMetadata(t *testing.T) {
+	// hubble_deep_field.jpg carries EXIF written by Photoshop; the
+	// prepared image must carry no segment of it.
+	dir := t.TempDir()
+	name := filepath.Join(dir, "SECRET-client-name-0042.jpg")
+	src, err := os.ReadFile("testdata/samples/hubble_deep_field.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(src, []byte("Photoshop")) {
+		t.Fatal("fixture lost its embedded metadata")
+	}
+	if err := os.WriteFile(name, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := fake.New(fake.Options{})
+	pl := picfre.New(p, picfre.Config{})
+	if _, err := pl.Tag(t.Context(), picfre.File(name), picfre.Options{Account: "ACCOUNT-7731"}); err != nil {
+		t.Fatal(err)
+	}
+	wire, err := json.Marshal(p.Requests())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, leak := range []string{"SECRET", "client-name", "0042", "ACCOUNT-7731", dir, "Photoshop", "Exif"} {
+		if bytes.Contains(wire, []byte(leak)) {
+			t.Errorf("request carries %q", leak)
+		}
+	}
+	img := p.Requests()[0].Parts[0].Data
+	if bytes.Contains(img, []byte("Photoshop")) || bytes.Contains(img, []byte("Exif\x00")) {
+		t.Error("image part carries embedded metadata")
+	}
+}
+
+func TestOrderedUnderRandomLatency(t *testing.T) {
+	var mu sync.Mutex
+	n := 0
+	p := fake.New(fake.Options{Capabilities: provider.Capabilities{MaxItemsPerRequest: 3}, Respond: func(*provider.Request) fake.Step {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		return fake.Step{Delay: time.Duration(n*7%5) * 5 * time.Millisecond}
+	}})
+	pl := picfre.New(p, picfre.Config{})
+	files := samples(t)
+	files = append(files, files...)
+	files = append(files, files[:5]...) // 21: not a multiple of 3
+	var progress []int
+	var got []*picfre.Result
+	err := pl.TagAll(t.Context(), slices.Values(mediaOf(files)), picfre.Options{Concurrency: 4, Progress: func(done, failed int) { progress = append(progress, done) }},
+		func(r *picfre.Result) error { got = append(got, r); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range got {
+		if r.File != files[i] || r.Err != nil {
+			t.Fatalf("result %d: %s (%v), want %s", i, r.File, r.Err, files[i])
+		}
+	}
+	if len(progress) != len(files) || progress[len(progress)-1] != len(files) {
+		t.Fatalf("progress %v", progress)
+	}
+	if p.Calls() != 7 {
+		t.Fatalf("%d requests for 21 files at 3 per request, want 7", p.Calls())
+	}
+	for _, req := range p.Requests() {
+		if req.Spec.Items != 3 || len(req.Parts) != 6 {
+			t.Fatalf("packed request: %d items, %d parts", req.Spec.Items, len(req.Parts))
+		}
+	}
+}
+
+func TestEmitErrorStops(t *testing.T) {
+	pl := picfre.New(fake.New(fake.Options{}), picfre.Config{})
+	stop := errors.New("stop")
+	n := 0
+	err := pl.TagAll(t.Context(), slices.Values(mediaOf(samples(t))), picfre.Options{}, func(*picfre.Result) error {
+		n++
+		return stop
+	})
+	if !errors.Is(err, stop) || n != 1 {
+		t.Fatalf("err %v after %d emits", err, n)
+	}
+}
+
+func TestInvalidOptions(t *testing.T) {
+	pl := picfre.New(fake.New(fake.Options{}), picfre.Config{})
+	for _, o := range []picfre.Options{{Task: "poem"}, {MinKeywords: 20, MaxKeywords: 5}} {
+		if _, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), o); !errors.Is(err, picfre.ErrInvalidArgument) {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Provider is an AI backend that turns content and instructions into a JSON
+// answer.
+//
+// Implementations must be safe for concurrent use: the pipeline calls
+// Generate from many goroutines at once. Generate must honour ctx and return
+// promptly once it is done. It must not retry on its own: retries, rate
+// limiting and fallback live once, in the middleware of this package.
+type Provider interface {
+	// Name is a short stable identifier such as "openai" or "local". It is
+	// recorded in usage events and never changes with the model.
+	Name() string
+	// Capabilities describes what the provider accepts and how it bills.
+	// It must return the same value on every call.
+	Capabilities() Capabilities
+	// Generate sends one request and returns the model's answer. Failures
+	// are reported as *Error with a Code; see Classify.
+	Generate(ctx context.Context, req *Request) (*Response, error)
+}
+
+// Task says what the pipeline asks of the model. Real providers need only
+// Request.Instructions and Request.Schema; offline and fake providers use the
+// task to answer without a language model.
+type Task string
+
+// The tasks a request can carry.
+const (
+	// TaskMetadata asks for a title, description, keywords and categories.
+	TaskMetadata Task = "metadata"
+	// TaskPrompt asks for a reverse prompt: text that would make a
+	// text-to-image generator recreate the content.
+	TaskPrompt Task = "prompt"
+)
+
+// Detail is the resolution at which a provider should look at an image.
+// Providers that bill by detail level (OpenAI's "detail", Gemini's media
+// resolution) map it to their own setting; others ignore it.
+type Detail string
+
+// Detail levels.
+const (
+	DetailAuto Detail = ""
+	DetailLow  Detail = "low"
+	DetailHigh Detail = "high"
+)
+
+// Part is one piece of content in a request. Exactly one of Text or Data is
+// set. Item tells which file of the request the part belongs to (0-based);
+// text parts that belong to no file (the user's context) use -1.
+type Part struct {
+	Item     int
+	MIMEType string // "text/plain", "image/jpeg", "video/mp4", "audio/wav", ...
+	Text     string
+	Data     []byte
+	// Width and Height are the pixel size of an image part, 0 otherwise.
+	Width, Height int
+}
+
+// IsText reports whether the part carries text rather than media bytes.
+func (p Part) IsText() bool { return p.Data == nil }
+
+// Spec is the structured form of what Instructions say in prose. Real
+// providers ignore it; offline and fake providers answer from it.
+//
+// When Items is 1 the answer is one object. When Items is greater than one
+// the answer is an object {"items": [...]} with one object per item, in
+// the order of the items; Request.Schema describes exactly that.
+type Spec struct {
+	Task        Task
+	Items       int // number of files in the request; answers must match
+	Language    string
+	MinKeywords int
+	MaxKeywords int
+	MaxTitle    int // characters
+}
+
+// Request is one call to a model. It has no field for a file name, a path,
+// an account or a user, and must never gain one: that is how picfre keeps
+// the promise that providers see the content and nothing that identifies
+// whose it is.
+type Request struct {
+	// Instructions is the system prompt.
+	Instructions string
+	// Parts is the content, in order.
+	Parts []Part
+	// Schema is the JSON Schema the answer must satisfy. It is written in
+	// the subset every structured-output API accepts: objects with all
+	// properties required and additionalProperties false, arrays, strings,
+	// integers.
+	Schema json.RawMessage
+	// SchemaName names the schema where the API wants a name.
+	SchemaName string
+	// MaxOutputTokens bounds the answer; 0 leaves the provider's default.
+	MaxOutputTokens int
+	// Detail is the image detail level chosen for cost.
+	Detail Detail
+	// Spec restates the task for providers without a language model.
+	Spec Spec
+}
+
+// Usage counts tokens as the provider reported them.
+type Usage struct {
+	InputTokens  int64 `json:"input_tokens"`
+	OutputTokens int64 `json:"output_tokens"`
+}
+
+// Add returns the sum of u and v.
+func (u Usage) Add(v Usage) Usage {
+	return Usage{InputTokens: u.InputTokens + v.InputTokens, OutputTokens: u.OutputTokens + v.OutputTokens}
+}
+
+// Response is a model's answer.
+type Response struct {
+	// Text is the answer, expected to be JSON matching Request.Schema. The
+	// pipeline tolerates code fences and prose around the JSON.
+	Text string
+	// Model is the model that answered, as the provider names it.
+	Model string
+	// Usage is what the provider billed for this call.
+	Usage Usage
+	// Provider names the backend that answered; middleware such as
+	// fallback sets it, drivers may leave it empty (the pipeline then uses
+	// Name()).
+	Provider string
+	// RateLimit is what the provider reported about its rate limits with
+	// this answer (x-ratelimit-* headers), nil if nothing. The RateLimit
+	// middleware adapts its pace to it.
+	RateLimit *RateLimitInfo
+}
+
+// ItemsKey is the property that holds the per-item answers of a request
+// with more than one item.
+const ItemsKey = "items"

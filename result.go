@@ -1,0 +1,36 @@
+package picfre
+
+// Result is what Tag produces for one file.
+type Result struct {
+	// File is Media.Name, echoed for the caller's records.
+	File string `json:"file"`
+	Task Task   `json:"task"`
+
+	Title       string   `json:"title,omitempty"`
+	Description string   `json:"description,omitempty"`
+	Keywords    []string `json:"keywords,omitempty"`
+	Categories  []string `json:"categories,omitempty"`
+	// Prompt is the reverse prompt (Task Prompt).
+	Prompt string `json:"prompt,omitempty"`
+
+	// Width and Height are the image's size after EXIF orientation.
+	Width  int `json:"width,omitempty"`
+	Height int `json:"height,omitempty"`
+
+	Usage Usage `json:"usage"`
+	// Err is set, in TagAll results only, when the file failed. It is a
+	// *Error with a Code.
+	Err error `json:"-"`
+}
+
+// Usage is what one file cost.
+type Usage struct {
+	Provider string `json:"provider,omitempty"`
+	Model    string `json:"model,omitempty"`
+	// InputTokens and OutputTokens are this file's share of the
+	// provider's count (a request about several files is split evenly).
+	InputTokens  int64 `json:"input_tokens"`
+	OutputTokens int64 `json:"output_tokens"`
+	// Credits is what the file was charged.
+	Credits int64 `json:"credits"`
+}
