@@ -144,7 +144,7 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // sniff names the image format from its first bytes, or returns "".
 func sniff(b []byte) string {
 	switch {
-	case len(b) >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF:
+	case len(b) >= 2 && b[0] == 0xFF && b[1] == 0xD8:
 		return FormatJPEG
 	case len(b) >= 8 && string(b[:8]) == pngSignature:
 		return FormatPNG

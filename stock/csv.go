@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Row is one file in an agency CSV.
@@ -58,6 +59,7 @@ func isCellControl(r rune) bool {
 // rowRenderer turns rows into bytes in one agency's format.
 type rowRenderer struct {
 	f   *CSVFormat
+	p   *Profile
 	buf bytes.Buffer
 	cw  *csv.Writer
 }
@@ -70,7 +72,7 @@ func newRenderer(p *Profile) (*rowRenderer, error) {
 		}
 		return nil, fmt.Errorf("%w: %s", ErrNoCSV, name)
 	}
-	r := &rowRenderer{f: p.CSV}
+	r := &rowRenderer{f: p.CSV, p: p}
 	r.cw = csv.NewWriter(&r.buf)
 	r.cw.Comma = p.CSV.Comma
 	return r, nil
@@ -105,13 +107,20 @@ func (r *rowRenderer) row(row Row) []byte {
 			if v == "" {
 				v = row.Description
 			}
+			if r.p.TitleMax > 0 && utf8.RuneCountInString(v) > r.p.TitleMax {
+				v = cutWords(cleanLine(v), r.p.TitleMax)
+			}
 		case FieldDescription:
 			v = row.Description
 			if v == "" {
 				v = row.Title
 			}
 		case FieldKeywords:
-			v = joinCells(row.Keywords, r.f.KeywordSep)
+			kw := row.Keywords
+			if r.p.KeywordsMax > 0 && len(kw) > r.p.KeywordsMax {
+				kw = kw[:r.p.KeywordsMax]
+			}
+			v = joinCells(kw, r.f.KeywordSep)
 		case FieldCategory:
 			if len(row.Categories) > 0 {
 				v = row.Categories[0]
@@ -155,8 +164,10 @@ func joinCells(items []string, sep string) string {
 
 // CSVWriter writes one agency's upload CSV: the exact header, the
 // agency's delimiter and BOM rule, every cell made safe with SafeCell and
-// quoted where needed. It does not normalize metadata (see Normalize)
-// and does not split files (see SplitWriter). Not safe for concurrent
+// quoted where needed. It does not normalize metadata (see Normalize),
+// but as a last line of defence it cuts titles and keyword lists that
+// exceed the profile's maximum, so that no row the agency rejects for
+// length is written. It does not split files (see SplitWriter). Not safe for concurrent
 // use.
 type CSVWriter struct {
 	w      io.Writer

@@ -261,3 +261,23 @@ func TestSplitWriterEmptyBatch(t *testing.T) {
 		t.Fatalf("parts = %d", len(parts))
 	}
 }
+
+func TestCSVWriterEnforcesLimits(t *testing.T) {
+	var b bytes.Buffer
+	w, _ := NewCSVWriter(&b, mustLookup(t, "adobe"))
+	kw := make([]string, 80)
+	for i := range kw {
+		kw[i] = fmt.Sprint("k", i)
+	}
+	w.Write(Row{File: "a.jpg", Metadata: Metadata{Title: strings.Repeat("long title ", 20), Keywords: kw}})
+	recs, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := utf8.RuneCountInString(recs[1][1]); n > 70 {
+		t.Errorf("title of %d characters", n)
+	}
+	if n := len(strings.Split(recs[1][2], ", ")); n != 49 {
+		t.Errorf("%d keywords", n)
+	}
+}

@@ -37,6 +37,7 @@ type FormatError struct {
 	Reason string
 }
 
+// Error returns the kind, the reason and the offset.
 func (e *FormatError) Error() string {
 	if e.Offset >= 0 {
 		return fmt.Sprintf("%v: %s at offset %d", e.Kind, e.Reason, e.Offset)

@@ -76,6 +76,7 @@ type Problem struct {
 	Detail string // short human-readable detail (may quote metadata text)
 }
 
+// String formats the problem as "field: code (fixed|unfixed): detail".
 func (p Problem) String() string {
 	s := "fixed"
 	if !p.Fixed {
@@ -209,7 +210,32 @@ func stripCamera(s string) string {
 	if strings.IndexFunc(s, unicode.IsDigit) < 0 {
 		return s // every camera pattern has a digit
 	}
-	return reCamV.ReplaceAllString(reCamMk.ReplaceAllString(s, " "), " ")
+	lower := strings.ToLower(s)
+	for _, brand := range [...]string{"canon", "nikon", "sony", "fuji", "olympus", "panasonic", "lumix", "leica", "pentax", "hasselblad", "sigma", "tamron", "ricoh", "gopro", "dji", "iphone", "pixel"} {
+		if strings.Contains(lower, brand) {
+			s = reCamMk.ReplaceAllString(s, " ")
+			lower = strings.ToLower(s)
+			break
+		}
+	}
+	if hasCameraValue(lower) {
+		s = reCamV.ReplaceAllString(s, " ")
+	}
+	return s
+}
+
+// hasCameraValue is a cheap test for what reCamV can match: "f/", "f2",
+// "iso", "mm", "1/", "ev".
+func hasCameraValue(lower string) bool {
+	if strings.Contains(lower, "/") || strings.Contains(lower, "iso") || strings.Contains(lower, "mm") || strings.Contains(lower, "ev") {
+		return true
+	}
+	for i := 0; i+1 < len(lower); i++ {
+		if lower[i] == 'f' && lower[i+1] >= '0' && lower[i+1] <= '9' {
+			return true
+		}
+	}
+	return false
 }
 
 func mayHaveAI(lower string) bool {

@@ -18,6 +18,7 @@ const (
 	AINotAccepted
 )
 
+// String returns "accepted", "not accepted" or "unknown".
 func (a AIPolicy) String() string {
 	switch a {
 	case AIAccepted:

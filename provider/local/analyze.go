@@ -131,7 +131,8 @@ var (
 // shape measures of the middle frame). Each image is reduced to at most
 // 256 pixels on its long edge first, so the cost hardly depends on its size.
 // Analyze is deterministic, honours ctx between rows and is safe for
-// concurrent use.
+// concurrent use. It fails only when given no image, a nil or empty image,
+// or a cancelled context.
 func Analyze(ctx context.Context, frames ...image.Image) (*Analysis, error) {
 	return analyze(ctx, frames, defaultGridSize)
 }
@@ -176,7 +177,10 @@ func analyze(ctx context.Context, frames []image.Image, size int) (*Analysis, er
 	for _, g := range grids {
 		a.Transparent += g.transparent / float64(len(grids))
 	}
-	return a, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 func orientation(w, h int) string {

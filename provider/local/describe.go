@@ -207,7 +207,7 @@ func (a *Analysis) Title(maxLen int) string {
 	noun := t.noun(a)
 	build := func(adj, cols []string, tail string) string {
 		parts := append([]string(nil), adj...)
-		if len(adj) == 2 && len(cols) == 0 {
+		if len(adj) == 2 {
 			parts = []string{adj[0] + ",", adj[1]}
 		}
 		if len(cols) > 0 {

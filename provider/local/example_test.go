@@ -60,7 +60,7 @@ func Example() {
 	fmt.Println(strings.Join(answer.Keywords, ", "))
 	fmt.Println(resp.Model, resp.Usage.InputTokens, resp.Usage.OutputTokens)
 	// Output:
-	// Bright vivid blue and yellow image with copy space on the left
+	// Bright, vivid blue and yellow image with copy space on the left
 	// blue, yellow, white, copy space, negative space, space for text, bright, high key, light, airy, vivid, colorful
 	// picfre-local-1 0 0
 }
@@ -81,7 +81,7 @@ func ExampleAnalyze() {
 	// white 50%
 	// blue 31%
 	// yellow 14%
-	// Bright vivid blue and yellow image with copy space on the left
+	// Bright, vivid blue and yellow image with copy space on the left
 }
 
 // A reverse prompt restates the visual qualities for an image generator.

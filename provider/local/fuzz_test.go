@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"image/gif"
 	"testing"
+	"time"
 
 	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/provider/local"
@@ -37,7 +38,11 @@ func FuzzGenerate(f *testing.F) {
 				Spec:  provider.Spec{Task: task, Items: 1, MinKeywords: 10, MaxKeywords: 25, MaxTitle: 70},
 				Parts: []provider.Part{{MIMEType: "image/png", Data: data}},
 			}
+			start := time.Now()
 			resp, err := p.Generate(t.Context(), req)
+			if d := time.Since(start); d > 3*time.Second {
+				t.Fatalf("Generate took %s on %d bytes", d, len(data))
+			}
 			if err != nil {
 				var pe *provider.Error
 				if !errors.As(err, &pe) || pe.Code != provider.InvalidRequest {

@@ -180,17 +180,16 @@ func readRow(img image.Image, y int, xs [][]int, sr, sg, sb []int) (transparent 
 	return transparent, false
 }
 
-// lightnessLUT maps an 8-bit sRGB grey level to CIE L*.
-var lightnessLUT = func() (t [256]float32) {
+// lightnessLUT maps relative luminance, quantised to 1/4095, to CIE L*.
+var lightnessLUT = func() (t [4096]float32) {
 	for i := range t {
-		t[i] = float32(labL(srgbToLinear(float64(i) / 255)))
+		t[i] = float32(labL(float64(i) / 4095))
 	}
 	return t
 }()
 
-// lightnessOf approximates the L* of an sRGB colour from its Rec. 709 luma,
-// read as a grey level. Exact for greys, within a few units for colours.
+// lightnessOf returns the CIE L* of an 8-bit sRGB colour.
 func lightnessOf(r, g, b uint8) float32 {
-	luma := (2126*int(r) + 7152*int(g) + 722*int(b) + 5000) / 10000
-	return lightnessLUT[luma]
+	y := 0.2126*linearLUT[r] + 0.7152*linearLUT[g] + 0.0722*linearLUT[b]
+	return lightnessLUT[int(y*4095+0.5)]
 }

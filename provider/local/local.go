@@ -29,6 +29,7 @@ const (
 	DefaultMaxPixels = 50_000_000
 	DefaultGridSize  = defaultGridSize
 	imageSize        = 512
+	maxGridSize      = 1024
 )
 
 // Options configure a Provider. The zero value gives the defaults.
@@ -46,7 +47,7 @@ type Options struct {
 	// GridSize is the long edge, in pixels, of the grid each image is
 	// reduced to before analysis; 0 means DefaultGridSize (256). Larger
 	// grids see finer detail and cost more; thresholds are tuned for the
-	// default.
+	// default. Values above 1024 are treated as 1024.
 	GridSize int
 }
 
@@ -72,6 +73,7 @@ func New(opts Options) *Provider {
 	if opts.GridSize <= 0 {
 		opts.GridSize = DefaultGridSize
 	}
+	opts.GridSize = min(opts.GridSize, maxGridSize)
 	return &Provider{opts: opts}
 }
 

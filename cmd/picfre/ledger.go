@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/pgstore"
+	"github.com/picfre/picfre/metering/sqlitestore"
+)
+
+// defaultLedgerDSN is the ledger used when neither --ledger nor
+// PICFRE_LEDGER names one: an SQLite file in the working directory.
+const defaultLedgerDSN = "sqlite:picfre-ledger.db"
+
+// errLedgerDSN is returned for a ledger DSN that is neither sqlite:PATH
+// nor a postgres:// URL.
+var errLedgerDSN = errors.New("ledger DSN must be sqlite:PATH or a postgres:// (postgresql://) URL")
+
+// openLedger opens the ledger named by dsn: "sqlite:PATH" (an SQLite file,
+// created if missing) or a "postgres://" / "postgresql://" URL. The
+// returned Closer closes the store; close it after the last ledger call.
+// Error messages never repeat the DSN, which may hold a password.
+func openLedger(ctx context.Context, dsn string, opts metering.Options) (*metering.Ledger, io.Closer, error) {
+	var (
+		store metering.Store
+		c     io.Closer
+	)
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		path = strings.TrimPrefix(path, "//") // tolerate sqlite://PATH
+		if path == "" {
+			return nil, nil, fmt.Errorf("%w: empty path", errLedgerDSN)
+		}
+		s, err := sqlitestore.Open(ctx, path, sqlitestore.Options{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("open ledger: %w", err)
+		}
+		store, c = s, s
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		s, err := pgstore.Open(ctx, dsn, pgstore.Options{})
+		if err != nil {
+			return nil, nil, fmt.Errorf("open ledger: %w", err)
+		}
+		store, c = s, s
+	default:
+		scheme, _, found := strings.Cut(dsn, ":")
+		if !found || strings.ContainsAny(scheme, "/@ ") {
+			scheme = ""
+		}
+		return nil, nil, fmt.Errorf("%w (got scheme %q)", errLedgerDSN, scheme)
+	}
+	return metering.NewLedger(store, opts), c, nil
+}

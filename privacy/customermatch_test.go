@@ -1,0 +1,109 @@
+package privacy
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+	"time"
+)
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+func TestCustomerMatchBuild(t *testing.T) {
+	now := date(2026, 6, 1)
+	granted := Consent{AdUserData: ConsentGranted, AdPersonalization: ConsentGranted, EEA: true}
+	contacts := []Contact{
+		{ID: "a", Email: "  Jane.Doe+News@GoogleMail.com ", Consent: granted},                      // EEA, granted: add
+		{ID: "b", Email: "jane.doe@example.com", Phone: "(800) 555-0100", Country: "US"},           // outside EEA, unspecified: add
+		{ID: "c", Email: "c@example.com", Consent: Consent{EEA: true}},                             // EEA, missing: left out
+		{ID: "d", Email: "d@example.com", Consent: Consent{AdUserData: ConsentGranted, EEA: true}}, // EEA, one missing
+		{ID: "e", Email: "test@gmail.com", OptedOut: true},                                         // removal
+		{ID: "f", Phone: "+46 70 123 45 67", Erased: true, Consent: granted},                       // removal by phone
+		{ID: "g", Email: "kid@example.com", BirthDate: date(2014, 6, 2), Country: "US"},            // 11: removal
+		{ID: "h", Email: "teen@example.com", BirthDate: date(2013, 6, 1), Country: "US"},           // 13 today: add
+		{ID: "i", Email: "teen@example.de", BirthDate: date(2013, 6, 1), Country: "DE"},            // 13 < 16 in DE: removal
+		{ID: "j", Email: "deny@example.com", Consent: Consent{AdPersonalization: ConsentDenied}},   // denied: removal
+		{ID: "k", Email: "not an address", Phone: "12"},                                            // nothing valid
+		{ID: "l", Email: "future@example.com", BirthDate: date(2030, 1, 1)},                        // bad date
+		{ID: "m", Email: "JaneDoe+news@googlemail.com", Consent: granted},                          // same as a: sent once
+		{ID: "n", Email: "other@example.com", Phone: "+46701234567"},                               // shares f's phone
+		{ID: "o", Email: "e.x@example.com", Consent: Consent{AdUserData: ConsentGranted, AdPersonalization: ConsentGranted}},
+	}
+	b := CustomerMatchBuilder{AgeGate: AgeGate{ByCountry: map[string]int{"de": 16}}}
+	up, err := b.Build(slices.Values(contacts), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up.EmailRules != EmailRulesGoogle2025 {
+		t.Errorf("EmailRules = %q", up.EmailRules)
+	}
+	ids := func(rows []Row) []string {
+		var out []string
+		for _, r := range rows {
+			out = append(out, r.ContactID)
+		}
+		return out
+	}
+	if got, want := ids(up.Adds), []string{"a", "b", "h", "o"}; !slices.Equal(got, want) {
+		t.Errorf("Adds = %v, want %v", got, want)
+	}
+	if got, want := ids(up.Removes), []string{"e", "f", "g", "i", "j"}; !slices.Equal(got, want) {
+		t.Errorf("Removes = %v, want %v", got, want)
+	}
+	wantExcl := []Exclusion{
+		{"c", ReasonConsentMissing}, {"d", ReasonConsentMissing}, {"e", ReasonOptedOut}, {"f", ReasonErased},
+		{"g", ReasonUnderAge}, {"i", ReasonUnderAge}, {"j", ReasonConsentDenied}, {"k", ReasonNoIdentifier},
+		{"l", ReasonInvalidBirthDate}, {"n", ReasonSharedIdentifier},
+	}
+	if !slices.Equal(up.Excluded, wantExcl) {
+		t.Errorf("Excluded = %v\nwant       %v", up.Excluded, wantExcl)
+	}
+	if up.Adds[0].Email != shaJanedoePlusNewsGooglemail || up.Adds[0].Phone != "" {
+		t.Errorf("row a = %+v", up.Adds[0])
+	}
+	if up.Adds[1].Email != shaJaneDotDoeExample || up.Adds[1].Phone != shaPhoneUS {
+		t.Errorf("row b = %+v", up.Adds[1])
+	}
+	if up.Removes[0].Email != shaTestGmail || up.Removes[1].Phone != shaPhoneSE || up.Removes[1].Email != "" {
+		t.Errorf("removal rows = %+v", up.Removes[:2])
+	}
+}
+
+func TestCustomerMatchRequireConsent(t *testing.T) {
+	c := []Contact{{ID: "x", Email: "x@example.com"}, {ID: "y", Email: "y@example.com",
+		Consent: Consent{AdUserData: ConsentGranted, AdPersonalization: ConsentGranted}}}
+	up, err := CustomerMatchBuilder{RequireConsent: true, Rules: EmailRulesGmailCanonical}.Build(slices.Values(c), date(2026, 1, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(up.Adds) != 1 || up.Adds[0].ContactID != "y" || up.EmailRules != EmailRulesGmailCanonical {
+		t.Errorf("upload = %+v", up)
+	}
+	if _, err := (CustomerMatchBuilder{Rules: "nope"}).Build(slices.Values(c), time.Now()); err == nil {
+		t.Error("unknown rules accepted")
+	}
+}
+
+func TestWriteCustomerMatchCSV(t *testing.T) {
+	var b bytes.Buffer
+	err := WriteCustomerMatchCSV(&b, []Row{{ContactID: "secret-id", Email: shaTestGmail}, {Phone: shaPhoneUS}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Email,Phone\n" + shaTestGmail + ",\n," + shaPhoneUS + "\n"
+	if b.String() != want {
+		t.Errorf("CSV =\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestConsentState(t *testing.T) {
+	for _, s := range []ConsentState{ConsentUnspecified, ConsentGranted, ConsentDenied} {
+		got, err := ParseConsentState(s.String())
+		if err != nil || got != s {
+			t.Errorf("round trip %v: %v, %v", s, got, err)
+		}
+	}
+	if _, err := ParseConsentState("yes"); err == nil {
+		t.Error(`"yes" accepted`)
+	}
+}
