@@ -9,9 +9,66 @@
 // failed, was cancelled or panicked). A file that fails therefore costs
 // nothing, and an idempotency key makes a re-run charge nobody twice.
 //
+// [Discard] bills nothing (the default); [Multi] fans one file out to
+// several hooks; [Ledger] is the credit ledger.
+//
 // # What is recorded
 //
 // An [Event] holds the account, the file's name, the time, the task, the
 // credits, and the provider's model and token counts. Content and
 // generated metadata are never part of it.
+//
+// # The ledger
+//
+// A [Ledger] keeps accounts over a [Store]: memstore (tests, one
+// process), sqlitestore (the embedded default, one file shared by the
+// processes of one machine) or pgstore (PostgreSQL, many service
+// instances). The same conformance suite, meteringtest, runs against all
+// three, including 16 goroutines and 4 OS processes racing for one
+// balance, and processes killed between authorize and capture.
+//
+//   - Top-ups are idempotent by payment reference: the same reference
+//     credits once; with another amount or account it is [ErrConflict].
+//   - Authorize holds credits for a TTL (Options.HoldTTL, 15 minutes by
+//     default). Expired holds stop counting against the balance by
+//     themselves, so a crashed worker's credits come back.
+//   - Capture charges at most the amount held, exactly once per
+//     idempotency key; Void releases; both run even when the caller's
+//     context is cancelled.
+//   - Refunds and adjustments are new entries; entries are never edited.
+//   - The balance never goes negative: the code checks, and the SQL
+//     stores debit with one conditional statement in the same transaction
+//     as the entry, behind CHECK constraints.
+//
+// # Idempotency keys
+//
+// One key, one outcome. Authorize with a key that was already captured
+// returns the original hold with Settled set: the caller does the work
+// again (its result was not kept) but is not charged. A key with a live
+// hold fails with [ErrInProgress] (another worker, or a crashed one whose
+// hold has not yet expired, has it); the pipeline fails that file without
+// charging, and a later run succeeds once the hold is settled or expired.
+// A key whose hold was voided or expired can be held anew.
+//
+// A hold that expired before Capture is still captured if the account's
+// available credits cover the charge (the work was done); otherwise
+// Capture fails with [ErrHoldExpired] and charges nothing. A hold whose key
+// was re-authorized after it expired can no longer void or capture the
+// newer hold.
+//
+// # Pricing
+//
+// Prices are a policy the embedder sets: a [Pricer], usually a [Pricing]
+// table of per-task and per-media-type base prices plus a rate per started
+// minute (or other unit) of video and audio, all in whole credits.
+//
+// # Retention
+//
+// Usage records and top-ups are kept apart. [Store.PurgeUsage] deletes old
+// usage records in batches and folds their debits into a per-account
+// rollup, so that the history still adds up to the balance; accounts under
+// a legal hold are skipped. Once a usage record is purged its idempotency
+// key is forgotten, so a replay of a purged key would be charged again:
+// refuse events older than the retention window before they reach the
+// ledger. Top-ups (payment records) are never purged with usage.
 package metering

@@ -241,7 +241,7 @@ func TestSplitWriterBytes(t *testing.T) {
 		t.Errorf("%d rows", rows)
 	}
 	// One row larger than a whole file is refused.
-	huge := Row{File: "h.jpg", Metadata: Metadata{Title: strings.Repeat("x", 1<<20)}}
+	huge := Row{File: "h.jpg", Releases: strings.Repeat("x", 1<<20)}
 	if err := sw.Write(huge); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("huge row: %v", err)
 	}

@@ -12,17 +12,15 @@ import (
 type Spec struct {
 	provider.Spec
 	MaxDescription int // characters, 0 for the default of 200
-	// Guidance is extra instruction text (agency rules, generator style).
+	// Guidance is the rules text for the task (agency rules, keyword
+	// counts, language, the user's context). When empty, Instructions
+	// states generic limits from Spec itself.
 	Guidance string
 }
 
 // Instructions returns the system prompt for s.
 func Instructions(s Spec) string {
 	var b strings.Builder
-	lang := s.Language
-	if lang == "" {
-		lang = "en"
-	}
 	switch s.Task {
 	case provider.TaskPrompt:
 		b.WriteString("You write prompts for text-to-image generators. For each image, write one prompt that would make a generator recreate it: ")
@@ -30,12 +28,20 @@ func Instructions(s Spec) string {
 		b.WriteString("Describe only what is visible. Do not name real people, brands or trademarks. ")
 	default:
 		b.WriteString("You write metadata for stock photo agencies. For each image, write a title, a description, keywords and categories that a buyer would search for. ")
-		fmt.Fprintf(&b, "The title is a plain, literal sentence fragment of at most %d characters. ", nz(s.MaxTitle, 70))
 		fmt.Fprintf(&b, "The description is one or two sentences, at most %d characters. ", nz(s.MaxDescription, 200))
-		fmt.Fprintf(&b, "Give %d to %d keywords, single words or short phrases, most important first, no duplicates. ", nz(s.MinKeywords, 10), nz(s.MaxKeywords, 49))
-		b.WriteString("Describe only what is visible; do not guess names of people, places or brands, and never mention AI, models or tools. ")
+		b.WriteString("Describe only what is visible. ")
+		if s.Guidance == "" {
+			fmt.Fprintf(&b, "The title is a plain, literal phrase of at most %d characters. ", nz(s.MaxTitle, 70))
+			fmt.Fprintf(&b, "Give %d to %d keywords, most important first, no duplicates. ", nz(s.MinKeywords, 10), nz(s.MaxKeywords, 49))
+		}
 	}
-	fmt.Fprintf(&b, "Write in the language with code %q. ", lang)
+	if s.Guidance == "" {
+		lang := s.Language
+		if lang == "" {
+			lang = "en"
+		}
+		fmt.Fprintf(&b, "Write in the language with code %q. ", lang)
+	}
 	if s.Items > 1 {
 		fmt.Fprintf(&b, "There are %d images, each introduced by its number; answer with one entry per image, in the same order, under %q. ", s.Items, provider.ItemsKey)
 	}

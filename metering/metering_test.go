@@ -1,0 +1,213 @@
+package metering_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/memstore"
+	"github.com/picfre/picfre/metering/meteringtest"
+)
+
+func TestPricing(t *testing.T) {
+	p := metering.Pricing{Rates: []metering.Rate{
+		{Base: 1},
+		{MediaType: "video", Base: 2, PerUnit: 3},
+		{Task: "prompt", Base: 4},
+		{Task: "metadata", MediaType: "audio", Base: 5, PerUnit: 1, Unit: 30 * time.Second},
+		{Task: "prompt", Base: 99}, // shadowed by the earlier equally specific rate
+	}}
+	for _, c := range []struct {
+		in   metering.PriceInput
+		want int64
+	}{
+		{metering.PriceInput{Task: "metadata", MediaType: "image"}, 1},
+		{metering.PriceInput{Task: "metadata", MediaType: "video"}, 2},
+		{metering.PriceInput{Task: "metadata", MediaType: "video", Duration: time.Minute}, 2 + 3},
+		{metering.PriceInput{Task: "metadata", MediaType: "video", Duration: time.Minute + time.Millisecond}, 2 + 6},
+		{metering.PriceInput{Task: "metadata", MediaType: "video", Duration: 1}, 2 + 3},
+		{metering.PriceInput{Task: "prompt", MediaType: "video", Duration: time.Hour}, 4},
+		{metering.PriceInput{Task: "metadata", MediaType: "audio", Duration: 95 * time.Second}, 5 + 4},
+		{metering.PriceInput{Task: "metadata", MediaType: "audio"}, 5},
+	} {
+		got, err := p.Price(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("Price(%+v) = %d, %v; want %d", c.in, got, err, c.want)
+		}
+	}
+	if _, err := (metering.Pricing{Rates: []metering.Rate{{Task: "prompt", Base: 1}}}).Price(metering.PriceInput{Task: "metadata"}); !errors.Is(err, metering.ErrNoPrice) {
+		t.Errorf("unpriced task: %v, want ErrNoPrice", err)
+	}
+	if _, err := p.Price(metering.PriceInput{Duration: -time.Second}); !errors.Is(err, metering.ErrInvalid) {
+		t.Errorf("negative duration: %v, want ErrInvalid", err)
+	}
+	huge := metering.Pricing{Rates: []metering.Rate{{Base: 1, PerUnit: 1 << 40, Unit: time.Nanosecond}}}
+	if _, err := huge.Price(metering.PriceInput{Duration: time.Hour}); !errors.Is(err, metering.ErrInvalid) {
+		t.Errorf("overflowing price: %v, want ErrInvalid", err)
+	}
+	if _, err := (metering.Pricing{Rates: []metering.Rate{{Base: -1}}}).Price(metering.PriceInput{}); !errors.Is(err, metering.ErrInvalid) {
+		t.Errorf("negative rate: %v, want ErrInvalid", err)
+	}
+}
+
+func TestDiscard(t *testing.T) {
+	var d metering.Hook = metering.Discard{}
+	h, err := d.Authorize(t.Context(), metering.Authorization{Account: "a", IdempotencyKey: "k", Credits: 1 << 60})
+	if err != nil || h.Credits != 1<<60 || h.Account != "a" {
+		t.Fatalf("Discard.Authorize = %+v, %v", h, err)
+	}
+	if d.Capture(t.Context(), h, metering.Event{}) != nil || d.Void(t.Context(), h) != nil {
+		t.Fatal("Discard must not fail")
+	}
+}
+
+func newLedger(t *testing.T, credits int64) *metering.Ledger {
+	t.Helper()
+	l := metering.NewLedger(memstore.New(), metering.Options{Clock: meteringtest.NewClock(meteringtest.Epoch).Now})
+	if credits > 0 {
+		if _, err := l.TopUp(t.Context(), "acct", credits, "pay"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return l
+}
+
+func available(t *testing.T, l *metering.Ledger) int64 {
+	t.Helper()
+	b, err := l.Balance(t.Context(), "acct")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.Available
+}
+
+func TestMulti(t *testing.T) {
+	a, b := newLedger(t, 100), newLedger(t, 100)
+	m := metering.Multi(a, metering.Discard{}, b)
+	auth := metering.Authorization{Account: "acct", IdempotencyKey: "k1", Credits: 10}
+	h, err := m.Authorize(t.Context(), auth)
+	if err != nil || h.Settled || h.Credits != 10 {
+		t.Fatalf("Authorize = %+v, %v", h, err)
+	}
+	if available(t, a) != 90 || available(t, b) != 90 {
+		t.Fatal("both ledgers must hold")
+	}
+	if err := m.Capture(t.Context(), h, metering.Event{File: "f.jpg"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []*metering.Ledger{a, b} {
+		if bal, _ := l.Balance(t.Context(), "acct"); bal.Credits != 90 || bal.Held != 0 {
+			t.Fatalf("after capture: %+v", bal)
+		}
+	}
+	// A replay is settled only when every hook says so; Discard never
+	// does, but capturing the replay still charges nobody again.
+	h2, err := m.Authorize(t.Context(), auth)
+	if err != nil || h2.Settled {
+		t.Fatalf("replay through Discard = %+v, %v; want unsettled", h2, err)
+	}
+	if err := m.Capture(t.Context(), h2, metering.Event{File: "f.jpg"}); err != nil {
+		t.Fatal(err)
+	}
+	if h2, err = metering.Multi(a, b).Authorize(t.Context(), auth); err != nil || !h2.Settled {
+		t.Fatalf("replay = %+v, %v; want settled", h2, err)
+	}
+	if available(t, a) != 90 || available(t, b) != 90 {
+		t.Fatal("a replay charged again")
+	}
+
+	// Void reaches every hook.
+	h3, err := m.Authorize(t.Context(), metering.Authorization{Account: "acct", IdempotencyKey: "k2", Credits: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Void(t.Context(), h3); err != nil {
+		t.Fatal(err)
+	}
+	if available(t, a) != 90 || available(t, b) != 90 {
+		t.Fatal("void must release both holds")
+	}
+
+	// When a later hook refuses, the earlier holds are voided.
+	poor := newLedger(t, 3)
+	m2 := metering.Multi(a, poor)
+	_, err = m2.Authorize(t.Context(), metering.Authorization{Account: "acct", IdempotencyKey: "k3", Credits: 5})
+	if !errors.Is(err, metering.ErrInsufficientCredits) {
+		t.Fatalf("Authorize with a poor ledger: %v", err)
+	}
+	if available(t, a) != 90 {
+		t.Fatalf("the first ledger kept its hold: available %d", available(t, a))
+	}
+
+	// A hold that Multi did not make is refused without reaching the hooks.
+	if err := m.Capture(t.Context(), metering.Hold{ID: "plain", Account: "acct", IdempotencyKey: "k9"}, metering.Event{}); !errors.Is(err, metering.ErrUnknownHold) {
+		t.Fatalf("foreign hold: %v", err)
+	}
+	// An empty Multi authorizes everything, like Discard.
+	if _, err := metering.Multi().Authorize(t.Context(), auth); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func FuzzMultiHoldID(f *testing.F) {
+	f.Add("multi:W3siaSI6ImEiLCJjIjoxfSx7ImkiOiJiIiwiYyI6Mn1d")
+	f.Add("multi:")
+	f.Add("multi:!!!")
+	f.Add("plain")
+	f.Add("multi:bnVsbA")
+	m := metering.Multi(metering.Discard{}, metering.Discard{})
+	f.Fuzz(func(t *testing.T, id string) {
+		h := metering.Hold{ID: id, Account: "a", IdempotencyKey: "k"}
+		err := m.Capture(context.Background(), h, metering.Event{})
+		if err != nil && !errors.Is(err, metering.ErrUnknownHold) {
+			t.Fatalf("untyped error %v", err)
+		}
+		if err2 := m.Void(context.Background(), h); (err == nil) != (err2 == nil) {
+			t.Fatalf("Capture and Void disagree: %v, %v", err, err2)
+		}
+	})
+}
+
+func TestCaptureClipsLongText(t *testing.T) {
+	l := newLedger(t, 10)
+	h, err := l.Authorize(t.Context(), metering.Authorization{Account: "acct", IdempotencyKey: "k", Credits: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("é", metering.MaxTextLen) // 2 bytes each
+	if err := l.Capture(t.Context(), h, metering.Event{File: long}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := l.Store().ListUsage(t.Context(), "acct")
+	if err != nil || len(u) != 1 {
+		t.Fatal(u, err)
+	}
+	if n := len(u[0].File); n > metering.MaxTextLen || n < metering.MaxTextLen-1 || !strings.HasPrefix(long, u[0].File) {
+		t.Fatalf("file name kept %d bytes", n)
+	}
+}
+
+// slowStore blocks Capture and Void until their context ends.
+type slowStore struct{ metering.Store }
+
+func (slowStore) Capture(ctx context.Context, _ metering.CaptureRequest) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestSettleTimeout(t *testing.T) {
+	l := metering.NewLedger(slowStore{memstore.New()}, metering.Options{SettleTimeout: 20 * time.Millisecond})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	start := time.Now()
+	err := l.Capture(ctx, metering.Hold{ID: "x", Account: "a", IdempotencyKey: "k", Credits: 1}, metering.Event{})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Capture = %v, want the settle deadline (not the caller's cancellation)", err)
+	}
+	if time.Since(start) < 20*time.Millisecond {
+		t.Fatal("Capture gave up before the settle timeout")
+	}
+}

@@ -1,0 +1,33 @@
+// Package pgstore is a [metering.Store] in PostgreSQL through pgx/v5, for
+// many service instances sharing one ledger.
+//
+// # Transactions
+//
+// Every operation is one READ COMMITTED transaction that first locks the
+// account's row (SELECT ... FOR UPDATE), then touches the rows below it;
+// an operation over several accounts (PurgeUsage) locks them in name
+// order. Operations on one account therefore queue instead of racing,
+// and lock order rules out deadlocks; a serialisation failure or deadlock
+// reported anyway is retried a few times. The debit is one conditional
+// UPDATE (balance - held >= credits) in the same transaction as the
+// ledger entry, behind CHECK constraints that refuse a negative balance
+// or negative available credits.
+//
+// # Schema
+//
+// Migrations are embedded SQL files applied at Open under an advisory
+// lock and recorded in schema_version. Tables are created in the first
+// schema of the search_path, which a DSN can set
+// (postgres://host/db?search_path=billing). One sequence orders every
+// entry for History.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use; any number of processes may share
+// the database.
+//
+// # Tests
+//
+// The tests use the server named by PICFRE_TEST_POSTGRES, creating and
+// dropping a schema of their own; without it they skip, unless CI=true.
+package pgstore

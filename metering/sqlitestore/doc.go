@@ -1,0 +1,34 @@
+// Package sqlitestore is a [metering.Store] in one SQLite file through
+// modernc.org/sqlite (pure Go, no cgo): picfre's embedded default ledger.
+//
+// # Transactions
+//
+// Every write is one BEGIN IMMEDIATE transaction (the driver's
+// _txlock=immediate), so a writer takes SQLite's single write lock before
+// it reads, and two writers never both decide from the same balance. The
+// debit is one conditional UPDATE (balance - held >= credits) in the same
+// transaction as the ledger entry, and CHECK constraints refuse a
+// negative balance or negative available credits. The database runs in
+// WAL mode, so readers (Balance, History) do not block writers, with a
+// busy timeout (10 s by default) for writers of other processes. Within
+// one process writers queue on a semaphore that honours their contexts.
+//
+// # Durability
+//
+// synchronous=FULL by default: a capture that returned survives a power
+// cut. Options.Synchronous "NORMAL" is faster and still survives a
+// process crash (SIGKILL), but may lose the last commits on power loss.
+//
+// # Schema
+//
+// Migrations are embedded SQL files applied in order at Open and recorded
+// in a schema_version table, in one write transaction, so processes
+// opening a new file at once apply them exactly once. Usage records,
+// top-ups, adjustments and holds are separate tables; account_rollup keeps
+// the debits of purged usage records. Times are Unix microseconds.
+//
+// # Concurrency
+//
+// A Store is safe for concurrent use, and several processes may open the
+// same file (on a local file system; not over NFS).
+package sqlitestore

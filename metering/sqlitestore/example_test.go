@@ -1,0 +1,29 @@
+package sqlitestore_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/sqlitestore"
+)
+
+func ExampleOpen() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "ledger")
+	defer os.RemoveAll(dir)
+	store, err := sqlitestore.Open(ctx, filepath.Join(dir, "ledger.db"), sqlitestore.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer store.Close()
+	ledger := metering.NewLedger(store, metering.Options{})
+	ledger.TopUp(ctx, "alice", 40, "pay-1")
+	h, _ := ledger.Authorize(ctx, metering.Authorization{Account: "alice", IdempotencyKey: "file-1", Credits: 15})
+	ledger.Capture(ctx, h, metering.Event{File: "dunes.jpg"})
+	b, _ := ledger.Balance(ctx, "alice")
+	fmt.Println(b.Credits)
+	// Output: 25
+}
