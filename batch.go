@@ -4,6 +4,8 @@ import (
 	"context"
 	"iter"
 	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // fatalFlag remembers the first failure that will fail every later file
@@ -43,8 +45,8 @@ func (f *fatalFlag) set(err error) {
 // time. A file that fails has Result.Err set and the batch goes on; once a
 // failure shows the provider cannot serve any file (quota exhausted, bad
 // key), the remaining files fail with that error without being sent.
-func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], o Options, emit func(*Result) error) error {
-	o, err := o.withDefaults()
+func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Options, emit func(*Result) error) error {
+	o, err := opts.settings()
 	if err != nil {
 		return err
 	}
@@ -53,25 +55,27 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], o Options
 
 	group := max(pl.caps.MaxItemsPerRequest, 1)
 	type future chan []*job
+	// pending holds the groups in input order, each as a future that its
+	// worker fills; workers bounds the groups being processed. Together
+	// they bound memory to about 2×Concurrency groups, whatever the
+	// batch length.
 	pending := make(chan future, o.Concurrency)
-	slots := make(chan struct{}, o.Concurrency)
+	var workers errgroup.Group
+	workers.SetLimit(o.Concurrency)
 	fatal := &fatalFlag{}
-	var workers sync.WaitGroup
 
 	go func() {
 		defer close(pending)
 		dispatch := func(jobs []*job) bool {
-			select {
-			case slots <- struct{}{}:
-			case <-ctx.Done():
+			if ctx.Err() != nil {
 				return false
 			}
 			f := make(future, 1)
-			pending <- f // never blocks for long: slots bounds it
-			workers.Go(func() {
-				defer func() { <-slots }()
+			pending <- f
+			workers.Go(func() error {
 				pl.process(ctx, jobs, o, fatal)
 				f <- jobs
+				return nil
 			})
 			return true
 		}
@@ -113,7 +117,7 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], o Options
 			}
 		}
 	}
-	workers.Wait()
+	_ = workers.Wait() // workers report through their futures
 	if emitErr != nil {
 		return emitErr
 	}

@@ -11,6 +11,7 @@ import (
 	"iter"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/picfre/picfre/internal/answer"
@@ -18,6 +19,7 @@ import (
 	"github.com/picfre/picfre/internal/prompt"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/provider"
+	"github.com/picfre/picfre/stock"
 )
 
 // Tagger is what an embedding service depends on: tag one file, or a
@@ -64,12 +66,12 @@ func New(p provider.Provider, cfg Config) *Pipeline {
 
 // Tag processes one file.
 func (pl *Pipeline) Tag(ctx context.Context, m Media, o Options) (*Result, error) {
-	o, err := o.withDefaults()
+	s, err := o.settings()
 	if err != nil {
 		return nil, err
 	}
 	j := &job{media: m}
-	pl.process(ctx, []*job{j}, o, nil)
+	pl.process(ctx, []*job{j}, s, nil)
 	if j.err != nil {
 		return nil, j.err
 	}
@@ -98,7 +100,7 @@ func (j *job) fail(err error) {
 // process runs a group of jobs through one provider request. Every job
 // ends with either a result or an error, and every hold taken is captured
 // (success) or voided (anything else) exactly once, even on panic.
-func (pl *Pipeline) process(ctx context.Context, jobs []*job, o Options, fatal *fatalFlag) {
+func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal *fatalFlag) {
 	for _, j := range jobs {
 		j.result.File, j.result.Task = j.media.Name, o.Task
 	}
@@ -214,7 +216,7 @@ func readLimited(open func() (io.ReadCloser, error), limit int64) ([]byte, error
 }
 
 // authorize prices the file and holds its credits.
-func (pl *Pipeline) authorize(ctx context.Context, j *job, o Options) {
+func (pl *Pipeline) authorize(ctx context.Context, j *job, o *settings) {
 	in := PriceInput{Task: o.Task, MediaType: "image"}
 	if pl.cfg.Price != nil {
 		price, err := pl.cfg.Price(in)
@@ -241,9 +243,10 @@ func (pl *Pipeline) authorize(ctx context.Context, j *job, o Options) {
 
 // idempotencyKey derives a billing key from what determines the outcome:
 // account, task, the settings that shape the answer, and the content.
-func idempotencyKey(o Options, digest [32]byte) string {
+func idempotencyKey(o *settings, digest [32]byte) string {
 	h := sha256.New()
-	for _, s := range []string{o.Account, string(o.Task), o.Language, strconv.Itoa(o.MinKeywords), strconv.Itoa(o.MaxKeywords), o.Context} {
+	for _, s := range []string{o.Account, string(o.Task), o.Language, strconv.Itoa(o.MinKeywords), strconv.Itoa(o.MaxKeywords),
+		o.Context, o.Agency, strings.Join(o.Require, ","), strings.Join(o.Exclude, ",")} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -285,11 +288,12 @@ func (pl *Pipeline) settle(ctx context.Context, jobs []*job) {
 
 // ask sends one request about the ready jobs and splits the answer into
 // one item per job. A malformed answer is asked for once more.
-func (pl *Pipeline) ask(ctx context.Context, jobs []*job, o Options) (*provider.Response, []jsonItem, error) {
+func (pl *Pipeline) ask(ctx context.Context, jobs []*job, o *settings) (*provider.Response, []jsonItem, error) {
 	spec := prompt.Spec{
 		Spec: provider.Spec{Task: o.Task, Items: len(jobs), Language: o.Language,
 			MinKeywords: o.MinKeywords, MaxKeywords: o.MaxKeywords, MaxTitle: o.MaxTitle},
 		MaxDescription: o.MaxDescription,
+		Guidance:       o.guidance(),
 	}
 	req := &provider.Request{
 		Instructions:    prompt.Instructions(spec),
@@ -297,9 +301,6 @@ func (pl *Pipeline) ask(ctx context.Context, jobs []*job, o Options) (*provider.
 		SchemaName:      prompt.SchemaName(spec),
 		MaxOutputTokens: 600 * len(jobs),
 		Spec:            spec.Spec,
-	}
-	if o.Context != "" {
-		req.Parts = append(req.Parts, provider.Part{Item: -1, MIMEType: "text/plain", Text: "Context from the photographer: " + o.Context})
 	}
 	for i, j := range jobs {
 		if len(jobs) > 1 {
@@ -333,7 +334,7 @@ func (pl *Pipeline) ask(ctx context.Context, jobs []*job, o Options) (*provider.
 type jsonItem = json.RawMessage
 
 // fill decodes and normalizes one item's answer into j.result.
-func (pl *Pipeline) fill(j *job, raw jsonItem, o Options) error {
+func (pl *Pipeline) fill(j *job, raw jsonItem, o *settings) error {
 	if o.Task == Prompt {
 		p, err := answer.DecodePrompt(raw)
 		if err != nil {
@@ -346,14 +347,15 @@ func (pl *Pipeline) fill(j *job, raw jsonItem, o Options) error {
 	if err != nil {
 		return err
 	}
-	j.result.Title = truncateWords(collapseSpace(m.Title), o.MaxTitle)
-	j.result.Description = truncateWords(collapseSpace(m.Description), o.MaxDescription)
-	j.result.Keywords = normalizeKeywords(m.Keywords, o.MaxKeywords)
-	j.result.Categories = normalizeCategories(m.Categories)
-	if len(j.result.Keywords) < o.MinKeywords {
-		return &Error{Code: CodeBadOutput, Err: fmt.Errorf("%d usable keywords, fewer than the %d asked for", len(j.result.Keywords), o.MinKeywords)}
+	md, problems := stock.Normalize(stock.Metadata{Title: m.Title, Description: m.Description, Keywords: m.Keywords, Categories: m.Categories}, o.profile, o.rules())
+	j.result.Title, j.result.Description, j.result.Keywords, j.result.Categories = md.Title, md.Description, md.Keywords, md.Categories
+	for _, p := range stock.Unfixed(problems) {
+		j.result.Problems = append(j.result.Problems, p.String())
 	}
-	if j.result.Title == "" {
+	if len(md.Keywords) < o.MinKeywords {
+		return &Error{Code: CodeBadOutput, Err: fmt.Errorf("%d usable keywords, fewer than the %d asked for", len(md.Keywords), o.MinKeywords)}
+	}
+	if md.Title == "" {
 		return &Error{Code: CodeBadOutput, Err: errors.New("title is empty after normalization")}
 	}
 	return nil

@@ -10,6 +10,9 @@ type Result struct {
 	Description string   `json:"description,omitempty"`
 	Keywords    []string `json:"keywords,omitempty"`
 	Categories  []string `json:"categories,omitempty"`
+	// Problems lists what normalization found in the model's answer and
+	// could not fix (for example fewer categories than the agency wants).
+	Problems []string `json:"problems,omitempty"`
 	// Prompt is the reverse prompt (Task Prompt).
 	Prompt string `json:"prompt,omitempty"`
 
