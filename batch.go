@@ -3,9 +3,12 @@ package picfre
 import (
 	"context"
 	"iter"
+	"slices"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/picfre/picfre/stock"
 )
 
 // fatalFlag remembers the first failure that will fail every later file
@@ -96,6 +99,7 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Opti
 
 	var done, failed int
 	var emitErr error
+	similar := newSimilarity(o)
 	for f := range pending {
 		jobs := <-f
 		for _, j := range jobs {
@@ -106,6 +110,8 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Opti
 			if j.err != nil {
 				r = Result{File: j.media.Name, Task: o.Task, Err: j.err}
 				failed++
+			} else {
+				similar.distinguish(&r, j.dhash)
 			}
 			done++
 			if err := emit(&r); err != nil {
@@ -122,4 +128,76 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Opti
 		return emitErr
 	}
 	return context.Cause(ctx)
+}
+
+// similarWindow is how many recent results near-duplicates are looked
+// for among. It bounds memory; shots of one scene usually come together.
+const similarWindow = 256
+
+// similarity gives near-identical files of a batch distinct titles and
+// keyword orders. Each result is compared with the previous
+// similarWindow results; one within the distance joins that result's
+// group, takes a title no other member has and its own keyword order.
+type similarity struct {
+	distance int
+	maxTitle int
+	top      int
+	recent   []similarEntry // ring of the latest results
+	next     int
+}
+
+type similarEntry struct {
+	hash  uint64
+	group *similarGroup
+}
+
+type similarGroup struct {
+	titles []string
+}
+
+func newSimilarity(o *settings) *similarity {
+	if o.Task != Metadata || o.SimilarDistance < 0 {
+		return nil
+	}
+	top := 10
+	if o.profile != nil && o.profile.TopKeywords > 0 {
+		top = o.profile.TopKeywords
+	}
+	return &similarity{distance: o.SimilarDistance, maxTitle: o.MaxTitle, top: top}
+}
+
+func (s *similarity) distinguish(r *Result, hash uint64) {
+	if s == nil {
+		return
+	}
+	var g *similarGroup
+	for _, e := range s.recent {
+		if stock.Hamming(e.hash, hash) <= s.distance {
+			g = e.group
+			break
+		}
+	}
+	if g == nil {
+		g = &similarGroup{}
+	} else {
+		member := len(g.titles)
+		details := make([][]string, member+1)
+		details[member] = r.Keywords
+		titles := stock.DistinctTitles(append(slices.Clone(g.titles), r.Title), details, s.maxTitle)
+		r.Title = titles[member]
+		r.Keywords = stock.RotateKeywords(r.Keywords, member, s.top)
+	}
+	g.titles = append(g.titles, r.Title)
+	if len(g.titles) > similarWindow {
+		// Only titles still in the window can collide; keep memory flat
+		// through long runs of near-identical shots.
+		g.titles = slices.Delete(g.titles, 0, len(g.titles)-similarWindow)
+	}
+	e := similarEntry{hash: hash, group: g}
+	if len(s.recent) < similarWindow {
+		s.recent = append(s.recent, e)
+	} else {
+		s.recent[s.next] = e
+		s.next = (s.next + 1) % similarWindow
+	}
 }

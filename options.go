@@ -53,6 +53,11 @@ type Options struct {
 	// ASCIIOnly keeps English letters only (accents folded), for English
 	// output.
 	ASCIIOnly bool
+	// SimilarDistance is the perceptual-hash distance (0..64 bits) under
+	// which TagAll treats files as near-duplicates and gives each its own
+	// title and keyword order. 0 means the default, 10; negative turns
+	// the check off.
+	SimilarDistance int
 	// Account is the account billed through the Config's meter. It is
 	// never sent to a provider.
 	Account string
@@ -129,6 +134,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxDescription == 0 {
 		o.MaxDescription = 200
+	}
+	if o.SimilarDistance == 0 {
+		o.SimilarDistance = 10
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 4

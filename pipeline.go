@@ -86,6 +86,7 @@ type job struct {
 
 	prepared *media.Prepared
 	digest   [32]byte // of the original content, for the idempotency key
+	dhash    uint64   // perceptual hash of the image, for near-duplicates
 	hold     metering.Hold
 	held     bool
 	price    int64
@@ -181,11 +182,13 @@ func (pl *Pipeline) prepare(j *job) {
 	if size == 0 {
 		size = defaultImageSize
 	}
-	p, err := media.Prepare(data, pl.limits(), media.PrepareOptions{LongEdge: size})
+	p, err := media.Prepare(data, pl.limits(), media.PrepareOptions{LongEdge: size, KeepImage: true})
 	if err != nil {
 		j.fail(err)
 		return
 	}
+	j.dhash = stock.DHash(p.Image)
+	p.Image = nil
 	j.prepared = p
 	j.result.Width, j.result.Height = p.Source.DisplaySize()
 }

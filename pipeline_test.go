@@ -462,3 +462,58 @@ func TestInvalidOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestNearDuplicatesGetDistinctTitles(t *testing.T) {
+	coffee, err := os.ReadFile("testdata/samples/coffee.png")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rocket, err := os.ReadFile("testdata/samples/rocket.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fake answers from the content, so identical shots get identical
+	// answers: exactly the case the pipeline must separate.
+	batch := []picfre.Media{
+		picfre.Bytes("coffee-1.png", coffee),
+		picfre.Bytes("rocket.jpg", rocket),
+		picfre.Bytes("coffee-2.png", coffee),
+		picfre.Bytes("coffee-3.png", coffee),
+	}
+	run := func(o picfre.Options) []*picfre.Result {
+		var got []*picfre.Result
+		pl := picfre.New(fake.New(fake.Options{}), picfre.Config{})
+		if err := pl.TagAll(t.Context(), slices.Values(batch), o, func(r *picfre.Result) error {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			got = append(got, r)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	got := run(picfre.Options{Concurrency: 2})
+	c1, c2, c3 := got[0], got[2], got[3]
+	if c1.Title == c2.Title || c1.Title == c3.Title || c2.Title == c3.Title {
+		t.Fatalf("near-duplicates share a title: %q %q %q", c1.Title, c2.Title, c3.Title)
+	}
+	if slices.Equal(c1.Keywords, c2.Keywords) || slices.Equal(c2.Keywords, c3.Keywords) {
+		t.Fatal("near-duplicates share a keyword order")
+	}
+	if !sameSet(c1.Keywords, c2.Keywords) {
+		t.Fatalf("keyword sets differ: %q vs %q", c1.Keywords, c2.Keywords)
+	}
+	off := run(picfre.Options{SimilarDistance: -1})
+	if off[0].Title != off[2].Title {
+		t.Fatal("with the check off, the fake's identical answers should stay identical")
+	}
+}
+
+func sameSet(a, b []string) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(x, y)
+}

@@ -79,3 +79,18 @@ func ExampleDecode() {
 	// Output:
 	// png 4 2 {255 0 0 128}
 }
+
+func ExampleDetect() {
+	for _, head := range []string{
+		"RIFF\x24\x00\x00\x00WAVEfmt ",
+		"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00",
+		`<svg xmlns="http://www.w3.org/2000/svg"/>`,
+	} {
+		f, err := media.Detect([]byte(head))
+		fmt.Println(f, f.Kind(), f.MIMEType(), err)
+	}
+	// Output:
+	// wav audio audio/wav <nil>
+	// mp4 video video/mp4 <nil>
+	// svg vector image/svg+xml <nil>
+}

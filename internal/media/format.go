@@ -34,9 +34,8 @@ func (f Format) MIMEType() string {
 		return "image/bmp"
 	case FormatTIFF:
 		return "image/tiff"
-	default:
-		return "application/octet-stream"
 	}
+	return otherMIME(f)
 }
 
 // SniffLen is the number of leading bytes Sniff looks at. Passing fewer is

@@ -135,3 +135,22 @@ func FuzzOrientation(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDetect(f *testing.F) {
+	fuzzSeeds(f)
+	for _, s := range []string{"RIFF\x24\x00\x00\x00WAVEfmt ", "fLaC", "OggS\x00", "ID3\x03", "\xFF\xFB\x90\x64",
+		"\x00\x00\x00\x20ftypM4A ", "\x1A\x45\xDF\xA3webm", "<?xml?><svg>", "<!DOCTYPE svg [<!ENTITY a 'b'>]><svg/>",
+		"%!PS-Adobe-3.0 EPSF-3.0\n", "\xC5\xD0\xD3\xC6"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ft, err := Detect(b)
+		if err != nil {
+			checkErr(t, err)
+			return
+		}
+		if ft.Kind() == "" || ft.MIMEType() == "application/octet-stream" {
+			t.Fatalf("detected %q without a kind or MIME type", ft)
+		}
+	})
+}

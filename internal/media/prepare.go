@@ -24,6 +24,9 @@ type PrepareOptions struct {
 	LongEdge int
 	// Quality is the JPEG quality, 1..100; 0 means DefaultQuality.
 	Quality int
+	// KeepImage sets Prepared.Image, the scaled image before encoding,
+	// for callers that analyse it further (perceptual hashes).
+	KeepImage bool
 }
 
 // Prepared is an image ready to send to a provider.
@@ -37,6 +40,9 @@ type Prepared struct {
 	Width, Height int
 	// Source describes the input as Probe saw it.
 	Source Info
+	// Image is the scaled, oriented image that Data encodes, when
+	// PrepareOptions.KeepImage was set.
+	Image image.Image
 }
 
 // Decode checks data against lim exactly as Probe does (before decoding
@@ -95,7 +101,12 @@ func Prepare(data []byte, lim Limits, opt PrepareOptions) (*Prepared, error) {
 	if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: q}); err != nil {
 		return nil, fmt.Errorf("media: encode JPEG: %w", err)
 	}
+	var kept image.Image
+	if opt.KeepImage {
+		kept = out
+	}
 	return &Prepared{
+		Image:    kept,
 		Data:     buf.Bytes(),
 		MIMEType: FormatJPEG.MIMEType(),
 		Width:    out.Bounds().Dx(),
