@@ -50,11 +50,17 @@ func checkStrict(t *testing.T, v map[string]any) {
 }
 
 func TestInstructions(t *testing.T) {
-	s := Instructions(Spec{Spec: provider.Spec{Task: provider.TaskMetadata, Items: 4, Language: "de", MinKeywords: 7, MaxKeywords: 30, MaxTitle: 60}, Guidance: "Adobe Stock rules apply."})
-	for _, want := range []string{"7 to 30 keywords", "at most 60 characters", `"de"`, "4 images", "Adobe Stock rules apply."} {
-		if !strings.Contains(s, want) {
-			t.Errorf("instructions lack %q:\n%s", want, s)
+	generic := Instructions(Spec{Spec: provider.Spec{Task: provider.TaskMetadata, Items: 4, Language: "de", MinKeywords: 7, MaxKeywords: 30, MaxTitle: 60}})
+	for _, want := range []string{"7 to 30 keywords", "at most 60 characters", `"de"`, "4 images", "JSON only"} {
+		if !strings.Contains(generic, want) {
+			t.Errorf("instructions lack %q:\n%s", want, generic)
 		}
+	}
+	// With guidance (agency and user rules), the limits come from it
+	// alone, so the two texts cannot contradict each other.
+	guided := Instructions(Spec{Spec: provider.Spec{Task: provider.TaskMetadata, Items: 1, MinKeywords: 7, MaxKeywords: 30}, Guidance: "Give 7 to 49 keywords."})
+	if !strings.Contains(guided, "Give 7 to 49 keywords.") || strings.Contains(guided, "7 to 30") || strings.Contains(guided, "images, each") {
+		t.Errorf("guided instructions: %s", guided)
 	}
 	p := Instructions(Spec{Spec: provider.Spec{Task: provider.TaskPrompt, Items: 1}})
 	if !strings.Contains(p, "text-to-image") || strings.Contains(p, "images, each") {
