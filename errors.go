@@ -30,6 +30,14 @@ const (
 	// CodeInsufficientCredits: the account cannot pay for the file; the
 	// provider was not called and nothing was charged.
 	CodeInsufficientCredits Code = "insufficient_credits"
+	// CodeConflict: the file's idempotency key is being charged by
+	// another run right now, or was used with a different price. Nothing
+	// was charged; retry once the other run is done.
+	CodeConflict Code = "conflict"
+	// CodeBillingFailure: the ledger failed to hold or settle the
+	// file's credits (for example a hold that expired before capture and
+	// no longer fits the balance). Nothing was charged.
+	CodeBillingFailure Code = "billing_failure"
 	// CodeRateLimited: the provider kept rate limiting after all retries.
 	// Try again later.
 	CodeRateLimited Code = "rate_limited"
@@ -143,8 +151,15 @@ func classify(err error) Code {
 	if errors.As(err, &ae) {
 		return CodeBadOutput
 	}
-	if errors.Is(err, metering.ErrInsufficientCredits) {
+	switch {
+	case errors.Is(err, metering.ErrInsufficientCredits):
 		return CodeInsufficientCredits
+	case errors.Is(err, metering.ErrInProgress), errors.Is(err, metering.ErrConflict):
+		return CodeConflict
+	case errors.Is(err, metering.ErrHoldExpired), errors.Is(err, metering.ErrHoldVoided),
+		errors.Is(err, metering.ErrUnknownHold), errors.Is(err, metering.ErrExceedsHold),
+		errors.Is(err, metering.ErrNoPrice), errors.Is(err, metering.ErrInvalid), errors.Is(err, metering.ErrLegalHold):
+		return CodeBillingFailure
 	}
 	if errors.Is(err, context.Canceled) {
 		return CodeCanceled

@@ -153,9 +153,10 @@ type Config struct {
 	// Meter bills each file. Nil means metering.Discard{}: nothing is
 	// held, charged or recorded.
 	Meter metering.Hook
-	// Price returns the credits a file costs. Nil means every file is
-	// free (0 credits), which with a real ledger still records usage.
-	Price func(PriceInput) (int64, error)
+	// Pricer prices each file in credits (see metering.Pricing). Nil
+	// means every file is free (0 credits); with a ledger as Meter the
+	// usage is still recorded.
+	Pricer metering.Pricer
 	// MaxBytes bounds a file's size (default 100 MiB).
 	MaxBytes int64
 	// MaxPixels bounds an image's pixel count, checked from the header
@@ -166,11 +167,4 @@ type Config struct {
 	ImageSize int
 	// Now is the clock for usage events (time.Now when nil).
 	Now func() time.Time
-}
-
-// PriceInput describes a file to price.
-type PriceInput struct {
-	Task      Task
-	MediaType string // "image", "video", "audio"
-	Duration  time.Duration
 }

@@ -220,9 +220,9 @@ func readLimited(open func() (io.ReadCloser, error), limit int64) ([]byte, error
 
 // authorize prices the file and holds its credits.
 func (pl *Pipeline) authorize(ctx context.Context, j *job, o *settings) {
-	in := PriceInput{Task: o.Task, MediaType: "image"}
-	if pl.cfg.Price != nil {
-		price, err := pl.cfg.Price(in)
+	in := metering.PriceInput{Task: string(o.Task), MediaType: "image"}
+	if pl.cfg.Pricer != nil {
+		price, err := pl.cfg.Pricer.Price(in)
 		if err != nil {
 			j.fail(&Error{Code: CodeInvalidArgument, Err: fmt.Errorf("price: %w", err)})
 			return

@@ -142,7 +142,7 @@ func TestTagSample(t *testing.T) {
 func TestBadFilesFailAloneWithCodes(t *testing.T) {
 	p := fake.New(fake.Options{})
 	rec := newRecorder()
-	pl := picfre.New(p, picfre.Config{Meter: rec, Price: func(picfre.PriceInput) (int64, error) { return 3, nil }})
+	pl := picfre.New(p, picfre.Config{Meter: rec, Pricer: flat(3)})
 	files := []string{
 		"testdata/samples/rocket.jpg",
 		"testdata/bad/empty.jpg",
@@ -203,7 +203,7 @@ func TestFailedFilesCostNothing(t *testing.T) {
 		return fake.Step{}
 	}})
 	rec := newRecorder()
-	pl := picfre.New(p, picfre.Config{Meter: rec, Price: func(picfre.PriceInput) (int64, error) { return 5, nil }})
+	pl := picfre.New(p, picfre.Config{Meter: rec, Pricer: flat(5)})
 	files := samples(t)
 	files = append(files, files...) // 16 files
 	got, err := collect(t, pl, t.Context(), files, picfre.Options{Account: "acct-1", Concurrency: 1})
@@ -239,7 +239,7 @@ func TestInsufficientCreditsNeverCallsProvider(t *testing.T) {
 	p := fake.New(fake.Options{})
 	rec := newRecorder()
 	rec.deny["poor"] = true
-	pl := picfre.New(p, picfre.Config{Meter: rec, Price: func(picfre.PriceInput) (int64, error) { return 1, nil }})
+	pl := picfre.New(p, picfre.Config{Meter: rec, Pricer: flat(1)})
 	_, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{Account: "poor"})
 	if !errors.Is(err, picfre.ErrInsufficientCredits) {
 		t.Fatalf("got %v", err)
@@ -516,4 +516,9 @@ func sameSet(a, b []string) bool {
 	slices.Sort(x)
 	slices.Sort(y)
 	return slices.Equal(x, y)
+}
+
+// flat prices every file at n credits.
+func flat(n int64) metering.Pricer {
+	return metering.Pricing{Rates: []metering.Rate{{Base: n}}}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/metering/pgstore"
 	"github.com/picfre/picfre/metering/sqlitestore"
@@ -55,4 +56,17 @@ func openLedger(ctx context.Context, dsn string, opts metering.Options) (*meteri
 		return nil, nil, fmt.Errorf("%w (got scheme %q)", errLedgerDSN, scheme)
 	}
 	return metering.NewLedger(store, opts), c, nil
+}
+
+// configureLedger opens the ledger named by dsn and makes it the
+// pipeline's meter, charging pricePerFile credits for each file. The
+// returned Closer closes the ledger's store.
+func configureLedger(ctx context.Context, cfg *picfre.Config, dsn string, pricePerFile int64) (io.Closer, error) {
+	ledger, closer, err := openLedger(ctx, dsn, metering.Options{})
+	if err != nil {
+		return nil, err
+	}
+	cfg.Meter = ledger
+	cfg.Pricer = metering.Pricing{Rates: []metering.Rate{{Base: pricePerFile}}}
+	return closer, nil
 }

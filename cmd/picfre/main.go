@@ -62,6 +62,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = runTag(ctx, "tag", rest, e)
 	case "prompt":
 		err = runTag(ctx, "prompt", rest, e)
+	case "credits":
+		err = runCredits(ctx, rest, e.stdout, e.stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, usageText)
 		return exitOK

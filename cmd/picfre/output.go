@@ -3,11 +3,13 @@ package main
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/stock"
 )
 
 // record is one output line: the DESIGN.md CLI contract.
@@ -27,9 +29,22 @@ type recordError struct {
 	Message string      `json:"message"`
 }
 
+// writeError is a failure to store a file's metadata (--write). The
+// metadata was produced and paid for; only writing it back failed.
+type writeError struct{ err error }
+
+func (w *writeError) Error() string { return "write metadata: " + w.err.Error() }
+func (w *writeError) Unwrap() error { return w.err }
+
+// codeWriteFailed is the record code of a writeError.
+const codeWriteFailed picfre.Code = "write_failed"
+
 func toRecord(r *picfre.Result) record {
 	rec := record{File: r.File}
-	if r.Err != nil {
+	var we *writeError
+	if errors.As(r.Err, &we) {
+		rec.Error = &recordError{Code: codeWriteFailed, Message: we.Error()}
+	} else if r.Err != nil {
 		rec.Error = &recordError{Code: picfre.CodeOf(r.Err), Message: r.Err.Error()}
 		return rec
 	}
@@ -104,7 +119,7 @@ func (c *csvWriter) Write(r record) error {
 	}
 	row := []string{r.File, r.Title, r.Description, strings.Join(r.Keywords, ", "), strings.Join(r.Categories, ", "), r.Prompt, code, msg}
 	for i, cell := range row {
-		row[i] = safeCell(cell)
+		row[i] = stock.SafeCell(cell)
 	}
 	return c.w.Write(row)
 }
@@ -112,15 +127,4 @@ func (c *csvWriter) Write(r record) error {
 func (c *csvWriter) Close() error {
 	c.w.Flush()
 	return c.w.Error()
-}
-
-// safeCell keeps a CSV cell from being read as a formula by a spreadsheet
-// and from breaking a row: newlines become spaces, and a cell starting with
-// = + - @ or a control character gets a leading apostrophe.
-func safeCell(s string) string {
-	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
-	if s != "" && strings.ContainsRune("=+-@\t", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/stock"
 )
 
 // tagFlags are the flags shared by tag and prompt.
@@ -23,6 +24,10 @@ type tagFlags struct {
 	maxKeywords                      int
 	context                          string
 	ledger, account                  string
+	price                            int64
+	agencies, require, exclude       listFlag
+	write                            string
+	singleWord, ascii                bool
 }
 
 func (f *tagFlags) register(fs *flag.FlagSet) {
@@ -39,6 +44,13 @@ func (f *tagFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.context, "context", "", "your own note about the files, sent to the provider (e.g. \"wedding, May 2025\")")
 	fs.StringVar(&f.ledger, "ledger", "", "credit ledger: sqlite:PATH or a postgres:// URL (with --account)")
 	fs.StringVar(&f.account, "account", "", "account to bill in the ledger")
+	fs.Var(&f.agencies, "agency", "stock agency whose rules apply (repeatable): adobe, shutterstock, getty, freepik, vecteezy, dreamstime, pond5, envato, depositphotos, 123rf; with --format csv each gets its upload CSV")
+	fs.Var(&f.require, "require", "keywords that must come first (repeatable, or comma-separated)")
+	fs.Var(&f.exclude, "exclude", "keywords that must not appear (repeatable, or comma-separated)")
+	fs.BoolVar(&f.singleWord, "single-word", false, "single-word keywords only")
+	fs.BoolVar(&f.ascii, "ascii", false, "English letters only (accents folded)")
+	fs.StringVar(&f.write, "write", "", "store metadata with the files: xmp (into JPEGs, sidecars for others) or sidecar (FILE.xmp)")
+	fs.Int64Var(&f.price, "price", 1, "credits charged per file with --ledger")
 }
 
 // keywordRange parses --keywords / --max-keywords.
@@ -91,7 +103,10 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 	}
 	cfg := picfre.Config{}
 	if f.ledger != "" {
-		closer, err := configureLedger(ctx, &cfg, f.ledger)
+		if f.price < 0 {
+			return usagef("--price must not be negative")
+		}
+		closer, err := configureLedger(ctx, &cfg, f.ledger, f.price)
 		if err != nil {
 			return err
 		}
@@ -101,18 +116,19 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	var out io.Writer = e.stdout
-	if f.out != "" {
-		file, err := os.Create(f.out)
+	var profiles []*stock.Profile
+	for _, name := range f.agencies {
+		p, err := stock.Lookup(name)
 		if err != nil {
-			return err
+			return usagef("--agency: %v", err)
 		}
-		defer file.Close()
-		out = file
+		profiles = append(profiles, p)
 	}
-	rw, err := newResultWriter(f.format, out)
-	if err != nil {
-		return err
+	if f.write != "" && f.write != "xmp" && f.write != "sidecar" {
+		return usagef("--write wants xmp or sidecar, got %q", f.write)
+	}
+	if f.write != "" && cmd == "prompt" {
+		return usagef("--write stores metadata; prompt has none to store")
 	}
 	task := picfre.Metadata
 	if cmd == "prompt" {
@@ -121,6 +137,48 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 	opts := picfre.Options{
 		Task: task, Language: f.lang, MinKeywords: lo, MaxKeywords: hi,
 		Context: f.context, Account: f.account, Concurrency: f.concurrency,
+		Require: f.require, Exclude: f.exclude, SingleWord: f.singleWord, ASCIIOnly: f.ascii,
+	}
+	if len(profiles) > 0 {
+		// The first agency shapes the request; each agency's CSV is then
+		// normalized to that agency's own rules.
+		opts.Agency = profiles[0].Name
+	}
+	var emit func(*picfre.Result) error
+	var closeOut func() error
+	if f.format == "csv" && len(profiles) > 0 {
+		if cmd == "prompt" {
+			return usagef("agency CSVs hold metadata: use tag, or --format jsonl")
+		}
+		rules := stock.Rules{MinKeywords: lo, MaxKeywords: hi, Required: f.require, Excluded: f.exclude,
+			SingleWord: f.singleWord, ASCIIOnly: f.ascii, Lowercase: true, Language: f.lang}
+		ao, err := newAgencyOutput(profiles, rules, f.out, e.stdout)
+		if err != nil {
+			return err
+		}
+		emit = func(r *picfre.Result) error {
+			if r.Err != nil {
+				fmt.Fprintf(e.stderr, "picfre: %s: %v\n", r.File, r.Err)
+			}
+			return ao.Write(r)
+		}
+		closeOut = ao.Close
+	} else {
+		var out io.Writer = e.stdout
+		if f.out != "" {
+			file, err := os.Create(f.out)
+			if err != nil {
+				return err
+			}
+			defer file.Close()
+			out = file
+		}
+		rw, err := newResultWriter(f.format, out)
+		if err != nil {
+			return err
+		}
+		emit = func(r *picfre.Result) error { return rw.Write(toRecord(r)) }
+		closeOut = rw.Close
 	}
 	if e.isTerminal {
 		bar := &progressBar{w: e.stderr, total: len(files)}
@@ -129,12 +187,17 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 	failed := 0
 	pl := picfre.New(prov, cfg)
 	err = pl.TagAll(ctx, mediaFiles(files), opts, func(r *picfre.Result) error {
+		if r.Err == nil && f.write != "" {
+			if werr := writeMetadata(f.write, r, f.lang); werr != nil {
+				r.Err = &writeError{err: werr}
+			}
+		}
 		if r.Err != nil {
 			failed++
 		}
-		return rw.Write(toRecord(r))
+		return emit(r)
 	})
-	if cerr := rw.Close(); err == nil {
+	if cerr := closeOut(); err == nil {
 		err = cerr
 	}
 	if err != nil {

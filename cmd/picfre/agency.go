@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/stock"
+)
+
+// agencyOutput writes one upload CSV per agency (--agency with --format
+// csv). Each agency's rows are normalized to that agency's rules.
+type agencyOutput struct {
+	rules   stock.Rules
+	targets []*agencyTarget
+}
+
+type agencyTarget struct {
+	profile *stock.Profile
+	w       *stock.SplitWriter
+}
+
+// newAgencyOutput opens a split writer per agency. With one agency the
+// CSV goes to out (stdout when empty); with several, out is required and
+// each agency writes OUT-NAME.csv. Parts past an agency's row or size
+// limit go to files numbered -2, -3, ... beside the first.
+func newAgencyOutput(profiles []*stock.Profile, rules stock.Rules, out string, stdout io.Writer) (*agencyOutput, error) {
+	if len(profiles) > 1 && out == "" {
+		return nil, usagef("several --agency with --format csv need --out PREFIX: each agency writes PREFIX-NAME.csv")
+	}
+	ao := &agencyOutput{rules: rules}
+	for _, p := range profiles {
+		if p.CSV == nil {
+			return nil, usagef("%s has no CSV upload; use --format jsonl or --write xmp", p.DisplayName)
+		}
+		base := out
+		if len(profiles) > 1 {
+			base = strings.TrimSuffix(out, ".csv") + "-" + p.Name + ".csv"
+		}
+		create := func(part int) (io.WriteCloser, error) {
+			if base == "" {
+				if part > 1 {
+					return nil, fmt.Errorf("%s allows %d rows per CSV and this batch needs more: use --out FILE to split it into files", p.DisplayName, p.CSV.MaxRows)
+				}
+				return nopCloser{stdout}, nil
+			}
+			name := base
+			if part > 1 {
+				ext := filepath.Ext(base)
+				name = fmt.Sprintf("%s-%d%s", strings.TrimSuffix(base, ext), part, ext)
+			}
+			return os.Create(name)
+		}
+		w, err := stock.NewSplitWriter(p, create)
+		if err != nil {
+			return nil, err
+		}
+		ao.targets = append(ao.targets, &agencyTarget{profile: p, w: w})
+	}
+	return ao, nil
+}
+
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }
+
+// Write adds a successful result to every agency's CSV. Failed files are
+// left out: an agency cannot take a row without metadata.
+func (ao *agencyOutput) Write(r *picfre.Result) error {
+	if r.Err != nil {
+		return nil
+	}
+	meta := stock.Metadata{Title: r.Title, Description: r.Description, Keywords: r.Keywords, Categories: r.Categories}
+	for _, t := range ao.targets {
+		m, _ := stock.Normalize(meta, t.profile, ao.rules)
+		if err := t.w.Write(stock.Row{File: filepath.Base(r.File), Metadata: m}); err != nil {
+			return fmt.Errorf("%s CSV: %w", t.profile.DisplayName, err)
+		}
+	}
+	return nil
+}
+
+func (ao *agencyOutput) Close() error {
+	var errs []error
+	for _, t := range ao.targets {
+		errs = append(errs, t.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// writeMetadata stores a result's metadata with the file, as --write asks:
+// "xmp" embeds XMP and IPTC into JPEGs (other files get a sidecar) and
+// "sidecar" writes FILE.xmp beside every file, keeping what an existing
+// sidecar holds. Files are replaced atomically.
+func writeMetadata(mode string, r *picfre.Result, lang string) error {
+	m := stock.Metadata{Title: r.Title, Description: r.Description, Keywords: r.Keywords}
+	if mode == "xmp" {
+		src, err := os.ReadFile(r.File)
+		if err != nil {
+			return err
+		}
+		if bytes.HasPrefix(src, []byte{0xFF, 0xD8}) {
+			out, err := stock.WriteJPEG(src, m, stock.JPEGOptions{Language: lang})
+			if err != nil {
+				return err
+			}
+			return replaceFile(r.File, out)
+		}
+	}
+	sidecar := r.File + ".xmp"
+	old, err := os.ReadFile(sidecar)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	out, err := stock.MergeXMP(old, m, lang)
+	if err != nil {
+		return err
+	}
+	return replaceFile(sidecar, out)
+}
+
+// replaceFile writes data to path through a temporary file in the same
+// folder and a rename, so a crash never leaves a half-written file. The
+// original's permissions are kept.
+func replaceFile(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if info, err := os.Stat(path); err == nil {
+		mode = info.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".picfre-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

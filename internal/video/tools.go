@@ -1,0 +1,142 @@
+package video
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+)
+
+// ErrToolMissing is returned (wrapped) when ffmpeg or ffprobe cannot be
+// found. The message names the Debian package to install; retrying without
+// installing it cannot help.
+var ErrToolMissing = errors.New("ffmpeg/ffprobe not found: install the Debian package ffmpeg")
+
+// ErrUnsupported is returned (wrapped in an *Error) for a file ffprobe
+// reads but picfre does not process: a container outside the allowed list,
+// a file without the stream asked for, or one without a usable duration.
+var ErrUnsupported = errors.New("unsupported media")
+
+// ErrInvalid is returned (wrapped in an *Error) for a file that ffprobe or
+// ffmpeg cannot read: corrupt, truncated or not media at all.
+var ErrInvalid = errors.New("invalid media")
+
+// Error is a failure of ffprobe or ffmpeg on a file. Its message never
+// holds the file's path or content; Detail is a short reason.
+type Error struct {
+	Op     string // "probe", "frames", "decode", ...
+	Err    error  // ErrInvalid, ErrUnsupported, ErrToolMissing or a context error
+	Detail string
+}
+
+func (e *Error) Error() string {
+	s := "video: " + e.Op + ": " + e.Err.Error()
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+// Unwrap returns the sentinel (or context error) classifying the failure.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Tools are the paths of the ffmpeg and ffprobe executables. The zero
+// value is not usable; get one from LookTools or fill both paths.
+type Tools struct {
+	FFmpeg  string
+	FFprobe string
+}
+
+// LookTools finds ffmpeg and ffprobe on PATH. When either is missing it
+// returns an error wrapping ErrToolMissing that names the Debian package.
+func LookTools() (Tools, error) {
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		return Tools{}, ErrToolMissing
+	}
+	fp, err := exec.LookPath("ffprobe")
+	if err != nil {
+		return Tools{}, ErrToolMissing
+	}
+	return Tools{FFmpeg: ff, FFprobe: fp}, nil
+}
+
+func (t Tools) check() error {
+	if t.FFmpeg == "" || t.FFprobe == "" {
+		return ErrToolMissing
+	}
+	return nil
+}
+
+// inputURL turns a path into an ffmpeg input that can be neither an option
+// (a name starting with "-") nor another protocol ("http:", "concat:").
+func inputURL(path string) string { return "file:" + path }
+
+// limitedBuffer keeps the first max bytes written and counts the rest.
+type limitedBuffer struct {
+	buf     bytes.Buffer
+	max     int
+	dropped int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	room := l.max - l.buf.Len()
+	if room > 0 {
+		l.buf.Write(p[:min(room, len(p))])
+	}
+	if len(p) > room {
+		l.dropped += len(p) - max(room, 0)
+	}
+	return len(p), nil
+}
+
+// lastLine returns the last non-empty line of a tool's stderr, trimmed to a
+// short length, without any path: ffmpeg prefixes messages with the input
+// URL, which is cut away.
+func lastLine(stderr []byte, path string) string {
+	lines := strings.Split(strings.TrimSpace(string(stderr)), "\n")
+	s := strings.TrimSpace(lines[len(lines)-1])
+	if path != "" {
+		s = strings.ReplaceAll(s, inputURL(path), "input")
+		s = strings.ReplaceAll(s, path, "input")
+	}
+	if len(s) > 160 {
+		s = s[:160]
+	}
+	return s
+}
+
+// run executes a tool, returning its stdout (at most maxOut bytes: more is
+// an error) and a short stderr summary. The process is killed when ctx is
+// done.
+func run(ctx context.Context, bin string, args []string, maxOut int) (stdout []byte, stderr []byte, err error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var errBuf = &limitedBuffer{max: 8 << 10}
+	cmd.Stderr = errBuf
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	data, rerr := io.ReadAll(io.LimitReader(out, int64(maxOut)+1))
+	if rerr == nil && len(data) > maxOut {
+		rerr = fmt.Errorf("output larger than %d bytes", maxOut)
+		_ = cmd.Process.Kill()
+	}
+	if rerr != nil {
+		_, _ = io.Copy(io.Discard, out)
+	}
+	werr := cmd.Wait()
+	if ctx.Err() != nil {
+		return nil, errBuf.buf.Bytes(), ctx.Err()
+	}
+	if rerr != nil {
+		return nil, errBuf.buf.Bytes(), rerr
+	}
+	return data, errBuf.buf.Bytes(), werr
+}
