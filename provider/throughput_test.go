@@ -9,6 +9,7 @@ import (
 	"github.com/picfre/picfre/internal/wiretest"
 	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/provider/openai"
+	"github.com/picfre/picfre/provider/providertest"
 )
 
 // runAtLimit tags files single-item requests through Resilient(openai)
@@ -35,10 +36,7 @@ func runAtLimit(tb testing.TB, rpm, files, workers int, minLat, maxLat time.Dura
 	var wg sync.WaitGroup
 	reqs := make([]*provider.Request, workers)
 	for i := range reqs {
-		reqs[i] = req(tb.(interface {
-			testing.TB
-			Context() context_
-		}))
+		reqs[i] = providertest.NewRequest(tb, provider.TaskMetadata, 1)
 	}
 	start := time.Now()
 	for w := range workers {
@@ -58,4 +56,32 @@ func runAtLimit(tb testing.TB, rpm, files, workers int, minLat, maxLat time.Dura
 	elapsed := time.Since(start)
 	perMinute := float64(int64(files)-fails.Load()) / elapsed.Minutes()
 	return perMinute / float64(rpm), fails.Load(), len(s.Wire()) - s.Served()
+}
+
+// TestThroughputNearTheLimit is a fast version of the benchmark: at 6000
+// requests per minute with 30–80 ms latency, the limiter keeps the batch
+// close to the limit without a failed file.
+func TestThroughputNearTheLimit(t *testing.T) {
+	frac, failed, limited := runAtLimit(t, 6000, 300, 16, 30*time.Millisecond, 80*time.Millisecond)
+	t.Logf("achieved %.3f of the limit, %d failed, %d answered 429", frac, failed, limited)
+	if failed != 0 {
+		t.Fatalf("%d files failed", failed)
+	}
+	if frac < 0.8 {
+		t.Fatalf("achieved only %.3f of the limit", frac)
+	}
+}
+
+// BenchmarkThroughputAtRPMLimit runs 400 files against a simulated
+// provider limited to 1200 requests per minute with 300–800 ms latency
+// and reports the achieved files per minute as a fraction of the limit.
+// One iteration takes about 21 s; run it with -benchtime=1x.
+func BenchmarkThroughputAtRPMLimit(b *testing.B) {
+	for b.Loop() {
+		frac, failed, limited := runAtLimit(b, 1200, 400, 24, 300*time.Millisecond, 800*time.Millisecond)
+		b.ReportMetric(frac, "fraction-of-limit")
+		b.ReportMetric(frac*1200, "files/min")
+		b.ReportMetric(float64(failed), "failed-files")
+		b.ReportMetric(float64(limited), "429s")
+	}
 }
