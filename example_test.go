@@ -65,3 +65,30 @@ func ExampleCodeOf() {
 	// Output:
 	// quota_exhausted true
 }
+
+// Estimate the input tokens of a file before sending it. Nothing is sent.
+func ExamplePipeline_Estimate() {
+	p := fake.New(fake.Options{Capabilities: provider.Capabilities{
+		ImageSize: 1024,
+		ImageCost: provider.ImageCostFunc(func(w, h int, _ provider.Detail) int { return w * h / 750 }),
+	}})
+	pl := picfre.New(p, picfre.Config{})
+	est, err := pl.Estimate(context.Background(), picfre.File("testdata/samples/rocket.jpg"), picfre.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(est.Width, est.Height, est.SentLongEdge, est.InputTokens > 0, p.Calls())
+	// Output:
+	// 640 427 512 true 0
+}
+
+// Media from memory, named for the caller's records only.
+func ExampleBytes() {
+	data := []byte("not an image")
+	pl := picfre.New(fake.New(fake.Options{}), picfre.Config{})
+	_, err := pl.Tag(context.Background(), picfre.Bytes("upload-17.jpg", data), picfre.Options{})
+	fmt.Println(picfre.CodeOf(err))
+	// Output:
+	// unsupported_media
+}

@@ -49,10 +49,6 @@ type Pipeline struct {
 
 var _ Tagger = (*Pipeline)(nil)
 
-// defaultImageSize is the long edge images are sent at when neither the
-// Config nor the provider names one.
-const defaultImageSize = 1024
-
 // New returns a pipeline over p configured by cfg.
 func New(p provider.Provider, cfg Config) *Pipeline {
 	if cfg.Meter == nil {
@@ -78,6 +74,8 @@ func (pl *Pipeline) Tag(ctx context.Context, m Media, o Options) (*Result, error
 	return &j.result, nil
 }
 
+var errNoOpen = errors.New("media has no Open function")
+
 // job is one file on its way through the pipeline.
 type job struct {
 	media  Media
@@ -87,6 +85,7 @@ type job struct {
 	prepared *media.Prepared
 	digest   [32]byte // of the original content, for the idempotency key
 	dhash    uint64   // perceptual hash of the image, for near-duplicates
+	detail   provider.Detail
 	hold     metering.Hold
 	held     bool
 	price    int64
@@ -166,7 +165,7 @@ func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal
 // prepare reads, guards and preprocesses the file.
 func (pl *Pipeline) prepare(j *job) {
 	if j.media.Open == nil {
-		j.fail(&Error{Code: CodeInvalidArgument, Err: errors.New("media has no Open function")})
+		j.fail(&Error{Code: CodeInvalidArgument, Err: errNoOpen})
 		return
 	}
 	data, err := readLimited(j.media.Open, pl.limits().MaxBytes)
@@ -175,18 +174,24 @@ func (pl *Pipeline) prepare(j *job) {
 		return
 	}
 	j.digest = sha256.Sum256(data)
-	size := pl.cfg.ImageSize
-	if size == 0 {
-		size = pl.caps.ImageSize
+	info, err := media.Probe(data, pl.limits())
+	if err != nil {
+		j.fail(err)
+		return
 	}
+	w, h := info.DisplaySize()
+	size, detail := pl.cfg.ImageSize, provider.DetailAuto
 	if size == 0 {
-		size = defaultImageSize
+		// The size and detail level the provider bills least for while
+		// the model still sees enough.
+		size, detail = provider.ChooseImage(pl.caps, w, h)
 	}
 	p, err := media.Prepare(data, pl.limits(), media.PrepareOptions{LongEdge: size, KeepImage: true})
 	if err != nil {
 		j.fail(err)
 		return
 	}
+	j.detail = detail
 	j.dhash = stock.DHash(p.Image)
 	p.Image = nil
 	j.prepared = p
@@ -306,6 +311,11 @@ func (pl *Pipeline) ask(ctx context.Context, jobs []*job, o *settings) (*provide
 		Spec:            spec.Spec,
 	}
 	for i, j := range jobs {
+		if i == 0 {
+			req.Detail = j.detail
+		} else {
+			req.Detail = maxDetail(req.Detail, j.detail)
+		}
 		if len(jobs) > 1 {
 			req.Parts = append(req.Parts, provider.Part{Item: i, MIMEType: "text/plain", Text: "Image " + strconv.Itoa(i+1) + ":"})
 		}
@@ -372,4 +382,14 @@ func splitUsage(u provider.Usage, n int) []provider.Usage {
 	out[0].InputTokens += u.InputTokens % int64(n)
 	out[0].OutputTokens += u.OutputTokens % int64(n)
 	return out
+}
+
+// maxDetail returns the higher of two detail levels: one request carries
+// one level, and no image may be seen at less than it was shaped for.
+func maxDetail(a, b provider.Detail) provider.Detail {
+	rank := map[provider.Detail]int{provider.DetailLow: 1, provider.DetailAuto: 2, provider.DetailHigh: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
 }

@@ -69,6 +69,11 @@
 // rollup, so that the history still adds up to the balance; accounts under
 // a legal hold are skipped. Once a usage record is purged its idempotency
 // key is forgotten, so a replay of a purged key would be charged again:
-// refuse events older than the retention window before they reach the
-// ledger. Top-ups (payment records) are never purged with usage.
+// set Options.RefuseBefore to the retention cutoff (retention.Policy.Cutoff)
+// and Capture refuses events older than the window with [ErrEventTooOld].
+// Top-ups (payment records) are never purged with usage.
+//
+// Two optional Store interfaces serve the retention sweeper: [PurgeCounter]
+// counts what a purge would delete (a dry run), and [SweepLocker] lets one
+// sweep run at a time across processes. All three stores implement both.
 package metering

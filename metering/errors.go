@@ -43,6 +43,13 @@ var (
 	// cannot be erased until the hold is lifted.
 	ErrLegalHold = errors.New("metering: account under legal hold")
 
+	// ErrEventTooOld: Capture of an event whose time lies before the
+	// retention window (Options.RefuseBefore). Its usage record, and with
+	// it the idempotency key that would recognise a replay, may already
+	// be purged, so charging it could charge twice. Nothing was charged;
+	// void the hold and do not retry.
+	ErrEventTooOld = errors.New("metering: event older than the retention window")
+
 	// ErrNoPrice: the pricing policy has no rate for the task and media
 	// type asked about.
 	ErrNoPrice = errors.New("metering: no price for this task and media type")

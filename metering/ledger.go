@@ -39,6 +39,13 @@ type Options struct {
 	// on a context detached from the caller's cancellation;
 	// DefaultSettleTimeout when zero.
 	SettleTimeout time.Duration
+	// RefuseBefore, when set, returns for the current time the oldest
+	// event time Capture accepts; an event timed earlier fails with
+	// ErrEventTooOld. Set it to the usage retention cutoff (for example
+	// retention.Policy.Cutoff): a usage record older than that may have
+	// been purged with its idempotency key, so a late retry of it could
+	// otherwise be charged twice. Nil accepts any time.
+	RefuseBefore func(now time.Time) time.Time
 }
 
 // Ledger is the credit ledger: accounts, top-ups, holds, captures, voids,
@@ -53,13 +60,14 @@ type Ledger struct {
 	clock  func() time.Time
 	ttl    time.Duration
 	settle time.Duration
+	refuse func(now time.Time) time.Time
 }
 
 var _ Hook = (*Ledger)(nil)
 
 // NewLedger returns a Ledger over s.
 func NewLedger(s Store, opts Options) *Ledger {
-	l := &Ledger{store: s, clock: opts.Clock, ttl: opts.HoldTTL, settle: opts.SettleTimeout}
+	l := &Ledger{store: s, clock: opts.Clock, ttl: opts.HoldTTL, settle: opts.SettleTimeout, refuse: opts.RefuseBefore}
 	if l.clock == nil {
 		l.clock = time.Now
 	}
@@ -199,9 +207,11 @@ func (l *Ledger) settleContext(ctx context.Context) (context.Context, context.Ca
 // e.Credits is the amount to charge; zero means the full hold, more than
 // the hold fails with ErrExceedsHold. Empty e.Account, e.IdempotencyKey
 // and e.Time are taken from the hold and the clock; values that differ
-// from the hold's fail with ErrConflict. Capture runs even when ctx is
-// cancelled. A hold that expired is still captured when the account's
-// available credits cover it, else Capture fails with ErrHoldExpired.
+// from the hold's fail with ErrConflict; an e.Time before
+// Options.RefuseBefore fails with ErrEventTooOld (void the hold). Capture
+// runs even when ctx is cancelled. A hold that expired is still captured
+// when the account's available credits cover it, else Capture fails with
+// ErrHoldExpired.
 func (l *Ledger) Capture(ctx context.Context, h Hold, e Event) error {
 	if h.Settled {
 		return nil
@@ -237,6 +247,9 @@ func (l *Ledger) Capture(ctx context.Context, h Hold, e Event) error {
 		e.Time = now
 	}
 	e.Time = Normalize(e.Time)
+	if l.refuse != nil && e.Time.Before(l.refuse(now)) {
+		return wrap("capture", ErrEventTooOld)
+	}
 	e.File, e.Task, e.MediaType = clip(e.File), clip(e.Task), clip(e.MediaType)
 	e.Provider, e.Model = clip(e.Provider), clip(e.Model)
 	ctx, cancel := l.settleContext(ctx)

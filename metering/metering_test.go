@@ -211,3 +211,38 @@ func TestSettleTimeout(t *testing.T) {
 		t.Fatal("Capture gave up before the settle timeout")
 	}
 }
+
+func TestRefuseBefore(t *testing.T) {
+	now := time.Date(2025, 5, 31, 12, 0, 0, 0, time.UTC)
+	window := func(now time.Time) time.Time { return now.AddDate(0, 0, -90) }
+	l := metering.NewLedger(memstore.New(), metering.Options{Clock: func() time.Time { return now }, RefuseBefore: window})
+	ctx := t.Context()
+	if _, err := l.TopUp(ctx, "acme", 10, "pay-1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		at   time.Time
+		want error
+	}{
+		{window(now).Add(-time.Microsecond), metering.ErrEventTooOld},
+		{window(now), nil},
+		{time.Time{}, nil}, // no time: now
+	} {
+		h, err := l.Authorize(ctx, metering.Authorization{Account: "acme", IdempotencyKey: "k" + c.at.String(), Credits: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = l.Capture(ctx, h, metering.Event{Time: c.at})
+		if !errors.Is(err, c.want) {
+			t.Errorf("Capture of an event at %v = %v, want %v", c.at, err, c.want)
+		}
+		if err != nil {
+			if err := l.Void(ctx, h); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if b, err := l.Balance(ctx, "acme"); err != nil || b.Credits != 8 || b.Held != 0 {
+		t.Fatalf("balance = %+v, %v; want 8 credits (the old event not charged)", b, err)
+	}
+}

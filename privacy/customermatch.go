@@ -79,6 +79,14 @@ type Contact struct {
 	Erased    bool      // asked for erasure; keep Email/Phone until the removal is uploaded
 	BirthDate time.Time // zero when unknown
 	Country   string    // ISO 3166-1 alpha-2: age-gate minimum and phone region
+
+	// EmailSHA256 and PhoneSHA256 are identifiers already hashed (lower-case
+	// hex SHA-256 of the address normalized under the builder's Rules, and
+	// of the E.164 number), for services that keep only the hashes. Each
+	// is used when Email (Phone) is empty; a value that is not 64 hex
+	// digits is ignored.
+	EmailSHA256 string
+	PhoneSHA256 string
 }
 
 // Row is one line of a customer-match upload: hex SHA-256 hashes of the
@@ -147,7 +155,13 @@ func (b CustomerMatchBuilder) Build(contacts iter.Seq[Contact], now time.Time) (
 		reason, remove := b.judge(c, now)
 		row := Row{ContactID: c.ID}
 		row.Email, _ = rules.Hash(c.Email)
+		if c.Email == "" && isSHA256Hex(c.EmailSHA256) {
+			row.Email = c.EmailSHA256
+		}
 		row.Phone, _ = HashPhone(c.Phone, c.Country)
+		if c.Phone == "" && isSHA256Hex(c.PhoneSHA256) {
+			row.Phone = c.PhoneSHA256
+		}
 		if row.Email == "" && row.Phone == "" {
 			if reason == "" {
 				reason = ReasonNoIdentifier
@@ -213,6 +227,19 @@ func (b CustomerMatchBuilder) judge(c Contact, now time.Time) (Reason, bool) {
 		return ReasonConsentMissing, false
 	}
 	return "", false
+}
+
+// isSHA256Hex reports whether s is a lower-case hex SHA-256 digest.
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 func dedupe(rows []Row) []Row {

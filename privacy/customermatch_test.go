@@ -3,6 +3,7 @@ package privacy
 import (
 	"bytes"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -105,5 +106,31 @@ func TestConsentState(t *testing.T) {
 	}
 	if _, err := ParseConsentState("yes"); err == nil {
 		t.Error(`"yes" accepted`)
+	}
+}
+
+func TestCustomerMatchPreHashed(t *testing.T) {
+	h, _ := HashEmail("jane@example.com")
+	p, _ := HashPhone("+46701234567", "")
+	contacts := []Contact{
+		{ID: "hashed", EmailSHA256: h, PhoneSHA256: p},
+		{ID: "plain-wins", Email: "sam@example.com", EmailSHA256: h},
+		{ID: "bad-hash", EmailSHA256: strings.ToUpper(h), PhoneSHA256: "not-a-hash"},
+		{ID: "erased", Erased: true, PhoneSHA256: p},
+	}
+	up, err := CustomerMatchBuilder{}.Build(slices.Values(contacts), date(2026, 1, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sam, _ := HashEmail("sam@example.com")
+	if len(up.Adds) != 1 || up.Adds[0] != (Row{"plain-wins", sam, ""}) {
+		t.Errorf("Adds = %+v; want the plain address to win and the shared phone to exclude the pre-hashed one", up.Adds)
+	}
+	if len(up.Removes) != 1 || up.Removes[0] != (Row{"erased", "", p}) {
+		t.Errorf("Removes = %+v", up.Removes)
+	}
+	want := []Exclusion{{"bad-hash", ReasonNoIdentifier}, {"erased", ReasonErased}, {"hashed", ReasonSharedIdentifier}}
+	if !slices.Equal(up.Excluded, want) {
+		t.Errorf("Excluded = %v, want %v", up.Excluded, want)
 	}
 }

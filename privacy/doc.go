@@ -1,6 +1,8 @@
-// Package privacy holds the storage-free privacy tools of picfre: removing
-// embedded metadata from images, hashing contact details for an ad
-// platform's customer matching, keyed pseudonyms, and an age gate.
+// Package privacy holds the privacy tools of picfre: removing embedded
+// metadata from images, hashing contact details for an ad platform's
+// customer matching, keyed pseudonyms, an age gate, and the data subjects'
+// rights of access, rectification and erasure over what the service
+// keeps.
 //
 // # Stripping image metadata
 //
@@ -58,6 +60,36 @@
 //
 // [AgeGate] answers whether a date of birth meets the minimum age (13 by
 // default, configurable per country), with calendar-correct birthdays.
+//
+// # What is stored, and data subjects' rights
+//
+// A [Store] ([NewMemStore], or [OpenSQLStore] over SQLite or PostgreSQL,
+// in privacy_* tables beside the credit ledger) keeps, per account, a
+// minimised [ContactRecord]: the customer-match hashes of the e-mail
+// address and phone number (never the plain values), the consent signals,
+// the opt-out flag and the age gate's answer — a date of birth only while
+// the person is under age, so that they stay off customer lists — and any
+// keyed [Pseudonym] the service derived.
+//
+// [Subjects] answers requests over that store and the credit ledger
+// (metering.Store):
+//
+//   - Export: everything held — top-ups, refunds, usage records, balance,
+//     the sum of purged usage, contact and consent, pseudonyms — as
+//     versioned JSON ([ExportVersion]), with a statement of what is kept,
+//     why and until when, and of what is never stored.
+//   - Correct: contact and consent correction; addresses are hashed at
+//     once.
+//   - Erase: deletes usage records (their debits folded into the balance
+//     rollup), the contact, consent and pseudonyms; keeps top-ups, refunds
+//     and the balance, which bookkeeping law requires (GDPR art. 17(3)(b));
+//     reports exactly what was deleted and kept. An account under a legal
+//     hold is refused whole.
+//
+// Customer lists do not expire, so an erased person's hashes move, without
+// the account, to a queue of pending removals; [Subjects.CustomerMatch]
+// puts them in the next upload's removals, and [Store.AckRemovals] forgets
+// them once the removals were handed over.
 //
 // # Concurrency
 //

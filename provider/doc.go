@@ -21,4 +21,23 @@
 // batch ([QuotaExhausted], [Unauthenticated]) or fail one file
 // ([InvalidRequest], [Refused], [Truncated], [BadOutput], [Unsupported]).
 // Error messages never contain an API key, a request body or image bytes.
+//
+// # Resilience
+//
+// Drivers never retry. One layer of middleware, each a [Provider] wrapping
+// a [Provider], does it for all of them: [Retry] (exponential backoff with
+// full jitter that obeys the server's hint, and a breaker that stops a
+// batch at the first fatal code), [RateLimit] (requests and tokens per
+// minute, adapting to x-ratelimit-* headers and 429 hints), [WithTimeout]
+// (per attempt) and [Fallback] (the next provider when one is down or out
+// of quota). [Resilient] composes the first three in the right order.
+//
+// # Cost
+//
+// Each provider declares how it bills images ([Capabilities].ImageCost:
+// [TileCost], [PatchCost], [GeminiCost], [AreaCost]). [ChooseImage] picks
+// the size and detail level that cost least while the model still sees
+// [DefaultMinLongEdge] pixels; [EstimateInputTokens] reports the expected
+// input tokens per file, with the instructions shared by the files packed
+// into one request.
 package provider

@@ -165,6 +165,7 @@ func TestBreakerStopsABatchOnQuotaExhausted(t *testing.T) {
 	}
 	close(jobs)
 	wg.Wait()
+	t.Logf("%d files, %d workers: %d requests reached the server", files, workers, len(s.Wire()))
 	if n := len(s.Wire()); n > workers {
 		t.Fatalf("%d requests reached the server; the breaker should stop at the %d in flight", n, workers)
 	}
@@ -183,8 +184,10 @@ type stub struct {
 	resp  func(n int64) (*provider.Response, error)
 }
 
-func (s *stub) Name() string                        { return s.name }
-func (s *stub) Capabilities() provider.Capabilities { return provider.Capabilities{MaxItemsPerRequest: 4} }
+func (s *stub) Name() string { return s.name }
+func (s *stub) Capabilities() provider.Capabilities {
+	return provider.Capabilities{MaxItemsPerRequest: 4}
+}
 func (s *stub) Generate(ctx context.Context, _ *provider.Request) (*provider.Response, error) {
 	return s.resp(s.calls.Add(1))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/metering/pgstore"
 	"github.com/picfre/picfre/metering/sqlitestore"
+	"github.com/picfre/picfre/retention"
 )
 
 // defaultLedgerDSN is the ledger used when neither --ledger nor
@@ -62,7 +63,10 @@ func openLedger(ctx context.Context, dsn string, opts metering.Options) (*meteri
 // pipeline's meter, charging pricePerFile credits for each file. The
 // returned Closer closes the ledger's store.
 func configureLedger(ctx context.Context, cfg *picfre.Config, dsn string, pricePerFile int64) (io.Closer, error) {
-	ledger, closer, err := openLedger(ctx, dsn, metering.Options{})
+	// Refuse events older than the usage retention window: their
+	// idempotency keys may be purged already, so a late retry could
+	// otherwise be billed twice.
+	ledger, closer, err := openLedger(ctx, dsn, metering.Options{RefuseBefore: retention.Policy{}.Cutoff})
 	if err != nil {
 		return nil, err
 	}

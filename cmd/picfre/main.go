@@ -47,6 +47,8 @@ Usage:
   picfre tag [flags] PATH...        tag files or folders (recursive)
   picfre prompt [flags] PATH...     write reverse prompts
   picfre credits topup|balance|history [flags]
+  picfre retention sweep|hold [flags]
+  picfre privacy strip|hash-email|contact|export|erase|customer-match [flags]
 
 Run "picfre COMMAND -h" for the flags of a command.
 `
@@ -64,6 +66,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = runTag(ctx, "prompt", rest, e)
 	case "credits":
 		err = runCredits(ctx, rest, e.stdout, e.stderr)
+	case "retention":
+		err = runRetention(ctx, rest, e)
+	case "privacy":
+		err = runPrivacy(ctx, rest, e)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, usageText)
 		return exitOK

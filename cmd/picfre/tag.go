@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -28,6 +29,7 @@ type tagFlags struct {
 	agencies, require, exclude       listFlag
 	write                            string
 	singleWord, ascii                bool
+	estimate                         bool
 }
 
 func (f *tagFlags) register(fs *flag.FlagSet) {
@@ -50,6 +52,7 @@ func (f *tagFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.singleWord, "single-word", false, "single-word keywords only")
 	fs.BoolVar(&f.ascii, "ascii", false, "English letters only (accents folded)")
 	fs.StringVar(&f.write, "write", "", "store metadata with the files: xmp (into JPEGs, sidecars for others) or sidecar (FILE.xmp)")
+	fs.BoolVar(&f.estimate, "estimate", false, "print the expected input tokens per file and in total, without sending anything")
 	fs.Int64Var(&f.price, "price", 1, "credits charged per file with --ledger")
 }
 
@@ -144,6 +147,10 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 		// normalized to that agency's own rules.
 		opts.Agency = profiles[0].Name
 	}
+	pl := picfre.New(prov, cfg)
+	if f.estimate {
+		return runEstimate(ctx, pl, files, opts, e)
+	}
 	var emit func(*picfre.Result) error
 	var closeOut func() error
 	if f.format == "csv" && len(profiles) > 0 {
@@ -185,7 +192,6 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 		opts.Progress = bar.update
 	}
 	failed := 0
-	pl := picfre.New(prov, cfg)
 	err = pl.TagAll(ctx, mediaFiles(files), opts, func(r *picfre.Result) error {
 		if r.Err == nil && f.write != "" {
 			if werr := writeMetadata(f.write, r, f.lang); werr != nil {
@@ -221,4 +227,30 @@ func mediaFiles(files []string) func(func(picfre.Media) bool) {
 			}
 		}
 	}
+}
+
+// runEstimate prints one JSON line per file with its expected input
+// tokens, and the total on stderr. Nothing is sent or charged.
+func runEstimate(ctx context.Context, pl *picfre.Pipeline, files []string, opts picfre.Options, e env) error {
+	enc := json.NewEncoder(e.stdout)
+	var total, failed int
+	for _, f := range files {
+		est, err := pl.Estimate(ctx, picfre.File(f), opts)
+		if err != nil {
+			failed++
+			if err := enc.Encode(record{File: f, Error: &recordError{Code: picfre.CodeOf(err), Message: err.Error()}}); err != nil {
+				return err
+			}
+			continue
+		}
+		total += est.InputTokens
+		if err := enc.Encode(est); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(e.stderr, "picfre: about %d input tokens for %d files (%d could not be read)\n", total, len(files)-failed, failed)
+	if failed > 0 {
+		return errSomeFailed
+	}
+	return nil
 }

@@ -21,7 +21,7 @@ const (
 	DefaultMaxFrames = 8
 	DefaultLongEdge  = 768
 	// MaxFrames bounds FrameOptions.Max whatever the caller asks.
-	MaxFrames   = 64
+	MaxFrames   = 32
 	maxLongEdge = 4096
 )
 
@@ -115,25 +115,74 @@ func Frames(ctx context.Context, tools Tools, path string, opts FrameOptions) ([
 			return nil, err
 		}
 	}
+	if err := fillEven(ctx, tools, path, info, opts, segment, picked); err != nil {
+		return nil, err
+	}
 	var out []Frame
-	for i := range n {
-		if picked[i] == nil {
-			at := segment*time.Duration(i) + segment/2
-			f, err := frameAt(ctx, tools, path, at, opts)
-			if err != nil {
-				return nil, err
-			}
-			if f == nil {
-				continue // a timestamp past the last decodable frame
-			}
-			picked[i] = f
+	for _, f := range picked {
+		if f != nil { // nil: a timestamp past the last decodable frame
+			out = append(out, *f)
 		}
-		out = append(out, *picked[i])
 	}
 	if len(out) == 0 {
 		return nil, &Error{Op: "frames", Err: ErrInvalid, Detail: "no frame could be decoded"}
 	}
 	return out, nil
+}
+
+// extractWorkers is how many ffmpeg processes fillEven runs at once.
+const extractWorkers = 2
+
+// fillEven extracts the middle frame of every segment that has no frame
+// yet, a few ffmpeg processes at a time; the first failure cancels the
+// rest.
+func fillEven(ctx context.Context, tools Tools, path string, info Info, opts FrameOptions, segment time.Duration, picked []*Frame) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, extractWorkers)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for i := range picked {
+		if picked[i] != nil {
+			continue
+		}
+		at := segment*time.Duration(i) + segment/2
+		if info.FPS > 0 {
+			// Seeking past the last frame yields nothing.
+			last := info.Duration - time.Duration(1.5*float64(time.Second)/info.FPS)
+			at = max(0, min(at, last))
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			f, err := frameAt(ctx, tools, path, at, opts)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if first == nil {
+					first = err
+					cancel()
+				}
+				return
+			}
+			picked[i] = f
+		}()
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if first == nil && ctx.Err() != nil {
+		first = &Error{Op: "frames", Err: ctx.Err()}
+	}
+	return first
 }
 
 // scaleFilter scales so that the long edge is at most edge, never up, and

@@ -57,7 +57,16 @@ func Answer(r *Request) string {
 	return string(b)
 }
 
-type gen struct{ images []Media }
+// maxArray bounds the arrays Answer builds, whatever the schema asks.
+const maxArray = 100
+
+// maxValues bounds the values one answer holds, against nested arrays.
+const maxValues = 10000
+
+type gen struct {
+	images []Media
+	values int
+}
 
 func (g *gen) seed(item int) uint64 {
 	var data []byte
@@ -104,6 +113,9 @@ func intOf(v any, def int) int {
 // value generates a value for schema s found under property name, for
 // item (the image it describes) at index i of an array.
 func (g *gen) value(s map[string]any, name string, item, i int) any {
+	if g.values++; g.values > maxValues {
+		return nil
+	}
 	if enum, ok := s["enum"].([]any); ok && len(enum) > 0 {
 		return enum[int(g.seed(item)+uint64(i))%len(enum)]
 	}
@@ -134,6 +146,7 @@ func (g *gen) value(s map[string]any, name string, item, i int) any {
 		if mx := intOf(s["maxItems"], -1); mx >= 0 {
 			want = min(want, mx)
 		}
+		want = min(max(want, 0), maxArray) // hostile bounds stay small
 		arr := make([]any, 0, want)
 		seen := map[string]bool{}
 		for j := range want {
@@ -195,7 +208,7 @@ func (g *gen) text(s map[string]any, name string, item, i int) string {
 	default:
 		out = fmt.Sprintf("%s %s", mood, subject)
 	}
-	if mx := intOf(s["maxLength"], 0); mx > 0 && len(out) > mx {
+	if mx := intOf(s["maxLength"], 0); mx > 0 && len(out) > mx && mx < 1<<20 {
 		out = out[:mx]
 	}
 	return out

@@ -18,6 +18,10 @@ type Store struct {
 	seq      int64
 	accounts map[string]*account
 	topups   map[string]*topup // by payment reference
+	// sweeping is the sweep lock of SweepLocker; a separate mutex, so
+	// that a sweep's own calls do not wait for it.
+	sweepMu  sync.Mutex
+	sweeping bool
 }
 
 type holdState string
@@ -68,7 +72,11 @@ type account struct {
 	purgedThrough time.Time
 }
 
-var _ metering.Store = (*Store)(nil)
+var (
+	_ metering.Store        = (*Store)(nil)
+	_ metering.PurgeCounter = (*Store)(nil)
+	_ metering.SweepLocker  = (*Store)(nil)
+)
 
 // New returns an empty store.
 func New() *Store {

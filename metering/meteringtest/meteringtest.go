@@ -53,6 +53,8 @@ func RunConformanceTests(t *testing.T, newStore func(t *testing.T) metering.Stor
 		{"LegalHold", testLegalHold},
 		{"Export", testExport},
 		{"Erase", testErase},
+		{"CountPurgeable", testCountPurgeable},
+		{"SweepLock", testSweepLock},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newStore(t)

@@ -21,6 +21,14 @@
 // (postgres://host/db?search_path=billing). One sequence orders every
 // entry for History.
 //
+// # Retention
+//
+// The store implements metering.PurgeCounter and metering.SweepLocker; the
+// sweep lock is a session advisory lock keyed by the schema
+// (pg_try_advisory_lock), held on a connection set aside for the sweep and
+// released when the session ends, so a crashed sweeper never blocks the
+// next one.
+//
 // # Concurrency
 //
 // A Store is safe for concurrent use; any number of processes may share

@@ -27,6 +27,13 @@
 // top-ups, adjustments and holds are separate tables; account_rollup keeps
 // the debits of purged usage records. Times are Unix microseconds.
 //
+// # Retention
+//
+// The store implements metering.PurgeCounter and metering.SweepLocker; the
+// sweep lock is a row of the sweep_lock table claimed in an immediate
+// transaction with a lease, which a crashed sweeper leaves behind until the
+// lease runs out.
+//
 // # Concurrency
 //
 // A Store is safe for concurrent use, and several processes may open the

@@ -1,9 +1,12 @@
 package sqlitestore_test
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/metering/meteringtest"
@@ -52,5 +55,36 @@ func BenchmarkAuthorizeCapture(b *testing.B) {
 			defer s.Close()
 			meteringtest.BenchAuthorizeCapture(b, s, 8, c.same)
 		})
+	}
+}
+
+// TestSweepLockLease checks the lock across two handles on one file, and
+// that a lock whose lease ran out (its holder crashed) is taken over.
+func TestSweepLockLease(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "ledger.db")
+	a, b := open(t, file), open(t, file)
+	now := meteringtest.Epoch
+	ctx := t.Context()
+	locked, err := a.WithSweepLock(ctx, now, time.Minute, func(ctx context.Context) error {
+		other, err := b.WithSweepLock(ctx, now.Add(59*time.Second), time.Minute, func(context.Context) error {
+			t.Error("the second handle swept while the first held the lock")
+			return nil
+		})
+		if err != nil || other {
+			t.Errorf("second handle, lease running: %v, %v; want false, nil", other, err)
+		}
+		// A holder that outlives its lease (as a crashed one would) is
+		// taken over.
+		took, err := b.WithSweepLock(ctx, now.Add(time.Minute), time.Minute, func(context.Context) error { return nil })
+		if err != nil || !took {
+			t.Errorf("second handle, lease over: %v, %v; want true, nil", took, err)
+		}
+		return nil
+	})
+	if err != nil || !locked {
+		t.Fatalf("first handle: %v, %v", locked, err)
+	}
+	if _, err := a.WithSweepLock(ctx, now, 0, func(context.Context) error { return nil }); !errors.Is(err, metering.ErrInvalid) {
+		t.Fatalf("zero lease: %v, want ErrInvalid", err)
 	}
 }

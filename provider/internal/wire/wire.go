@@ -1,8 +1,3 @@
-// Package wire holds what the HTTP drivers of picfre share below their
-// SDKs: a transport that sends only allowed headers and records the status,
-// headers and (for failures) the body of each answer, so that a driver can
-// classify errors from the provider's real error JSON instead of an SDK's
-// error text, which may quote URLs and whole bodies.
 package wire
 
 import (

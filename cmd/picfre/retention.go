@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver for the privacy store
+
+	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/privacy"
+	"github.com/picfre/picfre/retention"
+)
+
+const retentionUsage = `usage:
+  picfre retention sweep [--dry-run] [--as-of TIME] [--usage-months N] [--batch N] [--allow-future] [--ledger DSN]
+  picfre retention hold --account A [--off] [--ledger DSN]
+
+sweep purges usage records (file name and time of each processed file)
+older than the retention period (three calendar months by default), in
+batches, folding their debits into each account's rollup so that balances
+do not change. Top-ups are never purged; accounts under a legal hold are
+skipped. --as-of sweeps as if the time were TIME (RFC 3339); a sweep that
+deletes as of a future time needs --allow-future. --dry-run reports what
+would be purged. Only one sweep runs at a time per ledger; another one
+reports "another sweep is running" and exits 0. The report is JSON.
+
+hold places (or with --off lifts) a legal hold on an account: its records
+are kept by sweeps and erasure until it is lifted.
+
+The ledger DSN is sqlite:PATH or a postgres:// URL; default: ` + defaultLedgerDSN + `.
+`
+
+// runRetention runs "picfre retention SUBCOMMAND [flags]".
+func runRetention(ctx context.Context, args []string, e env) error {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, retentionUsage)
+		return usagef("retention: missing subcommand")
+	}
+	sub, rest := args[0], args[1:]
+	fs := flag.NewFlagSet("picfre retention "+sub, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() { fmt.Fprint(e.stderr, retentionUsage) }
+	ledgerDSN := fs.String("ledger", defaultLedgerDSN, "ledger DSN: sqlite:PATH or postgres://...")
+	var (
+		dryRun, allowFuture, off *bool
+		asOf, account            *string
+		months, batch            *int
+	)
+	switch sub {
+	case "sweep":
+		dryRun = fs.Bool("dry-run", false, "report what would be purged; delete nothing")
+		asOf = fs.String("as-of", "", "sweep as if the time were this RFC 3339 time (default: now)")
+		months = fs.Int("usage-months", retention.DefaultUsageMonths, "calendar months usage records are kept")
+		batch = fs.Int("batch", retention.DefaultBatchSize, "usage records deleted per transaction")
+		allowFuture = fs.Bool("allow-future", false, "allow a deleting sweep as of a future time")
+	case "hold":
+		account = fs.String("account", "", "account identifier")
+		off = fs.Bool("off", false, "lift the legal hold")
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(e.stdout, retentionUsage)
+		return nil
+	default:
+		fmt.Fprint(e.stderr, retentionUsage)
+		return usagef("retention: unknown subcommand %q", sub)
+	}
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usagef("retention %s: %v", sub, err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("retention %s: unexpected argument %q", sub, fs.Arg(0))
+	}
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	if sub == "hold" {
+		if *account == "" {
+			return usagef("retention hold: --account is required")
+		}
+		l, closer, err := openLedger(ctx, *ledgerDSN, metering.Options{})
+		if err != nil {
+			return fmt.Errorf("retention hold: %w", err)
+		}
+		defer closer.Close()
+		if err := l.Store().SetLegalHold(ctx, *account, !*off); err != nil {
+			return fmt.Errorf("retention hold: %w", err)
+		}
+		on, err := l.Store().LegalHold(ctx, *account)
+		if err != nil {
+			return fmt.Errorf("retention hold: %w", err)
+		}
+		return enc.Encode(struct {
+			Account   string `json:"account"`
+			LegalHold bool   `json:"legal_hold"`
+		}{*account, on})
+	}
+
+	var opt retention.SweepOptions
+	opt.DryRun, opt.AllowFuture = *dryRun, *allowFuture
+	if *asOf != "" {
+		t, err := time.Parse(time.RFC3339Nano, *asOf)
+		if err != nil {
+			return usagef("retention sweep: --as-of must be an RFC 3339 time such as 2025-04-15T00:00:00Z")
+		}
+		opt.AsOf = t
+	}
+	if *months <= 0 || *batch <= 0 {
+		return usagef("retention sweep: --usage-months and --batch must be positive")
+	}
+	l, closer, err := openLedger(ctx, *ledgerDSN, metering.Options{})
+	if err != nil {
+		return fmt.Errorf("retention sweep: %w", err)
+	}
+	defer closer.Close()
+	sw := &retention.Sweeper{Store: l.Store(), Policy: retention.Policy{UsageMonths: *months}, BatchSize: *batch}
+	r, err := sw.Sweep(ctx, opt)
+	switch {
+	case errors.Is(err, retention.ErrSweepInProgress):
+		fmt.Fprintln(e.stderr, "picfre: retention sweep: another sweep is running; nothing done")
+	case errors.Is(err, retention.ErrFutureAsOf):
+		return usagef("retention sweep: --as-of is in the future; use --dry-run, or --allow-future when no ledger is live")
+	case err != nil:
+		return fmt.Errorf("retention sweep: %w", err)
+	}
+	return enc.Encode(r)
+}
+
+// openSubjects opens the ledger and the privacy store named by dsn (the
+// same SQLite file or PostgreSQL database) and returns the data-subject
+// service over them. Close the returned Closer when done.
+func openSubjects(ctx context.Context, dsn string) (*privacy.Subjects, io.Closer, error) {
+	l, lc, err := openLedger(ctx, dsn, metering.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	var db *sql.DB
+	var dialect privacy.Dialect
+	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
+		path = strings.TrimPrefix(path, "//")
+		// The same settings as the ledger's: immediate write
+		// transactions, a busy timeout, WAL.
+		db, err = sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
+		dialect = privacy.SQLite
+	} else {
+		db, err = sql.Open("pgx", dsn)
+		dialect = privacy.Postgres
+	}
+	if err != nil {
+		lc.Close()
+		return nil, nil, errors.New("open privacy store: cannot open the database")
+	}
+	ps, err := privacy.OpenSQLStore(ctx, db, dialect)
+	if err != nil {
+		db.Close()
+		lc.Close()
+		return nil, nil, err
+	}
+	s := &privacy.Subjects{Store: ps, Ledger: l.Store()}
+	return s, closers{db, lc}, nil
+}
+
+// closers closes each in turn and returns the first error.
+type closers []io.Closer
+
+func (cs closers) Close() error {
+	var first error
+	for _, c := range cs {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}

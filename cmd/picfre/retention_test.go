@@ -1,0 +1,197 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/retention"
+)
+
+// sub runs one of the subcommand functions in-process and returns its
+// outputs.
+func sub(t *testing.T, fn func(context.Context, []string, env) error, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errw bytes.Buffer
+	err := fn(t.Context(), args, testEnv(nil, &out, &errw))
+	return out.String(), errw.String(), err
+}
+
+func mustSub(t *testing.T, fn func(context.Context, []string, env) error, args ...string) string {
+	t.Helper()
+	out, errw, err := sub(t, fn, args...)
+	if err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, errw)
+	}
+	return out
+}
+
+// postgresDSN returns a DSN for an empty schema of its own on the server
+// named by PICFRE_TEST_POSTGRES, dropped when the test ends; it skips the
+// test without the variable, or fails it when CI=true.
+func postgresDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("PICFRE_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("PICFRE_TEST_POSTGRES is not set, and CI=true requires the PostgreSQL tests to run")
+		}
+		t.Skip("skipping: no PostgreSQL server configured; set PICFRE_TEST_POSTGRES to a postgres:// URL")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "picfre_cli_" + hex.EncodeToString(b[:])
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(t.Context(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		conn.Close(context.Background())
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// recordUsage charges one file on account at the time now, through a
+// ledger whose clock reads now.
+func recordUsage(t *testing.T, dsn, account, key string, credits int64, now time.Time) {
+	t.Helper()
+	l, closer, err := openLedger(t.Context(), dsn, metering.Options{Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closer.Close()
+	h, err := l.Authorize(t.Context(), metering.Authorization{Account: account, IdempotencyKey: key, Credits: credits, Task: "metadata", MediaType: "image"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Capture(t.Context(), h, metering.Event{File: key}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func runCreditsEnv(ctx context.Context, args []string, e env) error {
+	return runCredits(ctx, args, e.stdout, e.stderr)
+}
+
+func historyKinds(t *testing.T, dsn, account string) string {
+	t.Helper()
+	var kinds []string
+	for _, line := range strings.Split(strings.TrimSpace(mustSub(t, runCreditsEnv, "history", "--ledger", dsn, "--account", account)), "\n") {
+		if line != "" {
+			kinds = append(kinds, decode[ledgerEntryRecord](t, line).Kind)
+		}
+	}
+	return strings.Join(kinds, ",")
+}
+
+// exerciseRetention is the issue's promise through the CLI: usage
+// recorded today survives "retention sweep --as-of" one day before three
+// months have passed and is gone one day after; top-ups and balances are
+// unchanged by any sweep; a legal hold stops the sweep for that account.
+func exerciseRetention(t *testing.T, dsn string) {
+	today := time.Date(2025, 5, 31, 14, 0, 0, 0, time.UTC)
+	for _, a := range []string{"alice", "bob"} {
+		mustSub(t, runCreditsEnv, "topup", "--ledger", dsn, "--account", a, "--credits", "100", "--ref", "pay-"+a)
+		recordUsage(t, dsn, a, a+"-photo.jpg", 7, today)
+	}
+	balances := func() string {
+		return mustSub(t, runCreditsEnv, "balance", "--ledger", dsn, "--account", "alice") +
+			mustSub(t, runCreditsEnv, "balance", "--ledger", dsn, "--account", "bob")
+	}
+	before := balances()
+	if !strings.Contains(before, `"credits":93`) {
+		t.Fatalf("balances before = %s", before)
+	}
+	three := retention.AddMonths(today, 3) // 31 August
+	sweep := func(asOf time.Time, extra ...string) retention.Report {
+		t.Helper()
+		args := append([]string{"sweep", "--ledger", dsn, "--as-of", asOf.Format(time.RFC3339)}, extra...)
+		return decode[retention.Report](t, mustSub(t, runRetention, args...))
+	}
+
+	r := sweep(three.AddDate(0, 0, -1))
+	if r.Purged != 0 || historyKinds(t, dsn, "alice") != "topup,usage" {
+		t.Fatalf("sweep one day before three months: %+v; history %s", r, historyKinds(t, dsn, "alice"))
+	}
+	mustSub(t, runRetention, "hold", "--ledger", dsn, "--account", "bob")
+	r = sweep(three.AddDate(0, 0, 1), "--dry-run")
+	if !r.DryRun || r.Purged != 1 || len(r.Accounts) != 1 || r.Accounts[0].Account != "alice" || len(r.SkippedHeld) != 1 || r.SkippedHeld[0] != "bob" {
+		t.Fatalf("dry run: %+v", r)
+	}
+	if historyKinds(t, dsn, "alice") != "topup,usage" {
+		t.Fatal("a dry run purged usage")
+	}
+	r = sweep(three.AddDate(0, 0, 1))
+	if r.Purged != 1 || r.SkippedHeld[0] != "bob" || !r.Cutoff.Equal(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("sweep one day after three months: %+v", r)
+	}
+	if got := historyKinds(t, dsn, "alice"); got != "purged,topup" {
+		t.Fatalf("alice's history after the sweep: %s, want the usage folded into the rollup", got)
+	}
+	if got := historyKinds(t, dsn, "bob"); got != "topup,usage" {
+		t.Fatalf("bob (legal hold) after the sweep: %s", got)
+	}
+	if after := balances(); after != before {
+		t.Fatalf("a sweep changed balances:\n%s\nwas\n%s", after, before)
+	}
+	mustSub(t, runRetention, "hold", "--ledger", dsn, "--account", "bob", "--off")
+	if r = sweep(three.AddDate(0, 0, 1)); r.Purged != 1 || len(r.SkippedHeld) != 0 {
+		t.Fatalf("sweep after the hold was lifted: %+v", r)
+	}
+	if after := balances(); after != before {
+		t.Fatalf("a sweep changed balances:\n%s\nwas\n%s", after, before)
+	}
+	if _, _, err := sub(t, runRetention, "sweep", "--ledger", dsn, "--as-of", time.Now().AddDate(1, 0, 0).Format(time.RFC3339)); !errors.Is(err, errUsage) {
+		t.Fatalf("a deleting sweep in the future: %v, want a usage error", err)
+	}
+}
+
+func TestRetentionSQLite(t *testing.T) {
+	exerciseRetention(t, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"))
+}
+
+func TestRetentionPostgres(t *testing.T) {
+	exerciseRetention(t, postgresDSN(t))
+}
+
+func TestRetentionUsage(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "ledger.db")
+	for _, args := range [][]string{
+		{},
+		{"purge"},
+		{"sweep", "--ledger", dsn, "--as-of", "yesterday"},
+		{"sweep", "--ledger", dsn, "--usage-months", "0"},
+		{"sweep", "--ledger", dsn, "extra"},
+		{"hold", "--ledger", dsn},
+		{"sweep", "--bogus"},
+	} {
+		if _, _, err := sub(t, runRetention, args...); !errors.Is(err, errUsage) {
+			t.Errorf("retention %q: %v, want a usage error", args, err)
+		}
+	}
+	if out := mustSub(t, runRetention, "help"); !strings.Contains(out, "retention sweep") {
+		t.Errorf("help printed %q", out)
+	}
+}

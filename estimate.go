@@ -1,0 +1,62 @@
+package picfre
+
+import (
+	"context"
+
+	"github.com/picfre/picfre/internal/media"
+	"github.com/picfre/picfre/internal/prompt"
+	"github.com/picfre/picfre/provider"
+)
+
+// Estimate is the expected cost of one file before it is sent.
+type Estimate struct {
+	File         string `json:"file"`
+	Width        int    `json:"width"`
+	Height       int    `json:"height"`
+	SentLongEdge int    `json:"sent_long_edge"`
+	Detail       string `json:"detail,omitempty"`
+	InputTokens  int    `json:"input_tokens"`
+	ItemsPerCall int    `json:"items_per_request"`
+	Provider     string `json:"provider"`
+}
+
+// Estimate reports the input tokens the file is expected to cost with the
+// pipeline's provider: the image at the size and detail it would be sent,
+// plus its share of the instructions when several files share a request.
+// It reads only the file's header; nothing is sent and nothing is
+// charged.
+func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate, error) {
+	s, err := o.settings()
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	if m.Open == nil {
+		return nil, &Error{Code: CodeInvalidArgument, Err: errNoOpen}
+	}
+	data, err := readLimited(m.Open, pl.limits().MaxBytes)
+	if err != nil {
+		return nil, err
+	}
+	info, err := media.Probe(data, pl.limits())
+	if err != nil {
+		return nil, wrap(err)
+	}
+	w, h := info.DisplaySize()
+	edge, detail := provider.ChooseImage(pl.caps, w, h)
+	if pl.cfg.ImageSize > 0 {
+		edge, detail = min(pl.cfg.ImageSize, max(w, h)), provider.DetailAuto
+	}
+	items := max(pl.caps.MaxItemsPerRequest, 1)
+	spec := prompt.Spec{Spec: provider.Spec{Task: s.Task, Items: items, Language: s.Language,
+		MinKeywords: s.MinKeywords, MaxKeywords: s.MaxKeywords, MaxTitle: s.MaxTitle},
+		MaxDescription: s.MaxDescription, Guidance: s.guidance()}
+	instructions := (len(prompt.Instructions(spec)) + len(prompt.Schema(spec))) / 4 // ~4 bytes a token
+	return &Estimate{
+		File: m.Name, Width: w, Height: h, SentLongEdge: edge, Detail: string(detail),
+		InputTokens:  provider.EstimateInputTokens(pl.caps, w, h, instructions, items),
+		ItemsPerCall: items, Provider: pl.prov.Name(),
+	}, nil
+}

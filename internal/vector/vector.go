@@ -1,0 +1,244 @@
+package vector
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/srwiley/oksvg"
+	"github.com/srwiley/rasterx"
+)
+
+// ErrInvalid is wrapped by errors for data that is not a usable SVG.
+var ErrInvalid = errors.New("invalid SVG")
+
+// ErrUnsupported is wrapped by errors for SVG features picfre refuses:
+// <use> inside <defs> (which can recurse without end) and documents
+// beyond the limits.
+var ErrUnsupported = errors.New("unsupported SVG")
+
+// ErrTooLarge is wrapped by errors for documents over Limits.
+var ErrTooLarge = errors.New("SVG too large")
+
+// Error is a failure of Rasterize. Its message never contains document
+// text.
+type Error struct {
+	Err    error // ErrInvalid, ErrUnsupported, ErrTooLarge or a context error
+	Detail string
+}
+
+func (e *Error) Error() string {
+	if e.Detail == "" {
+		return "vector: " + e.Err.Error()
+	}
+	return "vector: " + e.Err.Error() + ": " + e.Detail
+}
+
+// Unwrap returns the classifying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+func fail(err error, format string, args ...any) *Error {
+	return &Error{Err: err, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Defaults for zero Limits fields.
+const (
+	DefaultMaxBytes    = 10 << 20
+	DefaultMaxElements = 100_000
+	DefaultMaxDepth    = 256
+	DefaultLongEdge    = 1024
+	maxLongEdge        = 8192
+	maxDash            = 64
+)
+
+// Limits bound the documents Rasterize accepts. Zero fields take the
+// defaults.
+type Limits struct {
+	MaxBytes    int // document size
+	MaxElements int // start tags
+	MaxDepth    int // element nesting
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultMaxBytes
+	}
+	if l.MaxElements <= 0 {
+		l.MaxElements = DefaultMaxElements
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	return l
+}
+
+// Rasterize draws the SVG document in data on a white canvas whose long
+// edge is longEdge pixels (0: DefaultLongEdge), keeping the aspect ratio
+// of the document's viewBox (or width and height). It is meant for
+// tagging, not print: gradients, paths, shapes and strokes are drawn;
+// text, filters, masks and embedded images are not.
+//
+// Nothing outside data is ever loaded: references to external files or
+// URLs (<image href>, <use href="other.svg#x">, CSS url()) are ignored.
+// Before parsing, a token scan enforces lim (bytes, elements, depth) and
+// refuses <use> inside <defs>, which could recurse without end. Drawing
+// checks ctx between paths. Errors are *Error wrapping ErrInvalid,
+// ErrUnsupported, ErrTooLarge or ctx's error; a panic of the underlying
+// parser is turned into ErrInvalid. Safe for concurrent use.
+func Rasterize(ctx context.Context, data []byte, longEdge int, lim Limits) (img image.Image, err error) {
+	lim = lim.withDefaults()
+	if longEdge <= 0 {
+		longEdge = DefaultLongEdge
+	}
+	longEdge = min(longEdge, maxLongEdge)
+	if err := ctx.Err(); err != nil {
+		return nil, &Error{Err: err}
+	}
+	if len(data) == 0 {
+		return nil, fail(ErrInvalid, "empty document")
+	}
+	if len(data) > lim.MaxBytes {
+		return nil, fail(ErrTooLarge, "%d bytes, limit %d", len(data), lim.MaxBytes)
+	}
+	if err := scan(data, lim); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			img, err = nil, fail(ErrInvalid, "the document cannot be drawn")
+		}
+	}()
+	icon, perr := oksvg.ReadIconStream(bytes.NewReader(data), oksvg.IgnoreErrorMode)
+	if perr != nil {
+		return nil, fail(ErrInvalid, "the document cannot be parsed")
+	}
+	vw, vh := icon.ViewBox.W, icon.ViewBox.H
+	if !(vw > 0 && vh > 0) || math.IsInf(vw, 0) || math.IsInf(vh, 0) || vw/vh > 100 || vh/vw > 100 {
+		return nil, fail(ErrInvalid, "no usable viewBox or size")
+	}
+	w, h := longEdge, longEdge
+	if vw >= vh {
+		h = max(1, int(math.Round(float64(longEdge)*vh/vw)))
+	} else {
+		w = max(1, int(math.Round(float64(longEdge)*vw/vh)))
+	}
+	scale := float64(w) / vw
+	canvas := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(canvas, canvas.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	scanner := rasterx.NewScannerGV(w, h, canvas, canvas.Bounds())
+	dasher := rasterx.NewDasher(w, h, scanner)
+	icon.SetTarget(0, 0, float64(w), float64(h))
+	for i := range icon.SVGPaths {
+		if err := ctx.Err(); err != nil {
+			return nil, &Error{Err: err}
+		}
+		p := &icon.SVGPaths[i]
+		if !sensibleDash(p.Dash, scale) {
+			p.Dash = nil // a pattern too fine to see would cost millions of segments
+		}
+		p.DrawTransformed(dasher, 1, icon.Transform)
+	}
+	return canvas, nil
+}
+
+// sensibleDash accepts a dash pattern with few entries whose period is
+// at least a pixel at the drawing scale.
+func sensibleDash(d []float64, scale float64) bool {
+	if len(d) == 0 {
+		return true
+	}
+	if len(d) > maxDash {
+		return false
+	}
+	var sum float64
+	for _, v := range d {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return false
+		}
+		sum += v
+	}
+	return sum*scale >= 1
+}
+
+// scan walks the XML tokens once to enforce the limits before the parser
+// builds anything.
+func scan(data []byte, lim Limits) error {
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.Strict = true
+	dec.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
+		// Only byte-compatible encodings are scanned; the parser itself
+		// converts others. Scanning as bytes is enough to count tags.
+		return r, nil
+	}
+	depth, elements, defsDepth := 0, 0, 0
+	root := true
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fail(ErrInvalid, "malformed XML")
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if root {
+				if t.Name.Local != "svg" {
+					return fail(ErrInvalid, "the root element is not <svg>")
+				}
+				root = false
+			}
+			elements++
+			depth++
+			if elements > lim.MaxElements {
+				return fail(ErrTooLarge, "more than %d elements", lim.MaxElements)
+			}
+			if depth > lim.MaxDepth {
+				return fail(ErrTooLarge, "nesting deeper than %d", lim.MaxDepth)
+			}
+			switch strings.ToLower(t.Name.Local) {
+			case "defs", "symbol":
+				if defsDepth == 0 {
+					defsDepth = depth
+				}
+			case "use":
+				if defsDepth > 0 {
+					return fail(ErrUnsupported, "<use> inside <defs>")
+				}
+			}
+		case xml.EndElement:
+			if depth == defsDepth {
+				defsDepth = 0
+			}
+			depth--
+		}
+	}
+	if root {
+		return fail(ErrInvalid, "no <svg> element")
+	}
+	return nil
+}
+
+// PreviewPNG rasterizes like Rasterize and encodes the result as PNG, the
+// form the image pipeline takes (media.Prepare turns it into the JPEG a
+// provider sees).
+func PreviewPNG(ctx context.Context, data []byte, longEdge int, lim Limits) ([]byte, error) {
+	img, err := Rasterize(ctx, data, longEdge, lim)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&b, img); err != nil {
+		return nil, fmt.Errorf("vector: encoding the preview: %w", err)
+	}
+	return b.Bytes(), nil
+}

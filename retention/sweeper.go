@@ -1,0 +1,211 @@
+package retention
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/picfre/picfre/metering"
+)
+
+// DefaultBatchSize is how many usage records one purge transaction deletes
+// when Sweeper.BatchSize is zero.
+const DefaultBatchSize = 500
+
+// DefaultLease is how long a sweep lock left by a crashed sweeper blocks
+// the next sweep (SQLite only) when Sweeper.Lease is zero.
+const DefaultLease = 15 * time.Minute
+
+// Sweeper purges usage records that have outlived the policy, in batches,
+// folding their debits into each account's rollup so that balances do not
+// change. Accounts under a legal hold are skipped. Top-ups are never
+// touched. Only one sweep runs at a time across all processes sharing the
+// store when the store implements metering.SweepLocker (pgstore and
+// sqlitestore do).
+//
+// Set its fields before the first Sweep and do not change them after; a
+// Sweeper is then safe for concurrent use (concurrent sweeps on a store
+// with a sweep lock return ErrSweepInProgress but one).
+type Sweeper struct {
+	// Store holds the usage records. Required.
+	Store metering.Store
+	// Policy says how long usage records are kept.
+	Policy Policy
+	// Clock returns the current time; time.Now when nil.
+	Clock func() time.Time
+	// BatchSize bounds the records one transaction deletes;
+	// DefaultBatchSize when zero.
+	BatchSize int
+	// Lease bounds how long the lock of a crashed sweep blocks the next
+	// one, where the lock does not die with its holder; DefaultLease when
+	// zero. Keep it longer than a sweep takes.
+	Lease time.Duration
+	// Logger receives one record per batch (debug) and per sweep (info);
+	// nothing is logged when nil. Records carry counts and account
+	// identifiers, never file names.
+	Logger *slog.Logger
+}
+
+// SweepOptions tune one sweep. The zero value sweeps now.
+type SweepOptions struct {
+	// DryRun counts what would be purged and deletes nothing.
+	DryRun bool
+	// AsOf sweeps as if the time were AsOf (the cutoff is computed from
+	// it); the clock's now when zero.
+	AsOf time.Time
+	// AllowFuture lets a sweep that deletes run as of a time after the
+	// clock's now; see ErrFutureAsOf.
+	AllowFuture bool
+}
+
+// AccountReport is what a sweep purged (or would purge) from one account.
+type AccountReport struct {
+	Account string `json:"account"`
+	Records int    `json:"records"`
+	Credits int64  `json:"credits"`
+}
+
+// Report says what a sweep did.
+type Report struct {
+	// AsOf is the time the sweep ran as of; Cutoff the recording time
+	// before which usage records were purged.
+	AsOf   time.Time `json:"as_of"`
+	Cutoff time.Time `json:"cutoff"`
+	DryRun bool      `json:"dry_run"`
+	// Purged is the number of usage records deleted (in a dry run, that
+	// would be deleted).
+	Purged int `json:"purged"`
+	// Accounts lists, per account, the records and credits found before
+	// the cutoff when the sweep began (under the sweep lock), not
+	// counting held accounts. Empty when the store cannot count.
+	Accounts []AccountReport `json:"accounts"`
+	// SkippedHeld lists the accounts with records before the cutoff that
+	// were kept because of a legal hold.
+	SkippedHeld []string `json:"skipped_held"`
+	// Batches is the number of purge transactions run.
+	Batches int `json:"batches"`
+	// Skipped says why nothing was done ("another sweep is running"), or
+	// is empty.
+	Skipped string `json:"skipped,omitempty"`
+}
+
+func (s *Sweeper) now() time.Time {
+	if s.Clock == nil {
+		return time.Now()
+	}
+	return s.Clock()
+}
+
+// Sweep purges the usage records recorded before Policy.Cutoff(as of),
+// in batches of BatchSize, under the store's sweep lock. When another
+// sweep holds the lock it returns a Report with Skipped set and
+// ErrSweepInProgress. A cancelled ctx stops it between batches; what was
+// purged stays purged and balances stay consistent, since each batch is
+// one transaction.
+func (s *Sweeper) Sweep(ctx context.Context, opt SweepOptions) (Report, error) {
+	if s.Store == nil {
+		return Report{}, fmt.Errorf("%w: no store", ErrInvalidPolicy)
+	}
+	if err := s.Policy.Validate(); err != nil {
+		return Report{}, err
+	}
+	if s.BatchSize < 0 || s.Lease < 0 {
+		return Report{}, fmt.Errorf("%w: negative batch size or lease", ErrInvalidPolicy)
+	}
+	now := metering.Normalize(s.now())
+	asOf := now
+	if !opt.AsOf.IsZero() {
+		asOf = metering.Normalize(opt.AsOf)
+	}
+	if !opt.DryRun && !opt.AllowFuture && asOf.After(now) {
+		return Report{}, ErrFutureAsOf
+	}
+	r := Report{AsOf: asOf, Cutoff: metering.Normalize(s.Policy.Cutoff(asOf)), DryRun: opt.DryRun,
+		Accounts: []AccountReport{}, SkippedHeld: []string{}}
+	counter, canCount := s.Store.(metering.PurgeCounter)
+	if opt.DryRun {
+		if !canCount {
+			return r, ErrDryRunUnsupported
+		}
+		err := s.count(ctx, counter, &r)
+		r.Purged = 0
+		for _, a := range r.Accounts {
+			r.Purged += a.Records
+		}
+		s.log(ctx, r)
+		return r, err
+	}
+	run := func(ctx context.Context) error {
+		if canCount {
+			if err := s.count(ctx, counter, &r); err != nil {
+				return err
+			}
+		}
+		return s.purge(ctx, &r)
+	}
+	locker, ok := s.Store.(metering.SweepLocker)
+	if !ok {
+		err := run(ctx)
+		s.log(ctx, r)
+		return r, err
+	}
+	lease := s.Lease
+	if lease == 0 {
+		lease = DefaultLease
+	}
+	locked, err := locker.WithSweepLock(ctx, now, lease, run)
+	if err == nil && !locked {
+		r.Skipped = ErrSweepInProgress.Error()
+		err = ErrSweepInProgress
+	}
+	s.log(ctx, r)
+	return r, err
+}
+
+func (s *Sweeper) count(ctx context.Context, c metering.PurgeCounter, r *Report) error {
+	counts, err := c.CountPurgeable(ctx, r.Cutoff)
+	if err != nil {
+		return fmt.Errorf("retention: count: %w", err)
+	}
+	for _, c := range counts {
+		if c.LegalHold {
+			r.SkippedHeld = append(r.SkippedHeld, c.Account)
+			continue
+		}
+		r.Accounts = append(r.Accounts, AccountReport{Account: c.Account, Records: c.Records, Credits: c.Credits})
+	}
+	return nil
+}
+
+func (s *Sweeper) purge(ctx context.Context, r *Report) error {
+	batch := s.BatchSize
+	if batch == 0 {
+		batch = DefaultBatchSize
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := s.Store.PurgeUsage(ctx, r.Cutoff, batch)
+		if err != nil {
+			return fmt.Errorf("retention: purge: %w", err)
+		}
+		r.Batches++
+		r.Purged += n
+		if s.Logger != nil {
+			s.Logger.DebugContext(ctx, "retention: purge batch", "batch", r.Batches, "purged", n)
+		}
+		if n < batch {
+			return nil
+		}
+	}
+}
+
+func (s *Sweeper) log(ctx context.Context, r Report) {
+	if s.Logger == nil {
+		return
+	}
+	s.Logger.InfoContext(ctx, "retention: sweep", "as_of", r.AsOf, "cutoff", r.Cutoff, "dry_run", r.DryRun,
+		"purged", r.Purged, "batches", r.Batches, "skipped_held", len(r.SkippedHeld), "skipped", r.Skipped)
+}

@@ -1,0 +1,401 @@
+package retention_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/memstore"
+	"github.com/picfre/picfre/metering/meteringtest"
+	"github.com/picfre/picfre/metering/pgstore"
+	"github.com/picfre/picfre/metering/sqlitestore"
+	"github.com/picfre/picfre/retention"
+)
+
+// opener opens a handle on one shared store; every call of the same
+// opener reaches the same data.
+type opener func(t *testing.T) metering.Store
+
+// backends returns, per store, a function that makes a fresh shared
+// database and returns an opener for it.
+func backends() map[string]func(t *testing.T) opener {
+	return map[string]func(t *testing.T) opener{
+		"memstore": func(t *testing.T) opener {
+			s := memstore.New()
+			return func(*testing.T) metering.Store { return s }
+		},
+		"sqlite": func(t *testing.T) opener {
+			file := filepath.Join(t.TempDir(), "ledger.db")
+			return func(t *testing.T) metering.Store {
+				s, err := sqlitestore.Open(t.Context(), file, sqlitestore.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+		},
+		"postgres": func(t *testing.T) opener {
+			dsn := newSchema(t)
+			return func(t *testing.T) metering.Store {
+				s, err := pgstore.Open(context.Background(), dsn, pgstore.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			}
+		},
+	}
+}
+
+// newSchema returns a DSN for an empty schema of its own on the server
+// named by PICFRE_TEST_POSTGRES, dropped when the test ends. Without the
+// variable the test is skipped, or fails when CI=true.
+func newSchema(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("PICFRE_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("PICFRE_TEST_POSTGRES is not set, and CI=true requires the PostgreSQL tests to run")
+		}
+		t.Skip("skipping: no PostgreSQL server configured; set PICFRE_TEST_POSTGRES to a postgres:// URL")
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	schema := "picfre_retention_" + hex.EncodeToString(b[:])
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("connect to PICFRE_TEST_POSTGRES: %v", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(t.Context(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), dsn)
+		if err != nil {
+			t.Errorf("drop schema: %v", err)
+			return
+		}
+		defer c.Close(context.Background())
+		_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal("PICFRE_TEST_POSTGRES must be a postgres:// URL")
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func TestSweeper(t *testing.T) {
+	for name, mk := range backends() {
+		t.Run(name, func(t *testing.T) {
+			open := mk(t)
+			t.Run("MustHold", func(t *testing.T) { testMustHold(t, open(t)) })
+		})
+	}
+	for name, mk := range backends() {
+		t.Run(name+"/Concurrent", func(t *testing.T) { testConcurrent(t, mk(t)) })
+	}
+}
+
+var today = time.Date(2025, 1, 15, 10, 0, 0, 0, time.UTC)
+
+func spend(t *testing.T, l *metering.Ledger, account, key string, credits int64) {
+	t.Helper()
+	h, err := l.Authorize(t.Context(), metering.Authorization{Account: account, IdempotencyKey: key, Credits: credits, Task: "metadata", MediaType: "image"})
+	if err != nil {
+		t.Fatalf("Authorize(%s, %s): %v", account, key, err)
+	}
+	if err := l.Capture(t.Context(), h, metering.Event{File: key + ".jpg"}); err != nil {
+		t.Fatalf("Capture(%s, %s): %v", account, key, err)
+	}
+}
+
+type snapshot struct {
+	bal  metering.Balance
+	tops []metering.Entry
+}
+
+func snap(t *testing.T, st metering.Store, account string, now time.Time) snapshot {
+	t.Helper()
+	b, err := st.Balance(t.Context(), account, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tops, err := st.ListTopUps(t.Context(), account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snapshot{b, tops}
+}
+
+func usageCount(t *testing.T, st metering.Store, account string) int {
+	t.Helper()
+	u, err := st.ListUsage(t.Context(), account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(u)
+}
+
+// testMustHold: usage recorded today survives a sweep as of one day
+// before three months have passed and is gone one day after; top-ups and
+// balances are unchanged by any sweep; a legal hold stops the sweep for
+// that account; an event older than the window is refused.
+func testMustHold(t *testing.T, st metering.Store) {
+	clock := meteringtest.NewClock(today)
+	policy := retention.Policy{}
+	l := metering.NewLedger(st, metering.Options{Clock: clock.Now, RefuseBefore: policy.Cutoff})
+	accounts := []string{"acme", "bolt", "held"}
+	for _, a := range accounts {
+		if _, err := l.TopUp(t.Context(), a, 100, "pay-"+a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		spend(t, l, "acme", fmt.Sprint("a", i), 3)
+	}
+	spend(t, l, "bolt", "b0", 4)
+	spend(t, l, "held", "h0", 5)
+	// A voided hold is no usage record and costs nothing.
+	h, err := l.Authorize(t.Context(), metering.Authorization{Account: "bolt", IdempotencyKey: "void", Credits: 1})
+	if err != nil || l.Void(t.Context(), h) != nil {
+		t.Fatal(err)
+	}
+	before := map[string]snapshot{}
+	for _, a := range accounts {
+		before[a] = snap(t, st, a, today)
+	}
+	unchanged := func(when string) {
+		t.Helper()
+		for _, a := range accounts {
+			if got := snap(t, st, a, today); got.bal != before[a].bal || !slices.Equal(got.tops, before[a].tops) {
+				t.Fatalf("%s: %s changed from %+v to %+v", when, a, before[a], got)
+			}
+			meteringtest.ReconcileAccount(t, st, a, today)
+		}
+	}
+
+	three := retention.AddMonths(today, 3)
+	sw := &retention.Sweeper{Store: st, Policy: policy, Clock: func() time.Time { return three.AddDate(1, 0, 0) }, BatchSize: 2}
+
+	r, err := sw.Sweep(t.Context(), retention.SweepOptions{AsOf: three.AddDate(0, 0, -1)})
+	if err != nil || r.Purged != 0 || len(r.Accounts) != 0 {
+		t.Fatalf("sweep one day before three months: %+v, %v; want nothing purged", r, err)
+	}
+	if n := usageCount(t, st, "acme"); n != 5 {
+		t.Fatalf("usage after the early sweep: %d records, want 5", n)
+	}
+	unchanged("early sweep")
+
+	if err := st.SetLegalHold(t.Context(), "held", true); err != nil {
+		t.Fatal(err)
+	}
+	after := retention.SweepOptions{AsOf: three.AddDate(0, 0, 1)}
+	dry := after
+	dry.DryRun = true
+	r, err = sw.Sweep(t.Context(), dry)
+	wantAccounts := []retention.AccountReport{{Account: "acme", Records: 5, Credits: 15}, {Account: "bolt", Records: 1, Credits: 4}}
+	if err != nil || !r.DryRun || r.Purged != 6 || !slices.Equal(r.Accounts, wantAccounts) || !slices.Equal(r.SkippedHeld, []string{"held"}) || r.Batches != 0 {
+		t.Fatalf("dry run: %+v, %v", r, err)
+	}
+	if n := usageCount(t, st, "acme"); n != 5 {
+		t.Fatalf("a dry run deleted usage: %d records left", n)
+	}
+
+	r, err = sw.Sweep(t.Context(), after)
+	if err != nil || r.Purged != 6 || !slices.Equal(r.Accounts, wantAccounts) || !slices.Equal(r.SkippedHeld, []string{"held"}) {
+		t.Fatalf("sweep one day after three months: %+v, %v", r, err)
+	}
+	if r.Batches != 4 { // 2 + 2 + 2 + 0: the last batch finds fewer than 2
+		t.Errorf("batches = %d, want 4 of size 2", r.Batches)
+	}
+	if !r.Cutoff.Equal(time.Date(2025, 1, 16, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("cutoff = %v", r.Cutoff)
+	}
+	for a, want := range map[string]int{"acme": 0, "bolt": 0, "held": 1} {
+		if n := usageCount(t, st, a); n != want {
+			t.Errorf("usage of %s after the sweep: %d, want %d", a, n, want)
+		}
+	}
+	unchanged("sweep")
+
+	// A late retry of a purged event is refused, not charged again.
+	clock.Advance(three.AddDate(0, 0, 1).Sub(today))
+	h, err = l.Authorize(t.Context(), metering.Authorization{Account: "acme", IdempotencyKey: "a0", Credits: 3, Task: "metadata", MediaType: "image"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Capture(t.Context(), h, metering.Event{File: "a0.jpg", Time: today}); !errors.Is(err, metering.ErrEventTooOld) {
+		t.Fatalf("capture of a purged event's replay: %v, want ErrEventTooOld", err)
+	}
+	if err := l.Void(t.Context(), h); err != nil {
+		t.Fatal(err)
+	}
+	unchanged("refused replay")
+
+	// The hold lifted, the next sweep takes the held account's record.
+	if err := st.SetLegalHold(t.Context(), "held", false); err != nil {
+		t.Fatal(err)
+	}
+	r, err = sw.Sweep(t.Context(), after)
+	if err != nil || r.Purged != 1 || len(r.SkippedHeld) != 0 {
+		t.Fatalf("sweep after the hold was lifted: %+v, %v", r, err)
+	}
+	unchanged("last sweep")
+
+	// Deleting as of a future time is refused unless allowed.
+	if _, err := sw.Sweep(t.Context(), retention.SweepOptions{AsOf: three.AddDate(2, 0, 0)}); !errors.Is(err, retention.ErrFutureAsOf) {
+		t.Fatalf("future sweep: %v, want ErrFutureAsOf", err)
+	}
+	if _, err := sw.Sweep(t.Context(), retention.SweepOptions{AsOf: three.AddDate(2, 0, 0), DryRun: true}); err != nil {
+		t.Fatalf("future dry run: %v", err)
+	}
+	bad := *sw
+	bad.Policy.TopUpYears = 3
+	if _, err := bad.Sweep(t.Context(), retention.SweepOptions{}); !errors.Is(err, retention.ErrBelowLegalFloor) {
+		t.Fatalf("sweep with top-ups below the legal floor: %v", err)
+	}
+}
+
+// gated is a store whose PurgeUsage waits to be released, so that a
+// second sweep surely overlaps the first.
+type gated struct {
+	metering.Store
+	metering.PurgeCounter
+	metering.SweepLocker
+	once    sync.Once
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (g *gated) PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error) {
+	g.once.Do(func() { close(g.entered) })
+	<-g.release
+	return g.Store.PurgeUsage(ctx, before, limit)
+}
+
+func testConcurrent(t *testing.T, open opener) {
+	st := open(t)
+	l := metering.NewLedger(st, metering.Options{Clock: func() time.Time { return today }})
+	for _, a := range []string{"a", "b", "c"} {
+		if _, err := l.TopUp(t.Context(), a, 1000, "pay-"+a); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 20 {
+			spend(t, l, a, fmt.Sprint(i), 1)
+		}
+	}
+	later := func() time.Time { return today.AddDate(1, 0, 0) }
+
+	// One sweep holds the lock: a second, on its own handle, does nothing.
+	first := open(t)
+	g := &gated{Store: first, PurgeCounter: first.(metering.PurgeCounter), SweepLocker: first.(metering.SweepLocker),
+		entered: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	var firstReport retention.Report
+	go func() {
+		var err error
+		firstReport, err = (&retention.Sweeper{Store: g, Clock: later, BatchSize: 7}).Sweep(context.Background(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
+		done <- err
+	}()
+	<-g.entered
+	r, err := (&retention.Sweeper{Store: open(t), Clock: later}).Sweep(t.Context(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
+	if !errors.Is(err, retention.ErrSweepInProgress) || r.Skipped == "" || r.Purged != 0 {
+		t.Fatalf("overlapping sweep: %+v, %v; want ErrSweepInProgress", r, err)
+	}
+	close(g.release)
+	if err := <-done; err != nil || firstReport.Purged != 60 {
+		t.Fatalf("first sweep: %+v, %v", firstReport, err)
+	}
+
+	// Many sweeps racing on their own handles: every record is purged
+	// once, and the rest report a running sweep.
+	for _, a := range []string{"a", "b", "c"} {
+		for i := range 20 {
+			spend(t, l, a, fmt.Sprint("second-", i), 1)
+		}
+	}
+	var wg sync.WaitGroup
+	reports := make([]retention.Report, 4)
+	errs := make([]error, 4)
+	for i := range reports {
+		sw := &retention.Sweeper{Store: open(t), Clock: later, BatchSize: 5}
+		wg.Go(func() {
+			reports[i], errs[i] = sw.Sweep(t.Context(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
+		})
+	}
+	wg.Wait()
+	total := 0
+	for i, r := range reports {
+		if errs[i] != nil && !errors.Is(errs[i], retention.ErrSweepInProgress) {
+			t.Fatalf("sweep %d: %v", i, errs[i])
+		}
+		total += r.Purged
+	}
+	if total != 60 {
+		t.Fatalf("racing sweeps purged %d records in all, want 60", total)
+	}
+	for _, a := range []string{"a", "b", "c"} {
+		if n := usageCount(t, st, a); n != 0 {
+			t.Errorf("%s has %d usage records left", a, n)
+		}
+		if b := snap(t, st, a, today).bal; b.Credits != 960 {
+			t.Errorf("%s balance %+v, want 960", a, b)
+		}
+		meteringtest.ReconcileAccount(t, st, a, today)
+	}
+}
+
+func BenchmarkSweepSQLite(b *testing.B) {
+	file := filepath.Join(b.TempDir(), "ledger.db")
+	st, err := sqlitestore.Open(b.Context(), file, sqlitestore.Options{Synchronous: "NORMAL"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	clock := meteringtest.NewClock(today)
+	l := metering.NewLedger(st, metering.Options{Clock: clock.Now})
+	if _, err := l.TopUp(b.Context(), "acme", 1<<40, "pay"); err != nil {
+		b.Fatal(err)
+	}
+	sw := &retention.Sweeper{Store: st, Clock: func() time.Time { return today.AddDate(1, 0, 0) }, BatchSize: 500}
+	const records = 1000
+	round := 0
+	for b.Loop() {
+		b.StopTimer()
+		for i := range records {
+			h, err := l.Authorize(b.Context(), metering.Authorization{Account: "acme", IdempotencyKey: fmt.Sprint(round, "-", i), Credits: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := l.Capture(b.Context(), h, metering.Event{File: "f.jpg"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		round++
+		b.StartTimer()
+		r, err := sw.Sweep(b.Context(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
+		if err != nil || r.Purged != records {
+			b.Fatalf("%+v, %v", r, err)
+		}
+	}
+	b.ReportMetric(records, "records/op")
+}
