@@ -316,7 +316,19 @@ func TestFatalStopsBatch(t *testing.T) {
 }
 
 func TestCancelVoidsEverything(t *testing.T) {
-	p := fake.New(fake.Options{Latency: 50 * time.Millisecond})
+	// The first two requests answer at once; later ones hang until
+	// cancelled, so the cancel always finds files in flight.
+	var mu sync.Mutex
+	calls := 0
+	p := fake.New(fake.Options{Respond: func(*provider.Request) fake.Step {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if calls <= 2 {
+			return fake.Step{}
+		}
+		return fake.Step{Delay: time.Minute}
+	}})
 	rec := newRecorder()
 	pl := picfre.New(p, picfre.Config{Meter: rec})
 	ctx, cancel := context.WithCancel(t.Context())
@@ -337,8 +349,8 @@ func TestCancelVoidsEverything(t *testing.T) {
 		t.Fatalf("all %d files were processed after cancel", len(got))
 	}
 	c, v := rec.settledOnce(t)
-	if c+v != len(rec.holds) || v == 0 {
-		t.Fatalf("captures %d voids %d holds %d", c, v, len(rec.holds))
+	if c != 2 || v == 0 || c+v != len(rec.holds) {
+		t.Fatalf("captures %d voids %d holds %d; want 2 captures and the rest voided", c, v, len(rec.holds))
 	}
 	for _, r := range got[2:] {
 		if !errors.Is(r.Err, picfre.ErrCanceled) {

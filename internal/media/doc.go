@@ -10,6 +10,12 @@
 // supported. Anything else, including recognised formats such as HEIC or
 // PDF, is refused with an [*Error] of [KindUnsupported].
 //
+// [Detect] recognises everything picfre handles, not only images: it adds
+// video (MP4, MOV, WebM, Matroska, AVI), audio (WAV, MP3, FLAC, Ogg, M4A)
+// and vector (SVG, EPS) formats, and [Format.Kind] tells which part of
+// picfre processes a format. Probe, Decode and Prepare still take images
+// only.
+//
 // # Limits before decoding
 //
 // [Probe] reads the headers by hand (PNG IHDR, JPEG SOFn, GIF logical

@@ -142,17 +142,68 @@ func Rasterize(ctx context.Context, data []byte, longEdge int, lim Limits) (img 
 			return nil, &Error{Err: err}
 		}
 		p := &icon.SVGPaths[i]
-		if !sensibleDash(p.Dash, scale) {
+		// rasterx subdivides curves by their size, so one path with
+		// control points far outside the drawing can run for minutes
+		// in a single call that no context can interrupt. Such paths
+		// draw nothing visible: refuse the document.
+		if l := pathLength(p.Path); !(l <= maxPathSpan*(vw+vh)) {
+			return nil, fail(ErrInvalid, "a path reaches far outside the drawing")
+		}
+		if !sensibleDash(p.Dash, scale, pathLength(p.Path)) {
 			p.Dash = nil // a pattern too fine to see would cost millions of segments
+		}
+		if limit := 4 * float64(w+h) / scale; !(p.LineWidth <= limit) {
+			p.LineWidth = limit // wider than the canvas looks the same, costs more
 		}
 		p.DrawTransformed(dasher, 1, icon.Transform)
 	}
 	return canvas, nil
 }
 
-// sensibleDash accepts a dash pattern with few entries whose period is
-// at least a pixel at the drawing scale.
-func sensibleDash(d []float64, scale float64) bool {
+// maxPathSpan bounds a path's length, in multiples of the viewBox's
+// width plus height.
+const maxPathSpan = 1000
+
+// maxDashes bounds the dashes one path may be cut into.
+const maxDashes = 20_000
+
+// pathLength returns an upper bound of the length of p in user units: the
+// length of the polyline through all its points, control points included.
+func pathLength(p rasterx.Path) float64 {
+	var total, x, y float64
+	for i := 0; i < len(p); {
+		n := 0
+		switch rasterx.PathCommand(p[i]) {
+		case rasterx.PathMoveTo:
+			if i+2 < len(p) {
+				x, y = float64(p[i+1])/64, float64(p[i+2])/64
+			}
+			i += 3
+			continue
+		case rasterx.PathLineTo:
+			n = 1
+		case rasterx.PathQuadTo:
+			n = 2
+		case rasterx.PathCubicTo:
+			n = 3
+		default:
+			i++
+			continue
+		}
+		for k := 0; k < n && i+2*k+2 < len(p); k++ {
+			nx, ny := float64(p[i+2*k+1])/64, float64(p[i+2*k+2])/64
+			total += math.Hypot(nx-x, ny-y)
+			x, y = nx, ny
+		}
+		i += 1 + 2*n
+	}
+	return total
+}
+
+// sensibleDash accepts a dash pattern with few entries whose period is at
+// least a pixel at the drawing scale and that cuts the path into a
+// bounded number of dashes.
+func sensibleDash(d []float64, scale, length float64) bool {
 	if len(d) == 0 {
 		return true
 	}
@@ -166,7 +217,7 @@ func sensibleDash(d []float64, scale float64) bool {
 		}
 		sum += v
 	}
-	return sum*scale >= 1
+	return sum*scale >= 1 && length/sum <= maxDashes
 }
 
 // scan walks the XML tokens once to enforce the limits before the parser

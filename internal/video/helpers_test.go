@@ -64,8 +64,9 @@ func clip(tb testing.TB, name string, args ...string) string {
 	return p
 }
 
-// Test clips. The x264 settings keep generation fast.
-var x264 = []string{"-c:v", "libx264", "-preset", "ultrafast", "-crf", "35", "-pix_fmt", "yuv420p"}
+// Test clips. The x264 settings keep generation fast; a keyframe every 25
+// frames is what cameras and editors write (seeking decodes from one).
+var x264 = []string{"-c:v", "libx264", "-preset", "ultrafast", "-crf", "35", "-pix_fmt", "yuv420p", "-g", "25"}
 
 func clip20s1080p(tb testing.TB) string {
 	return clip(tb, "20s-1080p.mp4", append([]string{"-f", "lavfi", "-i", "testsrc2=s=1920x1080:r=10:d=20",

@@ -94,3 +94,18 @@ func ExampleAnalysis_Prompt() {
 	// Output:
 	// a high-key, vivid photograph dominated by blue, yellow and white, hard contrasty light, moderate detail, negative space on the left, landscape orientation
 }
+
+// The structured reverse prompt splits the same findings into fields that
+// a renderer arranges for each generator.
+func ExampleAnalysis_PromptAnalysis() {
+	a, err := local.Analyze(context.Background(), copySpaceImage())
+	if err != nil {
+		panic(err)
+	}
+	p := a.PromptAnalysis()
+	fmt.Println(p.Medium, "|", p.Style, "|", p.Lighting)
+	fmt.Println(p.Composition, "|", p.Palette, "|", p.Mood)
+	// Output:
+	// photograph | high-key, vivid | hard contrasty light
+	// negative space on the left, landscape orientation | blue, yellow and white | energetic
+}

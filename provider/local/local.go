@@ -97,7 +97,8 @@ func (p *Provider) fail(code provider.Code, err error, format string, args ...an
 
 // Generate analyses the image parts of each item and answers with the JSON
 // that req.Spec asks for: {"title","description","keywords","categories"}
-// for TaskMetadata, {"prompt"} for TaskPrompt, wrapped as {"items":[...]}
+// for TaskMetadata, a [PromptAnalysis] (with "prompt" and every other
+// field of the structured prompt schema) for TaskPrompt, wrapped as {"items":[...]}
 // when Spec.Items > 1. Text parts are ignored. Audio, video and other
 // non-image parts fail with [provider.Unsupported]; an item without an
 // image, an image that does not decode or is too large fails with
@@ -173,7 +174,7 @@ func (p *Provider) Generate(ctx context.Context, req *provider.Request) (*provid
 	return &provider.Response{Text: string(b), Model: Model}, nil
 }
 
-// metadata and prompt are the answer objects, with fields in schema order.
+// metadata is the metadata answer object, with fields in schema order.
 type metadata struct {
 	Title       string   `json:"title"`
 	Description string   `json:"description"`
@@ -181,13 +182,9 @@ type metadata struct {
 	Categories  []string `json:"categories"`
 }
 
-type prompt struct {
-	Prompt string `json:"prompt"`
-}
-
 func answer(a *Analysis, task provider.Task, spec provider.Spec) any {
 	if task == provider.TaskPrompt {
-		return prompt{Prompt: a.Prompt()}
+		return a.PromptAnalysis()
 	}
 	return metadata{
 		Title:       a.Title(spec.MaxTitle),
