@@ -110,7 +110,7 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Opti
 			if j.err != nil {
 				r = Result{File: j.media.Name, Task: o.Task, Err: j.err}
 				failed++
-			} else {
+			} else if j.hashed {
 				similar.distinguish(&r, j.dhash)
 			}
 			done++

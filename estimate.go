@@ -23,8 +23,9 @@ type Estimate struct {
 // Estimate reports the input tokens the file is expected to cost with the
 // pipeline's provider: the image at the size and detail it would be sent,
 // plus its share of the instructions when several files share a request.
-// It reads only the file's header; nothing is sent and nothing is
-// charged.
+// It reads the file and its header only; nothing is decoded, sent or
+// charged. Estimates cover images; other kinds fail with
+// unsupported_media.
 func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate, error) {
 	s, err := o.settings()
 	if err != nil {
@@ -36,7 +37,12 @@ func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate
 	if m.Open == nil {
 		return nil, &Error{Code: CodeInvalidArgument, Err: errNoOpen}
 	}
-	data, err := readLimited(m.Open, pl.limits().MaxBytes)
+	rc, err := m.Open()
+	if err != nil {
+		return nil, &Error{Code: CodeInvalidMedia, Err: err}
+	}
+	defer rc.Close()
+	data, err := readLimited(rc, pl.limits().MaxBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -7,9 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,9 +42,10 @@ type Tagger interface {
 // call the provider, parse and normalize, capture. It is safe for
 // concurrent use.
 type Pipeline struct {
-	prov provider.Provider
-	caps provider.Capabilities
-	cfg  Config
+	prov  provider.Provider
+	caps  provider.Capabilities
+	cfg   Config
+	timed timed
 }
 
 var _ Tagger = (*Pipeline)(nil)
@@ -82,13 +83,18 @@ type job struct {
 	result Result
 	err    error
 
-	prepared *media.Prepared
-	digest   [32]byte // of the original content, for the idempotency key
-	dhash    uint64   // perceptual hash of the image, for near-duplicates
+	kind     media.MediaKind
+	parts    []provider.Part // the content sent for this file
 	detail   provider.Detail
-	hold     metering.Hold
-	held     bool
-	price    int64
+	digest   [32]byte      // of the original content, for the idempotency key
+	dhash    uint64        // perceptual hash of an image, for near-duplicates
+	hashed   bool          // dhash is set
+	duration time.Duration // of video and audio, for pricing
+	extra    []string      // keywords measured locally (resolution, tempo)
+
+	hold  metering.Hold
+	held  bool
+	price int64
 }
 
 func (j *job) fail(err error) {
@@ -123,38 +129,55 @@ func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal
 			j.fail(err)
 			continue
 		}
-		pl.prepare(j)
+		pl.prepare(ctx, j, o)
 		if j.err == nil {
 			pl.authorize(ctx, j, o)
 		}
 	}
-	var ready []*job
+	// Images share a request (one answer each); a video or audio file
+	// is a request of its own.
+	var images []*job
 	for _, j := range jobs {
-		if j.err == nil {
-			ready = append(ready, j)
+		if j.err != nil {
+			continue
+		}
+		if j.kind == media.KindImage || j.kind == media.KindVector {
+			images = append(images, j)
+		} else {
+			pl.request(ctx, []*job{j}, o, fatal)
 		}
 	}
-	if len(ready) == 0 {
+	if len(images) > 0 {
+		pl.request(ctx, images, o, fatal)
+	}
+}
+
+// request sends one request about jobs and fills their results.
+func (pl *Pipeline) request(ctx context.Context, jobs []*job, o *settings, fatal *fatalFlag) {
+	if err := fatal.get(); err != nil {
+		for _, j := range jobs {
+			j.fail(err)
+		}
 		return
 	}
-	resp, items, err := pl.ask(ctx, ready, o)
+	resp, items, err := pl.ask(ctx, jobs, o)
 	if err != nil {
 		if ctx.Err() != nil {
 			err = &Error{Code: CodeCanceled, Err: ctx.Err()}
 		} else if provider.Classify(err).Fatal() {
 			fatal.set(wrap(err))
 		}
-		for _, j := range ready {
+		for _, j := range jobs {
 			j.fail(err)
 		}
 		return
 	}
-	share := splitUsage(resp.Usage, len(ready))
+	share := splitUsage(resp.Usage, len(jobs))
 	name := resp.Provider
 	if name == "" {
 		name = pl.prov.Name()
 	}
-	for i, j := range ready {
+	for i, j := range jobs {
 		j.result.Usage = Usage{Provider: name, Model: resp.Model, InputTokens: share[i].InputTokens, OutputTokens: share[i].OutputTokens}
 		if err := pl.fill(j, items[i], o); err != nil {
 			j.fail(err)
@@ -162,70 +185,9 @@ func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal
 	}
 }
 
-// prepare reads, guards and preprocesses the file.
-func (pl *Pipeline) prepare(j *job) {
-	if j.media.Open == nil {
-		j.fail(&Error{Code: CodeInvalidArgument, Err: errNoOpen})
-		return
-	}
-	data, err := readLimited(j.media.Open, pl.limits().MaxBytes)
-	if err != nil {
-		j.fail(err)
-		return
-	}
-	j.digest = sha256.Sum256(data)
-	info, err := media.Probe(data, pl.limits())
-	if err != nil {
-		j.fail(err)
-		return
-	}
-	w, h := info.DisplaySize()
-	size, detail := pl.cfg.ImageSize, provider.DetailAuto
-	if size == 0 {
-		// The size and detail level the provider bills least for while
-		// the model still sees enough.
-		size, detail = provider.ChooseImage(pl.caps, w, h)
-	}
-	p, err := media.Prepare(data, pl.limits(), media.PrepareOptions{LongEdge: size, KeepImage: true})
-	if err != nil {
-		j.fail(err)
-		return
-	}
-	j.detail = detail
-	j.dhash = stock.DHash(p.Image)
-	p.Image = nil
-	j.prepared = p
-	j.result.Width, j.result.Height = p.Source.DisplaySize()
-}
-
-func (pl *Pipeline) limits() media.Limits {
-	return media.Limits{MaxBytes: pl.cfg.MaxBytes, MaxPixels: pl.cfg.MaxPixels}
-}
-
-// readLimited reads at most limit bytes (0 means media's default) and
-// fails with too_large past that, without reading the rest.
-func readLimited(open func() (io.ReadCloser, error), limit int64) ([]byte, error) {
-	if limit <= 0 {
-		limit = media.DefaultMaxBytes
-	}
-	r, err := open()
-	if err != nil {
-		return nil, &Error{Code: CodeInvalidMedia, Err: err}
-	}
-	defer r.Close()
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, &Error{Code: CodeInvalidMedia, Err: err}
-	}
-	if int64(len(data)) > limit {
-		return nil, &Error{Code: CodeTooLarge, Err: fmt.Errorf("file is larger than %d bytes", limit)}
-	}
-	return data, nil
-}
-
 // authorize prices the file and holds its credits.
 func (pl *Pipeline) authorize(ctx context.Context, j *job, o *settings) {
-	in := metering.PriceInput{Task: string(o.Task), MediaType: "image"}
+	in := metering.PriceInput{Task: string(o.Task), MediaType: string(j.kind), Duration: j.duration}
 	if pl.cfg.Pricer != nil {
 		price, err := pl.cfg.Pricer.Price(in)
 		if err != nil {
@@ -268,14 +230,14 @@ func idempotencyKey(o *settings, digest [32]byte) string {
 func (pl *Pipeline) settle(ctx context.Context, jobs []*job) {
 	ctx = context.WithoutCancel(ctx)
 	for _, j := range jobs {
-		j.prepared = nil // nothing of the content outlives the job
+		j.parts = nil // nothing of the content outlives the job
 		if !j.held {
 			continue
 		}
 		if j.err == nil && !j.hold.Settled {
 			ev := metering.Event{
 				Account: j.hold.Account, IdempotencyKey: j.hold.IdempotencyKey,
-				File: j.media.Name, Time: pl.cfg.Now(), Task: string(j.result.Task), MediaType: "image",
+				File: j.media.Name, Time: pl.cfg.Now(), Task: string(j.result.Task), MediaType: string(j.kind),
 				Credits: j.hold.Credits, Provider: j.result.Usage.Provider, Model: j.result.Usage.Model,
 				InputTokens: j.result.Usage.InputTokens, OutputTokens: j.result.Usage.OutputTokens,
 			}
@@ -297,17 +259,12 @@ func (pl *Pipeline) settle(ctx context.Context, jobs []*job) {
 // ask sends one request about the ready jobs and splits the answer into
 // one item per job. A malformed answer is asked for once more.
 func (pl *Pipeline) ask(ctx context.Context, jobs []*job, o *settings) (*provider.Response, []jsonItem, error) {
-	spec := prompt.Spec{
-		Spec: provider.Spec{Task: o.Task, Items: len(jobs), Language: o.Language,
-			MinKeywords: o.MinKeywords, MaxKeywords: o.MaxKeywords, MaxTitle: o.MaxTitle},
-		MaxDescription: o.MaxDescription,
-		Guidance:       o.guidance(),
-	}
+	spec := o.spec(len(jobs), jobs[0].kind)
 	req := &provider.Request{
 		Instructions:    prompt.Instructions(spec),
-		Schema:          prompt.Schema(spec),
+		Schema:          o.schema(spec),
 		SchemaName:      prompt.SchemaName(spec),
-		MaxOutputTokens: 600 * len(jobs),
+		MaxOutputTokens: 800 * len(jobs),
 		Spec:            spec.Spec,
 	}
 	for i, j := range jobs {
@@ -319,8 +276,10 @@ func (pl *Pipeline) ask(ctx context.Context, jobs []*job, o *settings) (*provide
 		if len(jobs) > 1 {
 			req.Parts = append(req.Parts, provider.Part{Item: i, MIMEType: "text/plain", Text: "Image " + strconv.Itoa(i+1) + ":"})
 		}
-		p := j.prepared
-		req.Parts = append(req.Parts, provider.Part{Item: i, MIMEType: p.MIMEType, Data: p.Data, Width: p.Width, Height: p.Height})
+		for _, p := range j.parts {
+			p.Item = i
+			req.Parts = append(req.Parts, p)
+		}
 	}
 	var usage provider.Usage
 	for attempt := 0; ; attempt++ {
@@ -349,19 +308,39 @@ type jsonItem = json.RawMessage
 // fill decodes and normalizes one item's answer into j.result.
 func (pl *Pipeline) fill(j *job, raw jsonItem, o *settings) error {
 	if o.Task == Prompt {
-		p, err := answer.DecodePrompt(raw)
+		a, err := prompt.ParseAnalysis(raw)
 		if err != nil {
-			return err
+			return &Error{Code: CodeBadOutput, Err: err}
 		}
-		j.result.Prompt = collapseSpace(p.Prompt)
+		if o.generator == "" {
+			if strings.TrimSpace(a.Prompt) == "" {
+				return &Error{Code: CodeBadOutput, Err: errors.New("prompt is missing or empty")}
+			}
+			j.result.Prompt = collapseSpace(a.Prompt)
+			return nil
+		}
+		r, err := prompt.Render(o.generator, a, j.result.Width, j.result.Height)
+		if err != nil {
+			return &Error{Code: CodeBadOutput, Err: err}
+		}
+		j.result.Prompt, j.result.NegativePrompt, j.result.Generator = r.Prompt, r.Negative, string(r.Generator)
+		j.result.PromptParameters = r.Parameters
 		return nil
 	}
 	m, err := answer.DecodeMetadata(raw)
 	if err != nil {
 		return err
 	}
-	md, problems := stock.Normalize(stock.Metadata{Title: m.Title, Description: m.Description, Keywords: m.Keywords, Categories: m.Categories}, o.profile, o.rules())
+	keywords := m.Keywords
+	if len(j.extra) > 0 {
+		// Measured facts (resolution, frame rate, tempo) are what buyers
+		// filter by: put them right after the model's first few.
+		at := min(5, len(keywords))
+		keywords = slices.Concat(keywords[:at], j.extra, keywords[at:])
+	}
+	md, problems := stock.Normalize(stock.Metadata{Title: m.Title, Description: m.Description, Keywords: keywords, Categories: m.Categories}, o.profile, o.rules())
 	j.result.Title, j.result.Description, j.result.Keywords, j.result.Categories = md.Title, md.Description, md.Keywords, md.Categories
+	j.result.Genre, j.result.Mood, j.result.Instruments = collapseSpace(m.Genre), collapseSpace(m.Mood), m.Instruments
 	for _, p := range stock.Unfixed(problems) {
 		j.result.Problems = append(j.result.Problems, p.String())
 	}

@@ -1,5 +1,7 @@
 package picfre
 
+import "time"
+
 // Result is what Tag produces for one file.
 type Result struct {
 	// File is Media.Name, echoed for the caller's records.
@@ -13,10 +15,31 @@ type Result struct {
 	// Problems lists what normalization found in the model's answer and
 	// could not fix (for example fewer categories than the agency wants).
 	Problems []string `json:"problems,omitempty"`
-	// Prompt is the reverse prompt (Task Prompt).
-	Prompt string `json:"prompt,omitempty"`
+	// Genre, Mood and Instruments describe audio files.
+	Genre       string   `json:"genre,omitempty"`
+	Mood        string   `json:"mood,omitempty"`
+	Instruments []string `json:"instruments,omitempty"`
 
-	// Width and Height are the image's size after EXIF orientation.
+	// Prompt is the reverse prompt (Task Prompt), written for Generator
+	// when Options.Generator names one.
+	Prompt string `json:"prompt,omitempty"`
+	// NegativePrompt is what the generator should avoid, for generators
+	// that take one (Stable Diffusion, Ideogram).
+	NegativePrompt string `json:"negative_prompt,omitempty"`
+	// Generator is the generator the prompt is written for.
+	Generator string `json:"generator,omitempty"`
+	// PromptParameters are generator settings matching the original
+	// (aspect ratio, output size).
+	PromptParameters map[string]string `json:"prompt_parameters,omitempty"`
+
+	// Kind is "image", "vector", "video" or "audio", detected from the
+	// content.
+	Kind string `json:"kind,omitempty"`
+	// Duration is the running time of video and audio.
+	Duration time.Duration `json:"-"`
+
+	// Width and Height are the image's or video's display size (after
+	// EXIF orientation or rotation).
 	Width  int `json:"width,omitempty"`
 	Height int `json:"height,omitempty"`
 

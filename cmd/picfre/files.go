@@ -13,6 +13,9 @@ import (
 var mediaExtensions = map[string]bool{
 	".jpg": true, ".jpeg": true, ".jpe": true, ".png": true, ".gif": true, ".webp": true,
 	".bmp": true, ".tif": true, ".tiff": true,
+	".svg": true, ".eps": true, ".ai": true,
+	".mp4": true, ".m4v": true, ".mov": true, ".webm": true, ".mkv": true, ".avi": true,
+	".wav": true, ".mp3": true, ".flac": true, ".ogg": true, ".oga": true, ".m4a": true,
 }
 
 // expandPaths turns the command line's paths into the list of files to

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/metering"
@@ -60,9 +61,10 @@ func openLedger(ctx context.Context, dsn string, opts metering.Options) (*meteri
 }
 
 // configureLedger opens the ledger named by dsn and makes it the
-// pipeline's meter, charging pricePerFile credits for each file. The
-// returned Closer closes the ledger's store.
-func configureLedger(ctx context.Context, cfg *picfre.Config, dsn string, pricePerFile int64) (io.Closer, error) {
+// pipeline's meter, charging pricePerFile credits for each file plus
+// perMinute for each started minute of video and audio. The returned
+// Closer closes the ledger's store.
+func configureLedger(ctx context.Context, cfg *picfre.Config, dsn string, pricePerFile, perMinute int64) (io.Closer, error) {
 	// Refuse events older than the usage retention window: their
 	// idempotency keys may be purged already, so a late retry could
 	// otherwise be billed twice.
@@ -71,6 +73,10 @@ func configureLedger(ctx context.Context, cfg *picfre.Config, dsn string, priceP
 		return nil, err
 	}
 	cfg.Meter = ledger
-	cfg.Pricer = metering.Pricing{Rates: []metering.Rate{{Base: pricePerFile}}}
+	cfg.Pricer = metering.Pricing{Rates: []metering.Rate{
+		{MediaType: "video", Base: pricePerFile, PerUnit: perMinute, Unit: time.Minute},
+		{MediaType: "audio", Base: pricePerFile, PerUnit: perMinute, Unit: time.Minute},
+		{Base: pricePerFile},
+	}}
 	return closer, nil
 }

@@ -14,14 +14,23 @@ import (
 
 // record is one output line: the DESIGN.md CLI contract.
 type record struct {
-	File        string        `json:"file"`
-	Title       string        `json:"title,omitempty"`
-	Description string        `json:"description,omitempty"`
-	Keywords    []string      `json:"keywords,omitempty"`
-	Categories  []string      `json:"categories,omitempty"`
-	Prompt      string        `json:"prompt,omitempty"`
-	Usage       *picfre.Usage `json:"usage,omitempty"`
-	Error       *recordError  `json:"error,omitempty"`
+	File        string            `json:"file"`
+	Title       string            `json:"title,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Keywords    []string          `json:"keywords,omitempty"`
+	Categories  []string          `json:"categories,omitempty"`
+	Prompt      string            `json:"prompt,omitempty"`
+	Negative    string            `json:"negative_prompt,omitempty"`
+	Generator   string            `json:"generator,omitempty"`
+	Parameters  map[string]string `json:"prompt_parameters,omitempty"`
+	Genre       string            `json:"genre,omitempty"`
+	Mood        string            `json:"mood,omitempty"`
+	Instruments []string          `json:"instruments,omitempty"`
+	Kind        string            `json:"kind,omitempty"`
+	Duration    float64           `json:"duration_seconds,omitempty"`
+	Problems    []string          `json:"problems,omitempty"`
+	Usage       *picfre.Usage     `json:"usage,omitempty"`
+	Error       *recordError      `json:"error,omitempty"`
 }
 
 type recordError struct {
@@ -51,6 +60,9 @@ func toRecord(r *picfre.Result) record {
 	u := r.Usage
 	rec.Title, rec.Description, rec.Keywords, rec.Categories, rec.Prompt, rec.Usage =
 		r.Title, r.Description, r.Keywords, r.Categories, r.Prompt, &u
+	rec.Negative, rec.Generator, rec.Parameters = r.NegativePrompt, r.Generator, r.PromptParameters
+	rec.Genre, rec.Mood, rec.Instruments = r.Genre, r.Mood, r.Instruments
+	rec.Kind, rec.Duration, rec.Problems = r.Kind, r.Duration.Seconds(), r.Problems
 	return rec
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/internal/vector"
 	"github.com/picfre/picfre/stock"
 )
 
@@ -30,6 +31,8 @@ type tagFlags struct {
 	write                            string
 	singleWord, ascii                bool
 	estimate                         bool
+	generator                        string
+	pricePerMinute                   int64
 }
 
 func (f *tagFlags) register(fs *flag.FlagSet) {
@@ -53,6 +56,8 @@ func (f *tagFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.ascii, "ascii", false, "English letters only (accents folded)")
 	fs.StringVar(&f.write, "write", "", "store metadata with the files: xmp (into JPEGs, sidecars for others) or sidecar (FILE.xmp)")
 	fs.BoolVar(&f.estimate, "estimate", false, "print the expected input tokens per file and in total, without sending anything")
+	fs.StringVar(&f.generator, "generator", "", "prompt: write for midjourney, sd, sdxl, flux, dalle or ideogram")
+	fs.Int64Var(&f.pricePerMinute, "price-per-minute", 0, "extra credits per started minute of video or audio, with --ledger")
 	fs.Int64Var(&f.price, "price", 1, "credits charged per file with --ledger")
 }
 
@@ -106,10 +111,10 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 	}
 	cfg := picfre.Config{}
 	if f.ledger != "" {
-		if f.price < 0 {
-			return usagef("--price must not be negative")
+		if f.price < 0 || f.pricePerMinute < 0 {
+			return usagef("--price and --price-per-minute must not be negative")
 		}
-		closer, err := configureLedger(ctx, &cfg, f.ledger, f.price)
+		closer, err := configureLedger(ctx, &cfg, f.ledger, f.price, f.pricePerMinute)
 		if err != nil {
 			return err
 		}
@@ -130,6 +135,9 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 	if f.write != "" && f.write != "xmp" && f.write != "sidecar" {
 		return usagef("--write wants xmp or sidecar, got %q", f.write)
 	}
+	if f.generator != "" && cmd != "prompt" {
+		return usagef("--generator goes with picfre prompt")
+	}
 	if f.write != "" && cmd == "prompt" {
 		return usagef("--write stores metadata; prompt has none to store")
 	}
@@ -141,6 +149,7 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 		Task: task, Language: f.lang, MinKeywords: lo, MaxKeywords: hi,
 		Context: f.context, Account: f.account, Concurrency: f.concurrency,
 		Require: f.require, Exclude: f.exclude, SingleWord: f.singleWord, ASCIIOnly: f.ascii,
+		Generator: f.generator,
 	}
 	if len(profiles) > 0 {
 		// The first agency shapes the request; each agency's CSV is then
@@ -222,7 +231,7 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 func mediaFiles(files []string) func(func(picfre.Media) bool) {
 	return func(yield func(picfre.Media) bool) {
 		for f := range slices.Values(files) {
-			if !yield(picfre.File(f)) {
+			if !yield(mediaFile(f)) {
 				return
 			}
 		}
@@ -235,7 +244,7 @@ func runEstimate(ctx context.Context, pl *picfre.Pipeline, files []string, opts 
 	enc := json.NewEncoder(e.stdout)
 	var total, failed int
 	for _, f := range files {
-		est, err := pl.Estimate(ctx, picfre.File(f), opts)
+		est, err := pl.Estimate(ctx, mediaFile(f), opts)
 		if err != nil {
 			failed++
 			if err := enc.Encode(record{File: f, Error: &recordError{Code: picfre.CodeOf(err), Message: err.Error()}}); err != nil {
@@ -253,4 +262,22 @@ func runEstimate(ctx context.Context, pl *picfre.Pipeline, files []string, opts 
 		return errSomeFailed
 	}
 	return nil
+}
+
+// mediaFile is the Media for a path. EPS and AI files are tagged through
+// the JPEG preview agencies require beside them; the result still names
+// the vector file.
+func mediaFile(path string) picfre.Media {
+	if !vector.IsSource(path) {
+		return picfre.File(path)
+	}
+	preview, ok := vector.FindPreview(path)
+	if !ok {
+		return picfre.Media{Name: path, Open: func() (io.ReadCloser, error) {
+			return nil, &picfre.Error{Code: picfre.CodeUnsupportedMedia, Err: vector.ErrNoPreview}
+		}}
+	}
+	m := picfre.File(preview)
+	m.Name = path
+	return m
 }

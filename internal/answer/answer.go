@@ -31,6 +31,10 @@ type Metadata struct {
 	Description string   `json:"description"`
 	Keywords    []string `json:"keywords"`
 	Categories  []string `json:"categories"`
+	// Genre, Mood and Instruments are asked for audio only.
+	Genre       string   `json:"genre,omitempty"`
+	Mood        string   `json:"mood,omitempty"`
+	Instruments []string `json:"instruments,omitempty"`
 }
 
 // Prompt is one item's answer to the reverse-prompt task.

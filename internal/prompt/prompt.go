@@ -12,6 +12,9 @@ import (
 type Spec struct {
 	provider.Spec
 	MaxDescription int // characters, 0 for the default of 200
+	// Media is what the items are: "image" (the default), "video" (sent
+	// as frames or as a clip) or "audio".
+	Media string
 	// Guidance is the rules text for the task (agency rules, keyword
 	// counts, language, the user's context). When empty, Instructions
 	// states generic limits from Spec itself.
@@ -27,7 +30,14 @@ func Instructions(s Spec) string {
 		b.WriteString("subject, setting, style or medium, lighting, composition, camera and lens where it is a photograph, colour palette and mood. ")
 		b.WriteString("Describe only what is visible. Do not name real people, brands or trademarks. ")
 	default:
-		b.WriteString("You write metadata for stock photo agencies. For each image, write a title, a description, keywords and categories that a buyer would search for. ")
+		switch s.Media {
+		case "video":
+			b.WriteString("You write metadata for stock footage agencies. The video is given as a clip or as frames in time order. Write a title, a description, keywords and categories that a buyer would search for, including the action, camera movement and setting. ")
+		case "audio":
+			b.WriteString("You write metadata for stock audio agencies. Listen to the clip and write a title, a description, keywords and categories that a buyer would search for, and name its genre, mood and instruments. ")
+		default:
+			b.WriteString("You write metadata for stock photo agencies. For each image, write a title, a description, keywords and categories that a buyer would search for. ")
+		}
 		fmt.Fprintf(&b, "The description is one or two sentences, at most %d characters. ", nz(s.MaxDescription, 200))
 		b.WriteString("Describe only what is visible. ")
 		if s.Guidance == "" {
@@ -82,6 +92,10 @@ func Schema(s Spec) json.RawMessage {
 	default:
 		item = object{Type: "object", Required: []string{"title", "description", "keywords", "categories"},
 			Properties: map[string]any{"title": str, "description": str, "keywords": stringList(), "categories": stringList()}}
+		if s.Media == "audio" {
+			item.Required = append(item.Required, "genre", "mood", "instruments")
+			item.Properties["genre"], item.Properties["mood"], item.Properties["instruments"] = str, str, stringList()
+		}
 	}
 	var v any = item
 	if s.Items > 1 {

@@ -1,0 +1,350 @@
+package picfre
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/picfre/picfre/internal/audio"
+	"github.com/picfre/picfre/internal/media"
+	"github.com/picfre/picfre/internal/scratch"
+	"github.com/picfre/picfre/internal/vector"
+	"github.com/picfre/picfre/internal/video"
+	"github.com/picfre/picfre/provider"
+	"github.com/picfre/picfre/stock"
+)
+
+// defaultMaxTimedBytes bounds video and audio files.
+const defaultMaxTimedBytes = 4 << 30
+
+// timed holds what video and audio need: the tools, found once, and the
+// scratch folders, whose crashed leftovers are cleaned once.
+type timed struct {
+	once    sync.Once
+	tools   video.Tools
+	err     error
+	scratch *scratch.Root
+}
+
+func (t *timed) setup(ctx context.Context, cfg Config) (video.Tools, *scratch.Root, error) {
+	t.once.Do(func() {
+		t.scratch = scratch.New(cfg.ScratchDir)
+		// Folders of processes that died (crash, SIGKILL) are removed;
+		// a failure here must not stop the work.
+		_, _ = t.scratch.CleanStale(ctx, 0)
+		if cfg.FFmpeg != "" && cfg.FFprobe != "" {
+			t.tools = video.Tools{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe}
+			return
+		}
+		t.tools, t.err = video.LookTools()
+	})
+	return t.tools, t.scratch, t.err
+}
+
+func (pl *Pipeline) limits() media.Limits {
+	return media.Limits{MaxBytes: pl.cfg.MaxBytes, MaxPixels: pl.cfg.MaxPixels}
+}
+
+// prepare reads the file, detects its kind from the content and turns it
+// into the parts a provider receives: one metadata-free JPEG for an image
+// or a vector drawing, frames or the clip for a video, the audio itself.
+// Every check that can refuse the file runs here, before any credit is
+// held.
+func (pl *Pipeline) prepare(ctx context.Context, j *job, o *settings) {
+	if j.media.Open == nil {
+		j.fail(&Error{Code: CodeInvalidArgument, Err: errNoOpen})
+		return
+	}
+	rc, err := j.media.Open()
+	if err != nil {
+		j.fail(&Error{Code: CodeInvalidMedia, Err: err})
+		return
+	}
+	defer rc.Close()
+	r := bufio.NewReaderSize(rc, media.SniffLen)
+	head, err := r.Peek(media.SniffLen)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		j.fail(&Error{Code: CodeInvalidMedia, Err: err})
+		return
+	}
+	f, err := media.Detect(head)
+	if err != nil {
+		j.fail(err)
+		return
+	}
+	j.kind = f.Kind()
+	j.result.Kind = string(j.kind)
+	switch j.kind {
+	case media.KindImage:
+		data, err := readLimited(r, pl.limits().MaxBytes)
+		if err != nil {
+			j.fail(err)
+			return
+		}
+		j.digest = sha256.Sum256(data)
+		pl.prepareImage(j, data)
+	case media.KindVector:
+		pl.prepareVector(ctx, j, r, f)
+	case media.KindVideo, media.KindAudio:
+		pl.prepareTimed(ctx, j, r, f, o)
+	default:
+		j.fail(&Error{Code: CodeUnsupportedMedia, Err: fmt.Errorf("%s files are not supported", f)})
+	}
+}
+
+// readLimited reads r to the end, at most limit bytes (0 means media's
+// default), and fails with too_large past that without reading the rest.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		limit = media.DefaultMaxBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, &Error{Code: CodeInvalidMedia, Err: err}
+	}
+	if int64(len(data)) > limit {
+		return nil, &Error{Code: CodeTooLarge, Err: fmt.Errorf("file is larger than %d bytes", limit)}
+	}
+	return data, nil
+}
+
+// prepareImage guards, orients, downscales and re-encodes an image to the
+// size and detail level the provider bills least for.
+func (pl *Pipeline) prepareImage(j *job, data []byte) {
+	info, err := media.Probe(data, pl.limits())
+	if err != nil {
+		j.fail(err)
+		return
+	}
+	w, h := info.DisplaySize()
+	size, detail := pl.cfg.ImageSize, provider.DetailAuto
+	if size == 0 {
+		size, detail = provider.ChooseImage(pl.caps, w, h)
+	}
+	p, err := media.Prepare(data, pl.limits(), media.PrepareOptions{LongEdge: size, KeepImage: true})
+	if err != nil {
+		j.fail(err)
+		return
+	}
+	j.detail = detail
+	j.dhash, j.hashed = stock.DHash(p.Image), true
+	if j.result.Width == 0 {
+		j.result.Width, j.result.Height = w, h
+	}
+	j.parts = []provider.Part{{MIMEType: p.MIMEType, Data: p.Data, Width: p.Width, Height: p.Height}}
+}
+
+// vectorRasterEdge is the long edge SVG drawings are rasterized at before
+// the image path scales them to the provider's size.
+const vectorRasterEdge = 2048
+
+// prepareVector rasterizes an SVG in pure Go (nothing external is ever
+// fetched) and prepares the raster as an image. EPS and AI files are
+// tagged through their JPEG preview, which the caller passes instead.
+func (pl *Pipeline) prepareVector(ctx context.Context, j *job, r io.Reader, f media.Format) {
+	if f != media.FormatSVG {
+		j.fail(&Error{Code: CodeUnsupportedMedia, Err: vector.ErrNoPreview})
+		return
+	}
+	data, err := readLimited(r, pl.limits().MaxBytes)
+	if err != nil {
+		j.fail(err)
+		return
+	}
+	j.digest = sha256.Sum256(data)
+	png, err := vector.PreviewPNG(ctx, data, vectorRasterEdge, vector.Limits{})
+	if err != nil {
+		j.fail(vectorError(err))
+		return
+	}
+	pl.prepareImage(j, png)
+}
+
+func vectorError(err error) error {
+	switch {
+	case errors.Is(err, vector.ErrTooLarge):
+		return &Error{Code: CodeTooLarge, Err: err}
+	case errors.Is(err, vector.ErrUnsupported):
+		return &Error{Code: CodeUnsupportedMedia, Err: err}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &Error{Code: CodeCanceled, Err: err}
+	}
+	return &Error{Code: CodeInvalidMedia, Err: err}
+}
+
+// prepareTimed handles video and audio. The file is streamed into a
+// private scratch folder (ffmpeg needs a path), probed, and turned into
+// parts held in memory: the clip or audio itself where the provider takes
+// it natively and it fits, else sampled frames (video). The scratch folder
+// is removed before prepareTimed returns, on every path.
+func (pl *Pipeline) prepareTimed(ctx context.Context, j *job, r io.Reader, f media.Format, o *settings) {
+	isAudio := j.kind == media.KindAudio
+	if isAudio && !pl.caps.Audio {
+		// Refused before anything is held or written: it costs nothing.
+		j.fail(&Error{Code: CodeUnsupportedMedia, Err: fmt.Errorf("provider %s cannot take audio", pl.prov.Name())})
+		return
+	}
+	tools, root, err := pl.timed.setup(ctx, pl.cfg)
+	if err != nil {
+		j.fail(&Error{Code: CodeUnsupportedMedia, Err: err})
+		return
+	}
+	dir, cleanup, err := root.Dir(ctx)
+	if err != nil {
+		j.fail(&Error{Code: CodeInternal, Err: fmt.Errorf("scratch folder: %w", err)})
+		return
+	}
+	defer cleanup()
+	path := filepath.Join(dir, "input")
+	size, digest, err := copyLimited(path, r, pl.maxTimedBytes())
+	if err != nil {
+		j.fail(err)
+		return
+	}
+	j.digest = digest
+	if isAudio {
+		pl.prepareAudio(ctx, j, tools, path, size, f)
+	} else {
+		pl.prepareVideo(ctx, j, tools, path, size, f)
+	}
+}
+
+func (pl *Pipeline) maxTimedBytes() int64 {
+	if pl.cfg.MaxTimedBytes > 0 {
+		return pl.cfg.MaxTimedBytes
+	}
+	return defaultMaxTimedBytes
+}
+
+// copyLimited streams r into a new file at path, hashing it on the way,
+// and fails with too_large past limit bytes.
+func copyLimited(path string, r io.Reader, limit int64) (int64, [32]byte, error) {
+	var digest [32]byte
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return 0, digest, &Error{Code: CodeInternal, Err: err}
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, limit+1))
+	if err != nil {
+		return 0, digest, &Error{Code: CodeInvalidMedia, Err: err}
+	}
+	if n > limit {
+		return 0, digest, &Error{Code: CodeTooLarge, Err: fmt.Errorf("file is larger than %d bytes", limit)}
+	}
+	if err := f.Close(); err != nil {
+		return 0, digest, &Error{Code: CodeInternal, Err: err}
+	}
+	copy(digest[:], h.Sum(nil))
+	return n, digest, nil
+}
+
+// timedError maps the video and audio packages' errors to codes.
+func timedError(err error) error {
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &Error{Code: CodeCanceled, Err: err}
+	case errors.Is(err, video.ErrToolMissing), errors.Is(err, video.ErrUnsupported):
+		return &Error{Code: CodeUnsupportedMedia, Err: err}
+	}
+	return &Error{Code: CodeInvalidMedia, Err: err}
+}
+
+// fitsInline reports whether size bytes may be sent in one request.
+func (pl *Pipeline) fitsInline(size int64) bool {
+	return pl.caps.MaxInlineBytes == 0 || size <= pl.caps.MaxInlineBytes
+}
+
+func (pl *Pipeline) prepareVideo(ctx context.Context, j *job, tools video.Tools, path string, size int64, f media.Format) {
+	info, err := video.Probe(ctx, tools, path)
+	if err != nil {
+		j.fail(timedError(err))
+		return
+	}
+	if !info.HasVideo {
+		j.fail(&Error{Code: CodeUnsupportedMedia, Err: errors.New("the file has no video stream")})
+		return
+	}
+	j.duration, j.result.Duration = info.Duration, info.Duration
+	j.result.Width, j.result.Height = info.Width, info.Height
+	j.extra = video.Classify(info)
+	if m, err := video.CameraMotion(ctx, tools, path, info); err == nil {
+		j.extra = append(j.extra, m.Camera.Keywords()...)
+	} else if ctx.Err() != nil {
+		j.fail(timedError(err))
+		return
+	}
+	if pl.caps.Video && pl.fitsInline(size) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			j.fail(&Error{Code: CodeInternal, Err: err})
+			return
+		}
+		j.parts = []provider.Part{{MIMEType: f.MIMEType(), Data: data, Width: info.Width, Height: info.Height}}
+		return
+	}
+	edge := pl.cfg.ImageSize
+	if edge == 0 {
+		edge, j.detail = provider.ChooseImage(pl.caps, info.Width, info.Height)
+	}
+	frames, err := video.Frames(ctx, tools, path, video.FrameOptions{
+		Max: max(pl.caps.MaxImagesPerItem, 1), LongEdge: edge, Info: &info,
+	})
+	if err != nil {
+		j.fail(timedError(err))
+		return
+	}
+	if len(frames) == 0 {
+		j.fail(&Error{Code: CodeInvalidMedia, Err: errors.New("no frame could be extracted")})
+		return
+	}
+	for _, fr := range frames {
+		j.parts = append(j.parts, provider.Part{MIMEType: "image/jpeg", Data: fr.JPEG, Width: fr.Width, Height: fr.Height})
+	}
+}
+
+// maxAudioSent bounds the audio sent when the original exceeds the
+// provider's inline limit and is transcoded down.
+const maxAudioSent = 5 * 60e9
+
+func (pl *Pipeline) prepareAudio(ctx context.Context, j *job, tools video.Tools, path string, size int64, f media.Format) {
+	info, err := audio.Probe(ctx, tools, path)
+	if err != nil {
+		j.fail(timedError(err))
+		return
+	}
+	j.duration, j.result.Duration = info.Duration, info.Duration
+	bpm, ok, err := audio.Tempo(ctx, tools, path)
+	if err != nil && ctx.Err() != nil {
+		j.fail(timedError(err))
+		return
+	}
+	j.extra = audio.Classify(info, bpm, ok && err == nil)
+	if pl.fitsInline(size) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			j.fail(&Error{Code: CodeInternal, Err: err})
+			return
+		}
+		j.parts = []provider.Part{{MIMEType: f.MIMEType(), Data: data}}
+		return
+	}
+	var buf bytes.Buffer
+	if err := audio.Transcode(ctx, tools, path, &buf, audio.TranscodeMP3, maxAudioSent); err != nil {
+		j.fail(timedError(err))
+		return
+	}
+	if !pl.fitsInline(int64(buf.Len())) {
+		j.fail(&Error{Code: CodeTooLarge, Err: errors.New("the audio is too long to send, even transcoded")})
+		return
+	}
+	j.parts = []provider.Part{{MIMEType: "audio/mpeg", Data: buf.Bytes()}}
+}
