@@ -39,7 +39,7 @@ func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate
 	}
 	rc, err := m.Open()
 	if err != nil {
-		return nil, &Error{Code: CodeInvalidMedia, Err: err}
+		return nil, openError(err)
 	}
 	defer rc.Close()
 	data, err := readLimited(rc, pl.limits().MaxBytes)

@@ -15,7 +15,8 @@ import (
 type Media struct {
 	Name string
 	// Open returns the file's content. It is called at most once per Tag
-	// and the reader is closed before Tag returns.
+	// and the reader is closed before Tag returns. An error that is a
+	// *Error keeps its code; any other fails the file as invalid_media.
 	Open func() (io.ReadCloser, error)
 	// Key, if set, is the idempotency key under which the file is billed.
 	// When empty, the pipeline derives one from the account, the task and

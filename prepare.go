@@ -64,7 +64,7 @@ func (pl *Pipeline) prepare(ctx context.Context, j *job, o *settings) {
 	}
 	rc, err := j.media.Open()
 	if err != nil {
-		j.fail(&Error{Code: CodeInvalidMedia, Err: err})
+		j.fail(openError(err))
 		return
 	}
 	defer rc.Close()
@@ -97,6 +97,17 @@ func (pl *Pipeline) prepare(ctx context.Context, j *job, o *settings) {
 	default:
 		j.fail(&Error{Code: CodeUnsupportedMedia, Err: fmt.Errorf("%s files are not supported", f)})
 	}
+}
+
+// openError is the error of a Media.Open that failed: its own code if it
+// has one (an embedder may refuse a file with a reason), else
+// invalid_media (a missing or unreadable file).
+func openError(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Code: CodeInvalidMedia, Err: err}
 }
 
 // readLimited reads r to the end, at most limit bytes (0 means media's
