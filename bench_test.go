@@ -3,6 +3,8 @@ package picfre_test
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"sync/atomic"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/provider/fake"
 )
 
@@ -95,4 +98,30 @@ func itoa(n int) string {
 			return string(buf[i:])
 		}
 	}
+}
+
+// BenchmarkVideo20s1080p tags a 20-second 1080p clip end to end: stream to
+// a scratch file, probe, camera motion, 8 frames, fake provider, parse,
+// normalize, scratch removed. It measures picfre's own work; the
+// provider's latency comes on top.
+func BenchmarkVideo20s1080p(b *testing.B) {
+	bin, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		b.Skip("ffmpeg not found (Debian package ffmpeg)")
+	}
+	clip := filepath.Join(b.TempDir(), "clip.mp4")
+	cmd := exec.Command(bin, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25:duration=20",
+		"-c:v", "libx264", "-preset", "ultrafast", "-crf", "30", "-pix_fmt", "yuv420p", clip)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	p := fake.New(fake.Options{Forget: true, Capabilities: provider.Capabilities{MaxImagesPerItem: 8, ImageSize: 768}})
+	pl := picfre.New(p, picfre.Config{})
+	for b.Loop() {
+		res, err := pl.Tag(context.Background(), picfre.File(clip), picfre.Options{})
+		if err != nil || res.Kind != "video" {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(p.Calls())/float64(b.N), "requests/op")
 }
