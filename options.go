@@ -49,6 +49,9 @@ type Options struct {
 	// result ("adobe", "shutterstock", ...; see stock.Profiles). Empty
 	// means generic metadata.
 	Agency string
+	// SecondLanguage, when set (a BCP 47 code), asks for the keywords in
+	// a second language as well (Result.SecondKeywords).
+	SecondLanguage string
 	// Require lists keywords that must come first; Exclude lists keywords
 	// (or words of keywords) that must not appear.
 	Require, Exclude []string
@@ -90,6 +93,7 @@ func (s *settings) spec(n int, kind media.MediaKind) prompt.Spec {
 		Spec: provider.Spec{Task: s.Task, Items: n, Language: s.Language,
 			MinKeywords: s.MinKeywords, MaxKeywords: s.MaxKeywords, MaxTitle: s.MaxTitle},
 		MaxDescription: s.MaxDescription,
+		SecondLanguage: s.SecondLanguage,
 		Media:          string(kind),
 		Guidance:       s.guidance(),
 	}
@@ -115,6 +119,7 @@ func (s *settings) rules() stock.Rules {
 		Required: s.Require, Excluded: s.Exclude,
 		SingleWord: s.SingleWord, ASCIIOnly: s.ASCIIOnly,
 		Lowercase: true, Language: s.Language, Context: s.Context,
+		SecondLanguage: s.SecondLanguage,
 	}
 }
 

@@ -341,6 +341,11 @@ func (pl *Pipeline) fill(j *job, raw jsonItem, o *settings) error {
 	md, problems := stock.Normalize(stock.Metadata{Title: m.Title, Description: m.Description, Keywords: keywords, Categories: m.Categories}, o.profile, o.rules())
 	j.result.Title, j.result.Description, j.result.Keywords, j.result.Categories = md.Title, md.Description, md.Keywords, md.Categories
 	j.result.Genre, j.result.Mood, j.result.Instruments = collapseSpace(m.Genre), collapseSpace(m.Mood), m.Instruments
+	if o.SecondLanguage != "" {
+		second := o.rules()
+		second.Language, second.SecondLanguage, second.Required, second.MinKeywords = o.SecondLanguage, "", nil, 0
+		j.result.SecondKeywords = stock.NormalizeKeywords(m.KeywordsSecond, second)
+	}
 	for _, p := range stock.Unfixed(problems) {
 		j.result.Problems = append(j.result.Problems, p.String())
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -533,4 +534,23 @@ func sameSet(a, b []string) bool {
 // flat prices every file at n credits.
 func flat(n int64) metering.Pricer {
 	return metering.Pricing{Rates: []metering.Rate{{Base: n}}}
+}
+
+func TestSecondLanguageKeywords(t *testing.T) {
+	p := fake.New(fake.Options{})
+	p.Enqueue(fake.Step{Text: `{"title":"Cup of coffee","description":"Coffee.","categories":[],
+		"keywords":["coffee","cup","table","wood","drink","morning","cafe","espresso","mug","brown"],
+		"keywords_second":["Kaffee","Tasse","Tisch","Kaffee","ChatGPT"]}`})
+	pl := picfre.New(p, picfre.Config{})
+	res, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{SecondLanguage: "de"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.SecondKeywords, []string{"kaffee", "tasse", "tisch"}) {
+		t.Fatalf("second keywords %q", res.SecondKeywords)
+	}
+	req := p.Requests()[0]
+	if !strings.Contains(string(req.Schema), "keywords_second") || !strings.Contains(req.Instructions, `"de"`) {
+		t.Fatalf("request does not ask for German keywords:\n%s\n%s", req.Schema, req.Instructions)
+	}
 }

@@ -12,6 +12,8 @@ type Result struct {
 	Description string   `json:"description,omitempty"`
 	Keywords    []string `json:"keywords,omitempty"`
 	Categories  []string `json:"categories,omitempty"`
+	// SecondKeywords are the keywords in Options.SecondLanguage.
+	SecondKeywords []string `json:"second_keywords,omitempty"`
 	// Problems lists what normalization found in the model's answer and
 	// could not fix (for example fewer categories than the agency wants).
 	Problems []string `json:"problems,omitempty"`

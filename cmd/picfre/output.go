@@ -19,6 +19,7 @@ type record struct {
 	Description string            `json:"description,omitempty"`
 	Keywords    []string          `json:"keywords,omitempty"`
 	Categories  []string          `json:"categories,omitempty"`
+	Second      []string          `json:"second_keywords,omitempty"`
 	Prompt      string            `json:"prompt,omitempty"`
 	Negative    string            `json:"negative_prompt,omitempty"`
 	Generator   string            `json:"generator,omitempty"`
@@ -61,7 +62,7 @@ func toRecord(r *picfre.Result) record {
 	rec.Title, rec.Description, rec.Keywords, rec.Categories, rec.Prompt, rec.Usage =
 		r.Title, r.Description, r.Keywords, r.Categories, r.Prompt, &u
 	rec.Negative, rec.Generator, rec.Parameters = r.NegativePrompt, r.Generator, r.PromptParameters
-	rec.Genre, rec.Mood, rec.Instruments = r.Genre, r.Mood, r.Instruments
+	rec.Genre, rec.Mood, rec.Instruments, rec.Second = r.Genre, r.Mood, r.Instruments, r.SecondKeywords
 	rec.Kind, rec.Duration, rec.Problems = r.Kind, r.Duration.Seconds(), r.Problems
 	return rec
 }

@@ -31,7 +31,7 @@ type tagFlags struct {
 	write                            string
 	singleWord, ascii                bool
 	estimate                         bool
-	generator                        string
+	generator, secondLang            string
 	pricePerMinute                   int64
 }
 
@@ -56,6 +56,7 @@ func (f *tagFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.ascii, "ascii", false, "English letters only (accents folded)")
 	fs.StringVar(&f.write, "write", "", "store metadata with the files: xmp (into JPEGs, sidecars for others) or sidecar (FILE.xmp)")
 	fs.BoolVar(&f.estimate, "estimate", false, "print the expected input tokens per file and in total, without sending anything")
+	fs.StringVar(&f.secondLang, "second-lang", "", "also give the keywords in this language (a code such as de)")
 	fs.StringVar(&f.generator, "generator", "", "prompt: write for midjourney, sd, sdxl, flux, dalle or ideogram")
 	fs.Int64Var(&f.pricePerMinute, "price-per-minute", 0, "extra credits per started minute of video or audio, with --ledger")
 	fs.Int64Var(&f.price, "price", 1, "credits charged per file with --ledger")
@@ -149,7 +150,7 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 		Task: task, Language: f.lang, MinKeywords: lo, MaxKeywords: hi,
 		Context: f.context, Account: f.account, Concurrency: f.concurrency,
 		Require: f.require, Exclude: f.exclude, SingleWord: f.singleWord, ASCIIOnly: f.ascii,
-		Generator: f.generator,
+		Generator: f.generator, SecondLanguage: f.secondLang,
 	}
 	if len(profiles) > 0 {
 		// The first agency shapes the request; each agency's CSV is then

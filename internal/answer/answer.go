@@ -31,6 +31,8 @@ type Metadata struct {
 	Description string   `json:"description"`
 	Keywords    []string `json:"keywords"`
 	Categories  []string `json:"categories"`
+	// KeywordsSecond are the keywords in a second language, when asked.
+	KeywordsSecond []string `json:"keywords_second,omitempty"`
 	// Genre, Mood and Instruments are asked for audio only.
 	Genre       string   `json:"genre,omitempty"`
 	Mood        string   `json:"mood,omitempty"`

@@ -12,6 +12,9 @@ import (
 type Spec struct {
 	provider.Spec
 	MaxDescription int // characters, 0 for the default of 200
+	// SecondLanguage, when set, asks for a second keyword list in that
+	// language under "keywords_second".
+	SecondLanguage string
 	// Media is what the items are: "image" (the default), "video" (sent
 	// as frames or as a clip) or "audio".
 	Media string
@@ -51,6 +54,9 @@ func Instructions(s Spec) string {
 			lang = "en"
 		}
 		fmt.Fprintf(&b, "Write in the language with code %q. ", lang)
+	}
+	if s.Task != provider.TaskPrompt && s.SecondLanguage != "" {
+		fmt.Fprintf(&b, "Put the keywords in the language with code %q, in the same order, under \"keywords_second\". ", s.SecondLanguage)
 	}
 	if s.Items > 1 {
 		fmt.Fprintf(&b, "There are %d images, each introduced by its number; answer with one entry per image, in the same order, under %q. ", s.Items, provider.ItemsKey)
@@ -92,6 +98,10 @@ func Schema(s Spec) json.RawMessage {
 	default:
 		item = object{Type: "object", Required: []string{"title", "description", "keywords", "categories"},
 			Properties: map[string]any{"title": str, "description": str, "keywords": stringList(), "categories": stringList()}}
+		if s.SecondLanguage != "" {
+			item.Required = append(item.Required, "keywords_second")
+			item.Properties["keywords_second"] = stringList()
+		}
 		if s.Media == "audio" {
 			item.Required = append(item.Required, "genre", "mood", "instruments")
 			item.Properties["genre"], item.Properties["mood"], item.Properties["instruments"] = str, str, stringList()
