@@ -44,8 +44,10 @@ func (f *fatalFlag) set(err error) {
 // goroutine.
 //
 // Memory does not grow with the number of files: at most o.Concurrency
-// groups of files are being processed or waiting to be emitted at any
-// time. A file that fails has Result.Err set and the batch goes on; once a
+// groups of files are being processed and as many more wait to be
+// emitted. media runs on another goroutine; it must return promptly when
+// ctx is done (a sequence that blocks waiting for input should also watch
+// ctx), and a panic in it is re-raised in the caller's goroutine. A file that fails has Result.Err set and the batch goes on; once a
 // failure shows the provider cannot serve any file (quota exhausted, bad
 // key), the remaining files fail with that error without being sent.
 func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Options, emit func(*Result) error) error {
@@ -67,8 +69,29 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Opti
 	workers.SetLimit(o.Concurrency)
 	fatal := &fatalFlag{}
 
+	// If emit or Progress panics, or the caller's goroutine otherwise
+	// leaves early, the producer must still be able to finish: cancel it
+	// and drain what it sends.
+	defer func() {
+		cancel()
+		go func() {
+			for f := range pending {
+				<-f
+			}
+		}()
+	}()
+
+	// A panic in the caller's iterator happens on the producer's
+	// goroutine; it is carried back and re-raised on the caller's.
+	var iterPanic any
 	go func() {
 		defer close(pending)
+		defer func() {
+			if r := recover(); r != nil {
+				iterPanic = r
+				cancel()
+			}
+		}()
 		dispatch := func(jobs []*job) bool {
 			if ctx.Err() != nil {
 				return false
@@ -124,6 +147,9 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Opti
 		}
 	}
 	_ = workers.Wait() // workers report through their futures
+	if iterPanic != nil {
+		panic(iterPanic) // read after close(pending): no race
+	}
 	if emitErr != nil {
 		return emitErr
 	}
@@ -152,7 +178,8 @@ type similarEntry struct {
 }
 
 type similarGroup struct {
-	titles []string
+	titles  []string // the latest titles, at most similarWindow
+	members int      // how many files joined, for the keyword order
 }
 
 func newSimilarity(o *settings) *similarity {
@@ -170,23 +197,25 @@ func (s *similarity) distinguish(r *Result, hash uint64) {
 	if s == nil {
 		return
 	}
+	// The nearest earlier file within the distance decides the group.
 	var g *similarGroup
+	best := s.distance + 1
 	for _, e := range s.recent {
-		if stock.Hamming(e.hash, hash) <= s.distance {
-			g = e.group
-			break
+		if d := stock.Hamming(e.hash, hash); d < best {
+			g, best = e.group, d
 		}
 	}
 	if g == nil {
 		g = &similarGroup{}
 	} else {
-		member := len(g.titles)
-		details := make([][]string, member+1)
-		details[member] = r.Keywords
+		n := len(g.titles)
+		details := make([][]string, n+1)
+		details[n] = r.Keywords
 		titles := stock.DistinctTitles(append(slices.Clone(g.titles), r.Title), details, s.maxTitle)
-		r.Title = titles[member]
-		r.Keywords = stock.RotateKeywords(r.Keywords, member, s.top)
+		r.Title = titles[n]
+		r.Keywords = stock.RotateKeywords(r.Keywords, g.members, s.top)
 	}
+	g.members++
 	g.titles = append(g.titles, r.Title)
 	if len(g.titles) > similarWindow {
 		// Only titles still in the window can collide; keep memory flat

@@ -151,6 +151,14 @@ func classify(err error) Code {
 	if errors.As(err, &ae) {
 		return CodeBadOutput
 	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// The caller's own cancellation or deadline. A provider's
+		// per-attempt timeout is a *provider.Error and matched above.
+		var pe *provider.Error
+		if !errors.As(err, &pe) {
+			return CodeCanceled
+		}
+	}
 	switch {
 	case errors.Is(err, metering.ErrInsufficientCredits):
 		return CodeInsufficientCredits

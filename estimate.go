@@ -1,7 +1,9 @@
 package picfre
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 
 	"github.com/picfre/picfre/internal/media"
 	"github.com/picfre/picfre/internal/prompt"
@@ -42,7 +44,16 @@ func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate
 		return nil, openError(err)
 	}
 	defer rc.Close()
-	data, err := readLimited(rc, pl.limits().MaxBytes)
+	r := bufio.NewReaderSize(rc, media.SniffLen)
+	head, _ := r.Peek(media.SniffLen)
+	f, err := media.Detect(head)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if f.Kind() != media.KindImage {
+		return nil, &Error{Code: CodeUnsupportedMedia, Err: fmt.Errorf("estimates cover images; this is %s", f.Kind())}
+	}
+	data, err := readLimited(r, pl.limits().MaxBytes)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -228,4 +229,13 @@ type Config struct {
 	ImageSize int
 	// Now is the clock for usage events (time.Now when nil).
 	Now func() time.Time
+	// KeySecret, when set, keys the billing idempotency keys with
+	// HMAC-SHA-256. The key is derived from the account, the file's name,
+	// the settings and the content; without a secret it is a plain hash,
+	// which anyone holding a file could recompute and look up in the
+	// ledger. Keep the secret stable: a new one makes re-runs new charges.
+	KeySecret []byte
+	// Logger receives what must not go into errors: the stack of a
+	// recovered panic. Nil discards.
+	Logger *slog.Logger
 }

@@ -2,12 +2,16 @@ package picfre
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"iter"
+	"log/slog"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -57,6 +61,9 @@ func New(p provider.Provider, cfg Config) *Pipeline {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Pipeline{prov: p, caps: p.Capabilities(), cfg: cfg}
 }
@@ -113,7 +120,11 @@ func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal
 	defer pl.settle(ctx, jobs)
 	defer func() {
 		if r := recover(); r != nil {
-			err := &Error{Code: CodeInternal, Err: fmt.Errorf("panic: %v\n%s", r, debug.Stack())}
+			// The panic value and stack may hold anything (request
+			// bodies, paths): they go to the logger, never into the
+			// error a caller may print.
+			pl.cfg.Logger.Error("picfre: recovered panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err := &Error{Code: CodeInternal, Err: errors.New("recovered panic (see the log)")}
 			for _, j := range jobs {
 				j.fail(err)
 			}
@@ -198,7 +209,7 @@ func (pl *Pipeline) authorize(ctx context.Context, j *job, o *settings) {
 	}
 	key := j.media.Key
 	if key == "" {
-		key = idempotencyKey(o, j.digest)
+		key = pl.idempotencyKey(o, j.media.Name, j.digest)
 	}
 	hold, err := pl.cfg.Meter.Authorize(ctx, metering.Authorization{
 		Account: o.Account, IdempotencyKey: key, Credits: j.price,
@@ -212,13 +223,35 @@ func (pl *Pipeline) authorize(ctx context.Context, j *job, o *settings) {
 }
 
 // idempotencyKey derives a billing key from what determines the outcome:
-// account, task, the settings that shape the answer, and the content.
-func idempotencyKey(o *settings, digest [32]byte) string {
-	h := sha256.New()
-	for _, s := range []string{o.Account, string(o.Task), o.Language, strconv.Itoa(o.MinKeywords), strconv.Itoa(o.MaxKeywords),
-		o.Context, o.Agency, strings.Join(o.Require, ","), strings.Join(o.Exclude, ",")} {
+// the account, the file's name, every setting that shapes the answer, and
+// the content. Two copies of a file under different names are two files
+// (each charged, each with its own usage record); the same file re-run
+// with the same settings is the same charge. With Config.KeySecret the key
+// is an HMAC, so a stored key cannot be tested against a file by anyone
+// without the secret.
+func (pl *Pipeline) idempotencyKey(o *settings, name string, digest [32]byte) string {
+	var h hash.Hash
+	if len(pl.cfg.KeySecret) > 0 {
+		h = hmac.New(sha256.New, pl.cfg.KeySecret)
+	} else {
+		h = sha256.New()
+	}
+	field := func(s string) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
 		h.Write([]byte(s))
-		h.Write([]byte{0})
+	}
+	for _, s := range []string{"picfre-key-v2", o.Account, name, string(o.Task), o.Language, o.SecondLanguage,
+		strconv.Itoa(o.MinKeywords), strconv.Itoa(o.MaxKeywords), strconv.Itoa(o.MaxTitle), strconv.Itoa(o.MaxDescription),
+		o.Context, o.Agency, string(o.generator), strconv.FormatBool(o.SingleWord), strconv.FormatBool(o.ASCIIOnly)} {
+		field(s)
+	}
+	for _, list := range [][]string{o.Require, o.Exclude} {
+		field(strconv.Itoa(len(list)))
+		for _, s := range list {
+			field(s)
+		}
 	}
 	h.Write(digest[:])
 	return "picfre:" + hex.EncodeToString(h.Sum(nil)[:16])
@@ -234,6 +267,7 @@ func (pl *Pipeline) settle(ctx context.Context, jobs []*job) {
 		if !j.held {
 			continue
 		}
+		j.result.Replayed = j.hold.Settled
 		if j.err == nil && !j.hold.Settled {
 			ev := metering.Event{
 				Account: j.hold.Account, IdempotencyKey: j.hold.IdempotencyKey,

@@ -6,8 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -316,16 +321,28 @@ func TestFatalStopsBatch(t *testing.T) {
 	rec.settledOnce(t)
 }
 
+// pngOfWidth returns a PNG w pixels wide, with content varied by seed.
+func pngOfWidth(t *testing.T, w int, seed uint8) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, 40))
+	for y := range 40 {
+		for x := range w {
+			img.Set(x, y, color.RGBA{seed, uint8(x), uint8(y * 6), 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
 func TestCancelVoidsEverything(t *testing.T) {
-	// The first two requests answer at once; later ones hang until
-	// cancelled, so the cancel always finds files in flight.
-	var mu sync.Mutex
-	calls := 0
-	p := fake.New(fake.Options{Respond: func(*provider.Request) fake.Step {
-		mu.Lock()
-		defer mu.Unlock()
-		calls++
-		if calls <= 2 {
+	// The two narrow images are answered at once; the wide ones hang until
+	// cancelled, so the cancel (after the second result) always finds
+	// files in flight, whatever order the workers run in.
+	p := fake.New(fake.Options{Respond: func(req *provider.Request) fake.Step {
+		if req.Parts[0].Width < 100 {
 			return fake.Step{}
 		}
 		return fake.Step{Delay: time.Minute}
@@ -333,10 +350,15 @@ func TestCancelVoidsEverything(t *testing.T) {
 	rec := newRecorder()
 	pl := picfre.New(p, picfre.Config{Meter: rec})
 	ctx, cancel := context.WithCancel(t.Context())
-	files := samples(t)
-	files = append(files, files...)
+	batch := []picfre.Media{
+		picfre.Bytes("narrow-1.png", pngOfWidth(t, 60, 1)),
+		picfre.Bytes("narrow-2.png", pngOfWidth(t, 60, 2)),
+	}
+	for i := range 10 {
+		batch = append(batch, picfre.Bytes(fmt.Sprintf("wide-%d.png", i), pngOfWidth(t, 200, uint8(10+i))))
+	}
 	var got []*picfre.Result
-	err := pl.TagAll(ctx, slices.Values(mediaOf(files)), picfre.Options{Concurrency: 2}, func(r *picfre.Result) error {
+	err := pl.TagAll(ctx, slices.Values(batch), picfre.Options{Concurrency: 2}, func(r *picfre.Result) error {
 		got = append(got, r)
 		if len(got) == 2 {
 			cancel()
@@ -346,7 +368,7 @@ func TestCancelVoidsEverything(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("TagAll after cancel: %v", err)
 	}
-	if len(got) >= len(files) {
+	if len(got) >= len(batch) {
 		t.Fatalf("all %d files were processed after cancel", len(got))
 	}
 	c, v := rec.settledOnce(t)
@@ -552,5 +574,90 @@ func TestSecondLanguageKeywords(t *testing.T) {
 	req := p.Requests()[0]
 	if !strings.Contains(string(req.Schema), "keywords_second") || !strings.Contains(req.Instructions, `"de"`) {
 		t.Fatalf("request does not ask for German keywords:\n%s\n%s", req.Schema, req.Instructions)
+	}
+}
+
+func TestIteratorPanicReachesCaller(t *testing.T) {
+	pl := picfre.New(fake.New(fake.Options{}), picfre.Config{})
+	defer func() {
+		if r := recover(); r != "bad iterator" {
+			t.Fatalf("recovered %v, want the iterator's panic", r)
+		}
+	}()
+	_ = pl.TagAll(t.Context(), func(yield func(picfre.Media) bool) {
+		yield(picfre.File("testdata/samples/coffee.png"))
+		panic("bad iterator")
+	}, picfre.Options{}, func(*picfre.Result) error { return nil })
+	t.Fatal("TagAll returned normally")
+}
+
+func TestEmitPanicLeavesNoGoroutine(t *testing.T) {
+	pl := picfre.New(fake.New(fake.Options{}), picfre.Config{})
+	before := runtime.NumGoroutine()
+	func() {
+		defer func() { _ = recover() }()
+		files := samples(t)
+		for range 3 {
+			files = append(files, files...)
+		}
+		_ = pl.TagAll(t.Context(), slices.Values(mediaOf(files)), picfre.Options{Concurrency: 2}, func(*picfre.Result) error {
+			panic("caller bug")
+		})
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after a panicking emit, %d before", n, before)
+	}
+}
+
+func TestDeadlineIsCanceled(t *testing.T) {
+	p := fake.New(fake.Options{Latency: time.Minute})
+	pl := picfre.New(p, picfre.Config{})
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err := pl.Tag(ctx, picfre.File("testdata/samples/coffee.png"), picfre.Options{})
+	if !errors.Is(err, picfre.ErrCanceled) {
+		t.Fatalf("caller's deadline: %v (code %s), want canceled", err, picfre.CodeOf(err))
+	}
+}
+
+func TestPanicMessageHoldsNoDetail(t *testing.T) {
+	p := fake.New(fake.Options{Respond: func(*provider.Request) fake.Step { panic("request body SECRET-BODY") }})
+	var logged bytes.Buffer
+	pl := picfre.New(p, picfre.Config{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	_, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{})
+	if !errors.Is(err, picfre.ErrInternal) || strings.Contains(err.Error(), "SECRET") || strings.Contains(err.Error(), "goroutine") {
+		t.Fatalf("error %q", err)
+	}
+	if !strings.Contains(logged.String(), "SECRET-BODY") {
+		t.Fatalf("the panic was not logged: %q", logged.String())
+	}
+}
+
+func TestKeyCoversOutputSettings(t *testing.T) {
+	rec := newRecorder()
+	pl := picfre.New(fake.New(fake.Options{}), picfre.Config{Meter: rec})
+	variants := []picfre.Options{
+		{}, {SingleWord: true}, {ASCIIOnly: true}, {MaxTitle: 50}, {MaxDescription: 100},
+		{SecondLanguage: "de"}, {Require: []string{"a,b"}}, {Require: []string{"a", "b"}},
+		{Task: picfre.Prompt}, {Task: picfre.Prompt, Generator: "sd"}, {Account: "x"},
+	}
+	for _, o := range variants {
+		if _, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := pl.Tag(t.Context(), picfre.Media{Name: "copy.png", Open: picfre.File("testdata/samples/coffee.png").Open}, picfre.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for _, h := range rec.holds {
+		keys[h.IdempotencyKey] = true
+	}
+	if len(keys) != len(variants)+1 {
+		t.Fatalf("%d distinct keys for %d different settings or names", len(keys), len(variants)+1)
 	}
 }

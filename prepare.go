@@ -258,6 +258,21 @@ func copyLimited(path string, r io.Reader, limit int64) (int64, [32]byte, error)
 	return n, digest, nil
 }
 
+// sanitized returns the file at path copied, without re-encoding, into a
+// file with no metadata at all (tags, chapters, cover art, subtitles), the
+// form in which a clip or recording is sent whole to a provider.
+func sanitized(ctx context.Context, tools video.Tools, path string, f media.Format, audioOnly bool) ([]byte, error) {
+	clean := path + ".clean"
+	if err := video.Sanitize(ctx, tools, path, clean, string(f), audioOnly); err != nil {
+		return nil, timedError(err)
+	}
+	data, err := os.ReadFile(clean)
+	if err != nil {
+		return nil, &Error{Code: CodeInternal, Err: err}
+	}
+	return data, nil
+}
+
 // timedError maps the video and audio packages' errors to codes.
 func timedError(err error) error {
 	switch {
@@ -294,9 +309,9 @@ func (pl *Pipeline) prepareVideo(ctx context.Context, j *job, tools video.Tools,
 		return
 	}
 	if pl.caps.Video && pl.fitsInline(size) {
-		data, err := os.ReadFile(path)
+		data, err := sanitized(ctx, tools, path, f, false)
 		if err != nil {
-			j.fail(&Error{Code: CodeInternal, Err: err})
+			j.fail(err)
 			return
 		}
 		j.parts = []provider.Part{{MIMEType: f.MIMEType(), Data: data, Width: info.Width, Height: info.Height}}
@@ -340,9 +355,9 @@ func (pl *Pipeline) prepareAudio(ctx context.Context, j *job, tools video.Tools,
 	}
 	j.extra = audio.Classify(info, bpm, ok && err == nil)
 	if pl.fitsInline(size) {
-		data, err := os.ReadFile(path)
+		data, err := sanitized(ctx, tools, path, f, true)
 		if err != nil {
-			j.fail(&Error{Code: CodeInternal, Err: err})
+			j.fail(err)
 			return
 		}
 		j.parts = []provider.Part{{MIMEType: f.MIMEType(), Data: data}}

@@ -46,6 +46,10 @@ type Result struct {
 	Height int `json:"height,omitempty"`
 
 	Usage Usage `json:"usage"`
+	// Replayed is true when the file's charge was settled by an earlier
+	// run with the same billing key: it was processed again, and not
+	// charged again (Usage.Credits is 0).
+	Replayed bool `json:"replayed,omitempty"`
 	// Err is set, in TagAll results only, when the file failed. It is a
 	// *Error with a Code.
 	Err error `json:"-"`

@@ -58,6 +58,36 @@ type Balance struct {
 	Available int64
 }
 
+// AttemptState is the stored state of a hold that was not captured.
+type AttemptState string
+
+// Attempt states.
+const (
+	// AttemptHeld: the hold is open (the file is being processed), or
+	// its worker vanished and it has expired without being swept yet
+	// (see Attempt.ExpiresAt).
+	AttemptHeld AttemptState = "held"
+	// AttemptVoided: the file failed and the hold was released.
+	AttemptVoided AttemptState = "voided"
+	// AttemptExpired: the hold ran out before it was settled.
+	AttemptExpired AttemptState = "expired"
+)
+
+// Attempt is a hold the ledger keeps that was not captured. It names no
+// file: a hold records only the account, the idempotency key, the task,
+// the media type, the credits and its times.
+type Attempt struct {
+	Account        string
+	IdempotencyKey string
+	State          AttemptState
+	Credits        int64
+	Task           string
+	MediaType      string
+	// Time is when the hold was made; ExpiresAt when it runs out.
+	Time      time.Time
+	ExpiresAt time.Time
+}
+
 // HoldRequest is what a Ledger asks a Store to hold: the authorization,
 // plus the hold identifier and times the Ledger chose.
 type HoldRequest struct {
@@ -167,14 +197,31 @@ type Store interface {
 
 	// PurgeUsage deletes at most limit usage records captured before
 	// the cutoff, of accounts without a legal hold, folding their debits
-	// into each account's rollup so that balances do not change. It also
-	// deletes voided and expired holds created before the cutoff. It
-	// returns the number of usage records deleted; call it again until
-	// that is less than limit.
+	// into each account's rollup so that balances do not change, with
+	// the captured holds of the same keys. It returns the number of usage
+	// records deleted; call it again until it returns 0 (a batch may
+	// delete fewer than limit while more remain, for example when an
+	// account is put under a legal hold meanwhile). Holds that were never
+	// captured are purged by PurgeHolds.
 	PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error)
 
-	// EraseUsage deletes all usage records and settled holds of the
-	// account, folding their debits into its rollup. ErrLegalHold when
+	// PurgeHolds deletes at most limit holds, of accounts without a
+	// legal hold, that can no longer settle: voided and expired holds
+	// created before the cutoff, and holds still marked held whose
+	// expiry is before the cutoff (left by a crashed worker on an account
+	// that never authorized again), whose credits it takes out of the
+	// account's held counter in the same transaction. It returns the
+	// number of holds deleted; call it again until it returns 0.
+	PurgeHolds(ctx context.Context, before time.Time, limit int) (int, error)
+
+	// ListAttempts returns the account's holds that were not captured —
+	// files being processed, and failed attempts (voided or expired)
+	// not yet purged — oldest first. Captured holds are listed by
+	// ListUsage as usage records.
+	ListAttempts(ctx context.Context, account string) ([]Attempt, error)
+
+	// EraseUsage deletes all usage records and settled holds (captured,
+	// voided and expired) of the account, folding their debits into its rollup. ErrLegalHold when
 	// the account is under a legal hold.
 	EraseUsage(ctx context.Context, account string) (int, error)
 }

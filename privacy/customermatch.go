@@ -49,7 +49,9 @@ type Consent struct {
 	AdPersonalization ConsentState
 	// EEA is true when the person is in the European Economic Area (or
 	// another place where consent is required, such as the UK or
-	// Switzerland): there a missing signal counts as denied.
+	// Switzerland): there a contact is added only with both signals
+	// granted, always. Elsewhere that is the default too, which
+	// CustomerMatchBuilder.AllowWithoutConsentOutsideEEA relaxes.
 	EEA bool
 	// UpdatedAt is when the signals were last set (for the record).
 	UpdatedAt time.Time
@@ -63,10 +65,11 @@ const (
 	ReasonOptedOut         Reason = "opted_out"          // opted out: removed
 	ReasonUnderAge         Reason = "under_age"          // known to be under the age gate: removed
 	ReasonConsentDenied    Reason = "consent_denied"     // a consent signal is denied: removed
-	ReasonConsentMissing   Reason = "consent_missing"    // consent required but not given: not sent at all
+	ReasonConsentMissing   Reason = "consent_missing"    // consent not granted (see CustomerMatchBuilder): not sent at all
 	ReasonInvalidBirthDate Reason = "invalid_birth_date" // birth date in the future: not sent at all
 	ReasonNoIdentifier     Reason = "no_identifier"      // no valid e-mail address or phone number
 	ReasonSharedIdentifier Reason = "shared_identifier"  // shares an e-mail or phone with a removed contact
+	ReasonReplaced         Reason = "replaced"           // an e-mail or phone hash a correction replaced or deleted: removed
 )
 
 // Contact is one person as the customer-match builder sees them.
@@ -79,6 +82,10 @@ type Contact struct {
 	Erased    bool      // asked for erasure; keep Email/Phone until the removal is uploaded
 	BirthDate time.Time // zero when unknown
 	Country   string    // ISO 3166-1 alpha-2: age-gate minimum and phone region
+	// UnderAge is a verdict already reached (for example by
+	// Subjects.Correct under its own age gate): the contact is excluded
+	// and removed whatever the builder's AgeGate says of BirthDate.
+	UnderAge bool
 
 	// EmailSHA256 and PhoneSHA256 are identifiers already hashed (lower-case
 	// hex SHA-256 of the address normalized under the builder's Rules, and
@@ -120,7 +127,8 @@ type Upload struct {
 }
 
 // CustomerMatchBuilder builds customer-match uploads. The zero value uses
-// DefaultEmailRules and an age gate of 13. It is safe for concurrent use.
+// DefaultEmailRules and an age gate of 13, and adds only contacts who
+// granted both consent signals. It is safe for concurrent use.
 type CustomerMatchBuilder struct {
 	// Rules for e-mail normalization; empty means DefaultEmailRules.
 	Rules EmailRules
@@ -128,17 +136,21 @@ type CustomerMatchBuilder struct {
 	// minimum. A contact without a birth date is allowed: a general
 	// audience service need not verify ages, but must act on what it knows.
 	AgeGate AgeGate
-	// RequireConsent demands granted AdUserData and AdPersonalization
-	// signals everywhere. By default they are required in the EEA only,
-	// and elsewhere only an explicit denial excludes.
-	RequireConsent bool
+	// AllowWithoutConsentOutsideEEA adds contacts outside the EEA whose
+	// consent signals are unspecified (never asked). By default, and
+	// always in the EEA, both AdUserData and AdPersonalization must be
+	// granted; a denied signal excludes and removes in every case. Set it
+	// only where the law and the ad platform's terms allow uploading
+	// without consent, and the service's privacy notice says so.
+	AllowWithoutConsentOutsideEEA bool
 }
 
 // Build sorts contacts into additions, removals and exclusions, in input
 // order, as of now (for the age gate). In order of precedence: erased and
-// opted-out contacts are removed; contacts under age or with a denied
-// consent signal are removed; contacts with missing required consent are
-// left out without being sent; the rest are added if they have a valid
+// opted-out contacts are removed; contacts under age (UnderAge, or by the
+// AgeGate) or with a denied consent signal are removed; contacts without
+// both consent signals granted are left out without being sent (see
+// AllowWithoutConsentOutsideEEA); the rest are added if they have a valid
 // e-mail address or phone number. When a removed contact shares an
 // identifier with one to add, the removal wins. Identical rows are sent
 // once. Build fails only for unknown Rules.
@@ -209,6 +221,8 @@ func (b CustomerMatchBuilder) judge(c Contact, now time.Time) (Reason, bool) {
 		return ReasonErased, true
 	case c.OptedOut:
 		return ReasonOptedOut, true
+	case c.UnderAge:
+		return ReasonUnderAge, true
 	}
 	if !c.BirthDate.IsZero() {
 		ok, err := b.AgeGate.Allowed(c.BirthDate, c.Country, now)
@@ -223,8 +237,10 @@ func (b CustomerMatchBuilder) judge(c Contact, now time.Time) (Reason, bool) {
 	if cs.AdUserData == ConsentDenied || cs.AdPersonalization == ConsentDenied {
 		return ReasonConsentDenied, true
 	}
-	if (cs.EEA || b.RequireConsent) && (cs.AdUserData != ConsentGranted || cs.AdPersonalization != ConsentGranted) {
-		return ReasonConsentMissing, false
+	if cs.AdUserData != ConsentGranted || cs.AdPersonalization != ConsentGranted {
+		if cs.EEA || !b.AllowWithoutConsentOutsideEEA {
+			return ReasonConsentMissing, false
+		}
 	}
 	return "", false
 }

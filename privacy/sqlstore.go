@@ -191,6 +191,62 @@ func (s *SQLStore) GetContact(ctx context.Context, account string) (ContactRecor
 
 // PutContact implements Store.
 func (s *SQLStore) PutContact(ctx context.Context, c ContactRecord) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.putContact(ctx, tx, c) })
+}
+
+// lockContact serialises the transactions that read and write the
+// account's contact. In PostgreSQL it takes a transaction advisory lock
+// on the account, which also covers an account without a row yet; in
+// SQLite the immediate transaction (see SQLite) already holds the write
+// lock, and a deferred one fails at its first write rather than
+// overwriting a newer record.
+func (s *SQLStore) lockContact(ctx context.Context, tx *sql.Tx, account string) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('picfre.privacy.contact'), hashtext($1))`, account)
+	return err
+}
+
+// UpdateContact implements Store.
+func (s *SQLStore) UpdateContact(ctx context.Context, account string, now time.Time, fn func(ContactRecord, bool) (ContactRecord, error)) (ContactRecord, error) {
+	var rec ContactRecord
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockContact(ctx, tx, account); err != nil {
+			return err
+		}
+		old, err := scanContact(tx.QueryRowContext(ctx, s.q(`SELECT `+contactColumns+` FROM privacy_contacts WHERE account = ?`), account))
+		exists := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if rec, err = fn(old, exists); err != nil {
+			return err
+		}
+		if rec.Account != account {
+			return errAccountChanged
+		}
+		if r, ok := replaced(old, exists, rec, now); ok {
+			if err := s.queueRemoval(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return s.putContact(ctx, tx, rec)
+	})
+	if err != nil {
+		return ContactRecord{}, err
+	}
+	return rec, nil
+}
+
+func (s *SQLStore) queueRemoval(ctx context.Context, tx *sql.Tx, r PendingRemoval) error {
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO privacy_pending_removals
+		(id, email_sha256, phone_sha256, email_rules, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
+		r.ID, r.EmailSHA256, r.PhoneSHA256, string(r.EmailRules), string(r.Reason), micros(r.CreatedAt))
+	return err
+}
+
+func (s *SQLStore) putContact(ctx context.Context, tx *sql.Tx, c ContactRecord) error {
 	birth := ""
 	if !c.BirthDate.IsZero() {
 		birth = c.BirthDate.Format(time.DateOnly)
@@ -199,8 +255,7 @@ func (s *SQLStore) PutContact(ctx context.Context, c ContactRecord) error {
 	if status == "" {
 		status = AgeUnknown
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO privacy_contacts (`+contactColumns+`)
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO privacy_contacts (`+contactColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (account) DO UPDATE SET
 				email_sha256 = excluded.email_sha256, phone_sha256 = excluded.phone_sha256,
@@ -210,11 +265,10 @@ func (s *SQLStore) PutContact(ctx context.Context, c ContactRecord) error {
 				opted_out = excluded.opted_out, age_status = excluded.age_status,
 				birth_date = excluded.birth_date, age_checked_at = excluded.age_checked_at,
 				updated_at = excluded.updated_at`),
-			c.Account, c.EmailSHA256, c.PhoneSHA256, string(c.EmailRules), c.Country,
-			c.Consent.AdUserData.String(), c.Consent.AdPersonalization.String(), b01(c.Consent.EEA),
-			micros(c.Consent.UpdatedAt), b01(c.OptedOut), string(status), birth, micros(c.AgeCheckedAt), micros(c.UpdatedAt))
-		return err
-	})
+		c.Account, c.EmailSHA256, c.PhoneSHA256, string(c.EmailRules), c.Country,
+		c.Consent.AdUserData.String(), c.Consent.AdPersonalization.String(), b01(c.Consent.EEA),
+		micros(c.Consent.UpdatedAt), b01(c.OptedOut), string(status), birth, micros(c.AgeCheckedAt), micros(c.UpdatedAt))
+	return err
 }
 
 // ListContacts implements Store.
@@ -272,6 +326,9 @@ func (s *SQLStore) EraseAccount(ctx context.Context, account string, now time.Ti
 	var n ErasedCounts
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		n = ErasedCounts{}
+		if err := s.lockContact(ctx, tx, account); err != nil {
+			return err
+		}
 		var email, phone, rules string
 		err := tx.QueryRowContext(ctx, s.q(`DELETE FROM privacy_contacts WHERE account = ?
 			RETURNING email_sha256, phone_sha256, email_rules`), account).Scan(&email, &phone, &rules)
@@ -282,9 +339,8 @@ func (s *SQLStore) EraseAccount(ctx context.Context, account string, now time.Ti
 		default:
 			n.Contacts = 1
 			if email != "" || phone != "" {
-				if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO privacy_pending_removals
-					(id, email_sha256, phone_sha256, email_rules, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)`),
-					newRemovalID(), email, phone, rules, string(ReasonErased), micros(now)); err != nil {
+				if err := s.queueRemoval(ctx, tx, PendingRemoval{ID: newRemovalID(), EmailSHA256: email, PhoneSHA256: phone,
+					EmailRules: EmailRules(rules), Reason: ReasonErased, CreatedAt: now}); err != nil {
 					return err
 				}
 				n.QueuedRemoval = true

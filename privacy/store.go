@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
@@ -59,9 +60,10 @@ type Pseudonym struct {
 	CreatedAt time.Time
 }
 
-// PendingRemoval is a contact's hashes kept, after the contact was erased,
-// only until the next customer-match upload sends their removal. It no
-// longer names the account.
+// PendingRemoval is a contact's hashes kept, after the contact was erased
+// or the hashes were replaced or deleted by a correction, only until the
+// next customer-match upload sends their removal. It no longer names the
+// account. An empty hash means that identifier is not to be removed.
 type PendingRemoval struct {
 	ID          string
 	EmailSHA256 string
@@ -90,8 +92,24 @@ type Store interface {
 	// GetContact returns the account's contact record, and false when
 	// there is none.
 	GetContact(ctx context.Context, account string) (ContactRecord, bool, error)
-	// PutContact creates or replaces the account's contact record.
+	// PutContact creates or replaces the account's contact record as
+	// it is. It queues nothing for removal: use UpdateContact to change
+	// a record whose hashes may have been uploaded.
 	PutContact(ctx context.Context, c ContactRecord) error
+	// UpdateContact reads the account's contact record (exists is false
+	// when there is none), passes it to fn and stores the record fn
+	// returns, in one transaction: no other write to the contact comes
+	// between the read and the write, so concurrent updates do not lose
+	// each other's changes and an update racing EraseAccount either
+	// comes first (and is erased) or starts from no record (and brings
+	// none of the erased data back). When the stored record had an
+	// e-mail or phone hash that fn's record changes or clears, the old
+	// hash is queued as a PendingRemoval (reason ReasonReplaced) in the
+	// same transaction, since customer lists do not expire. An error
+	// from fn aborts the update and is returned as is. fn may be called
+	// more than once and must have no side effects; the record it returns
+	// must have the same Account.
+	UpdateContact(ctx context.Context, account string, now time.Time, fn func(old ContactRecord, exists bool) (ContactRecord, error)) (ContactRecord, error)
 	// ListContacts returns every contact record, in account order.
 	ListContacts(ctx context.Context) ([]ContactRecord, error)
 	// PutPseudonym creates or replaces the account's pseudonym for
@@ -217,6 +235,48 @@ func (m *MemStore) EraseAccount(ctx context.Context, account string, now time.Ti
 	n.Pseudonyms = len(m.pseudonyms[account])
 	delete(m.pseudonyms, account)
 	return n, nil
+}
+
+// UpdateContact implements Store.
+func (m *MemStore) UpdateContact(ctx context.Context, account string, now time.Time, fn func(ContactRecord, bool) (ContactRecord, error)) (ContactRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return ContactRecord{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, ok := m.contacts[account]
+	rec, err := fn(old, ok)
+	if err != nil {
+		return ContactRecord{}, err
+	}
+	if rec.Account != account {
+		return ContactRecord{}, errAccountChanged
+	}
+	if r, ok := replaced(old, ok, rec, now); ok {
+		m.removals = append(m.removals, r)
+	}
+	m.contacts[account] = rec
+	return rec, nil
+}
+
+// errAccountChanged: an UpdateContact callback returned another account's
+// record.
+var errAccountChanged = errors.New("privacy: update changed the contact's account")
+
+// replaced returns the removal to queue when new no longer has a hash old
+// had, and false when there is none.
+func replaced(old ContactRecord, exists bool, new ContactRecord, now time.Time) (PendingRemoval, bool) {
+	if !exists {
+		return PendingRemoval{}, false
+	}
+	r := PendingRemoval{ID: newRemovalID(), Reason: ReasonReplaced, CreatedAt: now}
+	if old.EmailSHA256 != "" && old.EmailSHA256 != new.EmailSHA256 {
+		r.EmailSHA256, r.EmailRules = old.EmailSHA256, old.EmailRules
+	}
+	if old.PhoneSHA256 != "" && old.PhoneSHA256 != new.PhoneSHA256 {
+		r.PhoneSHA256 = old.PhoneSHA256
+	}
+	return r, r.EmailSHA256 != "" || r.PhoneSHA256 != ""
 }
 
 // PendingRemovals implements Store.

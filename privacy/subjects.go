@@ -87,18 +87,38 @@ type Correction struct {
 // addresses are normalized and hashed at once and never stored. It
 // returns the record as stored. Invalid input (an address or number that
 // cannot be normalized, a birth date in the future) changes nothing.
+//
+// The read and the write are one Store.UpdateContact transaction, so that
+// concurrent corrections do not undo each other (an opt-out is never
+// lost) and a correction racing Erase cannot bring erased data back: it
+// either lands first and is erased, or starts from no record. When the
+// e-mail address or phone number changes or is deleted, the old hash is
+// queued for removal from customer lists in the same transaction.
 func (s *Subjects) Correct(ctx context.Context, account string, c Correction) (ContactRecord, error) {
 	if err := checkAccount(account); err != nil {
 		return ContactRecord{}, err
 	}
 	now := s.now()
-	rec, ok, err := s.Store.GetContact(ctx, account)
-	if err != nil {
+	var invalid error // the correction's own error, returned as is
+	rec, err := s.Store.UpdateContact(ctx, account, now, func(rec ContactRecord, ok bool) (ContactRecord, error) {
+		if !ok {
+			rec = ContactRecord{Account: account, AgeStatus: AgeUnknown, EmailRules: s.rules()}
+		}
+		rec, invalid = s.apply(rec, c, now)
+		return rec, invalid
+	})
+	switch {
+	case invalid != nil:
+		return ContactRecord{}, invalid
+	case err != nil:
 		return ContactRecord{}, fmt.Errorf("privacy: correct: %w", err)
 	}
-	if !ok {
-		rec = ContactRecord{Account: account, AgeStatus: AgeUnknown, EmailRules: s.rules()}
-	}
+	return rec, nil
+}
+
+// apply returns rec with the correction applied; it has no side effects.
+func (s *Subjects) apply(rec ContactRecord, c Correction, now time.Time) (ContactRecord, error) {
+	var err error
 	if c.Country != nil {
 		rec.Country = normCountry(*c.Country)
 	}
@@ -148,9 +168,6 @@ func (s *Subjects) Correct(ctx context.Context, account string, c Correction) (C
 		}
 	}
 	rec.UpdatedAt = now
-	if err := s.Store.PutContact(ctx, rec); err != nil {
-		return ContactRecord{}, fmt.Errorf("privacy: correct: %w", err)
-	}
 	return rec, nil
 }
 
@@ -161,11 +178,15 @@ type Export struct {
 	GeneratedAt time.Time `json:"generated_at"`
 	// LegalHold is true when the account's records are kept beyond their
 	// periods because of a legal hold.
-	LegalHold bool            `json:"legal_hold"`
-	Balance   *ExportBalance  `json:"balance,omitempty"`
-	TopUps    []ExportTopUp   `json:"topups"`
-	Credits   []ExportEntry   `json:"refunds_and_adjustments"`
-	Usage     []ExportUsage   `json:"usage"`
+	LegalHold bool           `json:"legal_hold"`
+	Balance   *ExportBalance `json:"balance,omitempty"`
+	TopUps    []ExportTopUp  `json:"topups"`
+	Credits   []ExportEntry  `json:"refunds_and_adjustments"`
+	Usage     []ExportUsage  `json:"usage"`
+	// Attempts are the holds of files that were not charged — failed,
+	// abandoned, or being processed at export time — that the ledger
+	// still keeps.
+	Attempts  []ExportAttempt `json:"attempts"`
 	Purged    *ExportPurged   `json:"purged_usage,omitempty"`
 	Contact   *ExportContact  `json:"contact,omitempty"`
 	Pseudonym []ExportPseudo  `json:"pseudonyms"`
@@ -209,6 +230,20 @@ type ExportUsage struct {
 	Model          string    `json:"model,omitempty"`
 	InputTokens    int64     `json:"input_tokens,omitempty"`
 	OutputTokens   int64     `json:"output_tokens,omitempty"`
+	IdempotencyKey string    `json:"idempotency_key"`
+	KeptUntil      time.Time `json:"kept_until"`
+}
+
+// ExportAttempt is a hold the ledger keeps for a file that was not
+// charged. It names no file.
+type ExportAttempt struct {
+	Time      time.Time `json:"time"`
+	Task      string    `json:"task,omitempty"`
+	MediaType string    `json:"media_type,omitempty"`
+	// State is "held" (being processed), "voided" (failed and released)
+	// or "expired" (abandoned; the hold ran out).
+	State          string    `json:"state"`
+	Credits        int64     `json:"credits_held"`
 	IdempotencyKey string    `json:"idempotency_key"`
 	KeptUntil      time.Time `json:"kept_until"`
 }
@@ -263,6 +298,7 @@ type ExportNoStore struct {
 const (
 	ReasonBookkeeping = "bookkeeping law: payment records are kept until the end of the 7th year after the year of payment (GDPR art. 17(3)(b), art. 6(1)(c))"
 	ReasonUsagePeriod = "usage records (file name and time) are kept three calendar months for billing and disputes, then purged"
+	ReasonAttempts    = "records of uncharged attempts (time, task, media type, state; no file name) are kept as long as usage records, then purged"
 	ReasonLegalHold   = "a legal hold keeps the account's records until it is lifted (GDPR art. 17(3)(e))"
 	ReasonBalance     = "the balance and the sum of purged usage are part of the payment records: they make the top-ups add up"
 	ReasonContact     = "kept to send and withdraw customer-match data under the consent given, until erased or opted out"
@@ -283,7 +319,7 @@ func (s *Subjects) Export(ctx context.Context, account string) (*Export, error) 
 	}
 	now := s.now()
 	x := &Export{Version: ExportVersion, Account: account, GeneratedAt: now,
-		TopUps: []ExportTopUp{}, Credits: []ExportEntry{}, Usage: []ExportUsage{}, Pseudonym: []ExportPseudo{},
+		TopUps: []ExportTopUp{}, Credits: []ExportEntry{}, Usage: []ExportUsage{}, Attempts: []ExportAttempt{}, Pseudonym: []ExportPseudo{},
 		Retained: []Retained{}, NotStored: notStored}
 	if l := s.Ledger; l != nil {
 		var err error
@@ -318,6 +354,25 @@ func (s *Subjects) Export(ctx context.Context, account string) (*Export, error) 
 					u.Model, u.InputTokens, u.OutputTokens, u.IdempotencyKey, until})
 			}
 		}
+		attempts, err := l.ListAttempts(ctx, account)
+		if err != nil {
+			return nil, fmt.Errorf("privacy: export: %w", err)
+		}
+		var attemptsUntil time.Time
+		for _, a := range attempts {
+			state, from := string(a.State), a.Time
+			if a.State == metering.AttemptHeld {
+				// A held hold is purged once its expiry is past the
+				// cutoff; one already run out is reported as expired.
+				from = a.ExpiresAt
+				if !a.ExpiresAt.After(now) {
+					state = string(metering.AttemptExpired)
+				}
+			}
+			until := s.Retention.UsageExpires(from)
+			attemptsUntil = later(attemptsUntil, until)
+			x.Attempts = append(x.Attempts, ExportAttempt{a.Time, a.Task, a.MediaType, state, a.Credits, a.IdempotencyKey, until})
+		}
 		if n := len(x.TopUps) + len(x.Credits); n > 0 {
 			x.Retained = append(x.Retained, Retained{"topups", n, ReasonBookkeeping, &topUntil})
 		}
@@ -326,6 +381,13 @@ func (s *Subjects) Export(ctx context.Context, account string) (*Export, error) 
 		}
 		if len(x.Usage) > 0 {
 			r := Retained{"usage", len(x.Usage), ReasonUsagePeriod, &usageUntil}
+			if x.LegalHold {
+				r.Reason, r.Until = ReasonLegalHold, nil
+			}
+			x.Retained = append(x.Retained, r)
+		}
+		if len(x.Attempts) > 0 {
+			r := Retained{"attempts", len(x.Attempts), ReasonAttempts, &attemptsUntil}
 			if x.LegalHold {
 				r.Reason, r.Until = ReasonLegalHold, nil
 			}
@@ -393,12 +455,23 @@ type ErasureReport struct {
 	// removal from the ad platform's lists; they are deleted once the
 	// next customer-match upload has taken them (see CustomerMatch).
 	PendingRemoval bool `json:"pending_removal"`
+	// Notes say what the erasure means for the account's later use, such
+	// as NoteRebilled.
+	Notes []string `json:"notes"`
 }
+
+// NoteRebilled is the erasure report's note that erased usage records
+// cannot stop a second charge.
+const NoteRebilled = "usage records and their idempotency keys are deleted, so picfre no longer knows which files were processed: " +
+	"processing the same files again is billed again, as new work"
 
 // Erase deletes what may be deleted about the account — usage records
 // (their debits folded into the balance rollup, so the balance does not
-// change), the contact record and consent, pseudonyms — and keeps what the
-// law requires: top-ups, refunds and adjustments, and the balance. The
+// change) and the records of uncharged attempts, the contact record and
+// consent, pseudonyms — and keeps what the law requires: top-ups, refunds
+// and adjustments, and the balance. With the usage records go their
+// idempotency keys: a later run over the same files is billed again
+// (the report says so, NoteRebilled). The
 // contact's hashes are queued for removal from customer lists first
 // (lists do not expire). An account under a legal hold is refused with
 // an error matching metering.ErrLegalHold, and nothing is deleted.
@@ -408,15 +481,28 @@ func (s *Subjects) Erase(ctx context.Context, account string) (ErasureReport, er
 		return ErasureReport{}, err
 	}
 	now := s.now()
-	r := ErasureReport{Account: account, ErasedAt: now, Deleted: map[string]int{"usage": 0, "contact": 0, "pseudonyms": 0}, Kept: []Retained{}}
+	r := ErasureReport{Account: account, ErasedAt: now, Deleted: map[string]int{"usage": 0, "attempts": 0, "contact": 0, "pseudonyms": 0},
+		Kept: []Retained{}, Notes: []string{}}
 	// The ledger first: it refuses a held account atomically, before
 	// anything is deleted.
 	if l := s.Ledger; l != nil {
+		// Count the settled attempts EraseUsage deletes (holds being
+		// processed are kept until they settle).
+		attempts, err := l.ListAttempts(ctx, account)
+		if err != nil {
+			return ErasureReport{}, fmt.Errorf("privacy: erase: %w", err)
+		}
 		n, err := l.EraseUsage(ctx, account)
 		if err != nil {
 			return ErasureReport{}, fmt.Errorf("privacy: erase: %w", err)
 		}
 		r.Deleted["usage"] = n
+		for _, a := range attempts {
+			if a.State != metering.AttemptHeld {
+				r.Deleted["attempts"]++
+			}
+		}
+		r.Notes = append(r.Notes, NoteRebilled)
 	}
 	counts, err := s.Store.EraseAccount(ctx, account, now)
 	if err != nil {
@@ -432,7 +518,11 @@ func (s *Subjects) Erase(ctx context.Context, account string) (ErasureReport, er
 }
 
 // CustomerMatch builds an upload from the stored contacts and the queued
-// removals of erased contacts, with b's consent and age rules. The stored
+// removals of erased contacts and of replaced or deleted hashes, with b's
+// consent and age rules. When b has no AgeGate (the zero value), the
+// Subjects' AgeGate applies. A contact Correct found under age is always
+// excluded and removed, whatever b's gate says; the verdict stands until
+// a new check (Correct with the birth date) finds the person old enough. The stored
 // hashes are used as they are, so that a removal matches what was once
 // uploaded; each contact records the e-mail rules of its hash
 // (ContactRecord.EmailRules), and Upload.EmailRules is the Subjects' rules.
@@ -441,6 +531,9 @@ func (s *Subjects) Erase(ctx context.Context, account string) (ErasureReport, er
 // ids to Store.AckRemovals so the hashes are forgotten.
 func (s *Subjects) CustomerMatch(ctx context.Context, b CustomerMatchBuilder) (Upload, []string, error) {
 	b.Rules = s.rules()
+	if b.AgeGate.Default == 0 && b.AgeGate.ByCountry == nil {
+		b.AgeGate = s.AgeGate
+	}
 	now := s.now()
 	recs, err := s.Store.ListContacts(ctx)
 	if err != nil {
@@ -455,16 +548,26 @@ func (s *Subjects) CustomerMatch(ctx context.Context, b CustomerMatchBuilder) (U
 		c := Contact{ID: r.Account, Consent: r.Consent, OptedOut: r.OptedOut, Country: r.Country,
 			EmailSHA256: r.EmailSHA256, PhoneSHA256: r.PhoneSHA256}
 		if r.AgeStatus == AgeUnderAge {
-			c.BirthDate = r.BirthDate
+			c.BirthDate, c.UnderAge = r.BirthDate, true
 		}
 		contacts = append(contacts, c)
 	}
 	var ids []string
+	reasons := map[string]Reason{}
 	for _, p := range pending {
-		contacts = append(contacts, Contact{ID: "removal:" + p.ID, Erased: true,
+		id := "removal:" + p.ID
+		contacts = append(contacts, Contact{ID: id, Erased: true,
 			EmailSHA256: p.EmailSHA256, PhoneSHA256: p.PhoneSHA256})
 		ids = append(ids, p.ID)
+		if p.Reason != "" {
+			reasons[id] = p.Reason
+		}
 	}
 	up, err := b.Build(slices.Values(contacts), now)
+	for i, x := range up.Excluded {
+		if r, ok := reasons[x.ContactID]; ok && x.Reason == ReasonErased {
+			up.Excluded[i].Reason = r
+		}
+	}
 	return up, ids, err
 }

@@ -19,6 +19,8 @@ func ExampleSubjects_Erase() {
 	ledger.TopUp(ctx, "jane", 20, "pay-1")
 	h, _ := ledger.Authorize(ctx, metering.Authorization{Account: "jane", IdempotencyKey: "beach.jpg", Credits: 2})
 	ledger.Capture(ctx, h, metering.Event{File: "beach.jpg"})
+	failed, _ := ledger.Authorize(ctx, metering.Authorization{Account: "jane", IdempotencyKey: "blurry.jpg", Credits: 2})
+	ledger.Void(ctx, failed) // the file failed: not charged, but the attempt is on record
 
 	subjects := &privacy.Subjects{Store: privacy.NewMemStore(), Ledger: ledgerStore, Clock: clock}
 	email, granted := "jane@example.com", privacy.ConsentGranted
@@ -29,6 +31,7 @@ func ExampleSubjects_Erase() {
 		panic(err)
 	}
 	fmt.Println("deleted:", report.Deleted)
+	fmt.Println("note:", report.Notes[0] == privacy.NoteRebilled)
 	for _, k := range report.Kept {
 		fmt.Printf("kept %s (%d)\n", k.Kind, k.Count)
 	}
@@ -39,7 +42,8 @@ func ExampleSubjects_Erase() {
 	fmt.Println("removals in the next upload:", len(up.Removes))
 	subjects.Store.AckRemovals(ctx, ids) // handed over: forget the hashes
 	// Output:
-	// deleted: map[contact:1 pseudonyms:0 usage:1]
+	// deleted: map[attempts:1 contact:1 pseudonyms:0 usage:1]
+	// note: true
 	// kept topups (1)
 	// kept balance (1)
 	// export after erasure: 1 top-up, 0 usage records, balance 18

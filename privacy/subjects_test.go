@@ -378,7 +378,8 @@ func TestAgeMinimisation(t *testing.T) {
 	if err != nil || rec.AgeStatus != privacy.AgeUnderAge || !rec.BirthDate.Equal(kid) {
 		t.Fatalf("Correct(kid) = %+v, %v", rec, err)
 	}
-	if _, err := subj.Correct(ctx, "adult", privacy.Correction{Email: ptr("adult@example.com"), BirthDate: ptr(time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC))}); err != nil {
+	if _, err := subj.Correct(ctx, "adult", privacy.Correction{Email: ptr("adult@example.com"), BirthDate: ptr(time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)),
+		AdUserData: ptr(privacy.ConsentGranted), AdPersonalization: ptr(privacy.ConsentGranted)}); err != nil {
 		t.Fatal(err)
 	}
 	if rec, _, _ := st.GetContact(ctx, "adult"); rec.AgeStatus != privacy.AgeAllowed || !rec.BirthDate.IsZero() {

@@ -22,6 +22,13 @@ type Capabilities struct {
 	// MaxInlineBytes bounds the media bytes of one request; 0 means no
 	// limit of the provider's own.
 	MaxInlineBytes int64
+	// MaxUploadBytes is the largest media part the provider accepts
+	// through an upload API (Gemini's Files API, for example) instead of
+	// inline; 0 means the provider has no upload path. Parts too large to
+	// send inline, and streamed parts (Part.Open), go that way; the
+	// pipeline sends a streamed part only when its Size is within this
+	// bound.
+	MaxUploadBytes int64
 	// ImageCost is how the provider bills an image. Nil means unknown.
 	ImageCost ImageCost
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"io"
 )
 
 // Provider is an AI backend that turns content and instructions into a JSON
@@ -50,9 +51,11 @@ const (
 	DetailHigh Detail = "high"
 )
 
-// Part is one piece of content in a request. Exactly one of Text or Data is
-// set. Item tells which file of the request the part belongs to (0-based);
-// text parts that belong to no file (the user's context) use -1.
+// Part is one piece of content in a request. A text part sets Text; a
+// media part sets either Data (the bytes, held in memory) or Open and Size
+// (the bytes, streamed on demand). Item tells which file of the request the
+// part belongs to (0-based); text parts that belong to no file (the user's
+// context) use -1.
 type Part struct {
 	Item     int
 	MIMEType string // "text/plain", "image/jpeg", "video/mp4", "audio/wav", ...
@@ -60,10 +63,43 @@ type Part struct {
 	Data     []byte
 	// Width and Height are the pixel size of an image part, 0 otherwise.
 	Width, Height int
+	// Open, when Data is nil, makes this a streamed media part: each call
+	// returns a fresh reader of the part's Size bytes from the start. The
+	// pipeline uses it for clips too large to hold in memory, reading
+	// them from its scratch file. Open must be safe to call more than
+	// once and from any goroutine; neither it, the reader nor their
+	// errors may reveal a file name or path, and drivers never put its
+	// errors in their messages.
+	//
+	// The pipeline sends a streamed part only to a provider whose
+	// Capabilities.MaxUploadBytes is at least Size. A driver that cannot
+	// stream a part either reads it fully when it is small enough to send
+	// inline, or fails with InvalidRequest (Unsupported when it cannot
+	// take the MIME type at all); it never sends an empty part.
+	Open func() (io.ReadCloser, error) `json:"-"`
+	// Size is the byte length of a streamed part (the length of Data
+	// otherwise, where it may be left 0).
+	Size int64
 }
 
 // IsText reports whether the part carries text rather than media bytes.
-func (p Part) IsText() bool { return p.Data == nil }
+func (p Part) IsText() bool { return p.Data == nil && p.Open == nil }
+
+// Streamed reports whether the part's media bytes are read through Open
+// rather than held in Data.
+func (p Part) Streamed() bool { return p.Data == nil && p.Open != nil }
+
+// MediaSize returns the byte length of a media part: len(Data), or Size
+// for a streamed part; 0 for a text part.
+func (p Part) MediaSize() int64 {
+	if p.Data != nil {
+		return int64(len(p.Data))
+	}
+	if p.Open != nil {
+		return p.Size
+	}
+	return 0
+}
 
 // Spec is the structured form of what Instructions say in prose. Real
 // providers ignore it; offline and fake providers answer from it.

@@ -13,13 +13,20 @@ import (
 // when Sweeper.BatchSize is zero.
 const DefaultBatchSize = 500
 
+// DefaultMaxBatches bounds the purge transactions of one sweep when
+// Sweeper.MaxBatches is zero.
+const DefaultMaxBatches = 100_000
+
 // DefaultLease is how long a sweep lock left by a crashed sweeper blocks
 // the next sweep (SQLite only) when Sweeper.Lease is zero.
 const DefaultLease = 15 * time.Minute
 
 // Sweeper purges usage records that have outlived the policy, in batches,
 // folding their debits into each account's rollup so that balances do not
-// change. Accounts under a legal hold are skipped. Top-ups are never
+// change, and then the holds of failed or abandoned attempts that can no
+// longer settle (metering.Store.PurgeHolds), giving back the credits of
+// holds a crashed worker left open. Accounts under a legal hold are
+// skipped. Top-ups are never
 // touched. Only one sweep runs at a time across all processes sharing the
 // store when the store implements metering.SweepLocker (pgstore and
 // sqlitestore do).
@@ -37,6 +44,11 @@ type Sweeper struct {
 	// BatchSize bounds the records one transaction deletes;
 	// DefaultBatchSize when zero.
 	BatchSize int
+	// MaxBatches bounds the purge transactions of one sweep, so that a
+	// sweep ends even while records keep becoming purgeable (a sweep as
+	// of a future time under load); DefaultMaxBatches when zero. A sweep
+	// that reaches it sets Report.Incomplete; the next sweep goes on.
+	MaxBatches int
 	// Lease bounds how long the lock of a crashed sweep blocks the next
 	// one, where the lock does not die with its holder; DefaultLease when
 	// zero. Keep it longer than a sweep takes.
@@ -83,8 +95,14 @@ type Report struct {
 	// SkippedHeld lists the accounts with records before the cutoff that
 	// were kept because of a legal hold.
 	SkippedHeld []string `json:"skipped_held"`
+	// Holds is the number of holds of failed or abandoned attempts
+	// deleted (0 in a dry run).
+	Holds int `json:"holds_purged"`
 	// Batches is the number of purge transactions run.
 	Batches int `json:"batches"`
+	// Incomplete is true when the sweep stopped at MaxBatches while
+	// batches were still deleting records.
+	Incomplete bool `json:"incomplete,omitempty"`
 	// Skipped says why nothing was done ("another sweep is running"), or
 	// is empty.
 	Skipped string `json:"skipped,omitempty"`
@@ -110,8 +128,8 @@ func (s *Sweeper) Sweep(ctx context.Context, opt SweepOptions) (Report, error) {
 	if err := s.Policy.Validate(); err != nil {
 		return Report{}, err
 	}
-	if s.BatchSize < 0 || s.Lease < 0 {
-		return Report{}, fmt.Errorf("%w: negative batch size or lease", ErrInvalidPolicy)
+	if s.BatchSize < 0 || s.Lease < 0 || s.MaxBatches < 0 {
+		return Report{}, fmt.Errorf("%w: negative batch size, lease or batch limit", ErrInvalidPolicy)
 	}
 	now := metering.Normalize(s.now())
 	asOf := now
@@ -178,28 +196,50 @@ func (s *Sweeper) count(ctx context.Context, c metering.PurgeCounter, r *Report)
 	return nil
 }
 
+// purge deletes usage records, then dead holds, batch after batch until a
+// batch deletes nothing. A batch deleting fewer than BatchSize does not
+// end the sweep: a store may select a full batch and delete less (an
+// account put under a legal hold meanwhile) while other records remain.
 func (s *Sweeper) purge(ctx context.Context, r *Report) error {
 	batch := s.BatchSize
 	if batch == 0 {
 		batch = DefaultBatchSize
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n, err := s.Store.PurgeUsage(ctx, r.Cutoff, batch)
-		if err != nil {
-			return fmt.Errorf("retention: purge: %w", err)
-		}
-		r.Batches++
-		r.Purged += n
-		if s.Logger != nil {
-			s.Logger.DebugContext(ctx, "retention: purge batch", "batch", r.Batches, "purged", n)
-		}
-		if n < batch {
-			return nil
+	maxBatches := s.MaxBatches
+	if maxBatches == 0 {
+		maxBatches = DefaultMaxBatches
+	}
+	for _, step := range []struct {
+		what  string
+		purge func(context.Context, time.Time, int) (int, error)
+		total *int
+	}{
+		{"usage", s.Store.PurgeUsage, &r.Purged},
+		{"holds", s.Store.PurgeHolds, &r.Holds},
+	} {
+		for {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if r.Batches >= maxBatches {
+				r.Incomplete = true
+				return nil
+			}
+			n, err := step.purge(ctx, r.Cutoff, batch)
+			if err != nil {
+				return fmt.Errorf("retention: purge %s: %w", step.what, err)
+			}
+			r.Batches++
+			*step.total += n
+			if s.Logger != nil {
+				s.Logger.DebugContext(ctx, "retention: purge batch", "batch", r.Batches, "kind", step.what, "purged", n)
+			}
+			if n == 0 {
+				break
+			}
 		}
 	}
+	return nil
 }
 
 func (s *Sweeper) log(ctx context.Context, r Report) {
@@ -207,5 +247,5 @@ func (s *Sweeper) log(ctx context.Context, r Report) {
 		return
 	}
 	s.Logger.InfoContext(ctx, "retention: sweep", "as_of", r.AsOf, "cutoff", r.Cutoff, "dry_run", r.DryRun,
-		"purged", r.Purged, "batches", r.Batches, "skipped_held", len(r.SkippedHeld), "skipped", r.Skipped)
+		"purged", r.Purged, "holds", r.Holds, "batches", r.Batches, "incomplete", r.Incomplete, "skipped_held", len(r.SkippedHeld), "skipped", r.Skipped)
 }

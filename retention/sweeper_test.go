@@ -111,6 +111,10 @@ func TestSweeper(t *testing.T) {
 		})
 	}
 	for name, mk := range backends() {
+		t.Run(name+"/ShortBatch", func(t *testing.T) { testShortBatch(t, mk(t)(t)) })
+		t.Run(name+"/StuckHolds", func(t *testing.T) { testSweepStuckHolds(t, mk(t)(t)) })
+	}
+	for name, mk := range backends() {
 		t.Run(name+"/Concurrent", func(t *testing.T) { testConcurrent(t, mk(t)) })
 	}
 }
@@ -224,8 +228,11 @@ func testMustHold(t *testing.T, st metering.Store) {
 	if err != nil || r.Purged != 6 || !slices.Equal(r.Accounts, wantAccounts) || !slices.Equal(r.SkippedHeld, []string{"held"}) {
 		t.Fatalf("sweep one day after three months: %+v, %v", r, err)
 	}
-	if r.Batches != 4 { // 2 + 2 + 2 + 0: the last batch finds fewer than 2
-		t.Errorf("batches = %d, want 4 of size 2", r.Batches)
+	// Usage 2 + 2 + 2 + 0 (until a batch deletes nothing), then holds:
+	// bolt's voided one, then none.
+	if r.Batches != 6 || r.Holds != 1 || r.Incomplete {
+		t.Errorf("batches = %d, holds = %d, incomplete = %v; want 4 usage batches of size 2 and 2 hold batches purging 1",
+			r.Batches, r.Holds, r.Incomplete)
 	}
 	if !r.Cutoff.Equal(time.Date(2025, 1, 16, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("cutoff = %v", r.Cutoff)
@@ -398,4 +405,101 @@ func BenchmarkSweepSQLite(b *testing.B) {
 		}
 	}
 	b.ReportMetric(records, "records/op")
+}
+
+// shortFirst is a store whose first PurgeUsage deletes fewer records than
+// it is allowed to while more remain, as pgstore does when an account of
+// the selected batch is put under a legal hold between its SELECT and its
+// locks.
+type shortFirst struct {
+	metering.Store
+	calls int
+}
+
+func (s *shortFirst) PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error) {
+	s.calls++
+	if s.calls == 1 {
+		limit = 1
+	}
+	return s.Store.PurgeUsage(ctx, before, limit)
+}
+
+// testShortBatch: a batch that deletes fewer records than the batch size
+// does not end the sweep; it goes on until a batch deletes nothing.
+func testShortBatch(t *testing.T, st metering.Store) {
+	clock := meteringtest.NewClock(today)
+	l := metering.NewLedger(st, metering.Options{Clock: clock.Now})
+	if _, err := l.TopUp(t.Context(), "acme", 100, "pay"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 7 {
+		spend(t, l, "acme", fmt.Sprint("k", i), 1)
+	}
+	short := &shortFirst{Store: st}
+	sw := &retention.Sweeper{Store: short, Clock: func() time.Time { return today.AddDate(1, 0, 0) }, BatchSize: 3}
+	r, err := sw.Sweep(t.Context(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
+	if err != nil || r.Purged != 7 || r.Incomplete {
+		t.Fatalf("sweep after a short batch: %+v, %v; want all 7 records purged", r, err)
+	}
+	if n := usageCount(t, st, "acme"); n != 0 {
+		t.Fatalf("%d usage records left after the sweep", n)
+	}
+	// 1 (short) + 3 + 3 + 0, then one hold batch finding nothing.
+	if short.calls != 4 || r.Batches != 5 {
+		t.Fatalf("PurgeUsage called %d times, %d batches; want 4 and 5", short.calls, r.Batches)
+	}
+	meteringtest.ReconcileAccount(t, st, "acme", today)
+
+	// A store that never runs dry stops at MaxBatches, marked incomplete.
+	endless := &endlessStore{Store: st}
+	sw = &retention.Sweeper{Store: endless, Clock: func() time.Time { return today.AddDate(1, 0, 0) }, MaxBatches: 5}
+	r, err = sw.Sweep(t.Context(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
+	if err != nil || !r.Incomplete || r.Batches != 5 || endless.calls != 5 {
+		t.Fatalf("endless sweep: %+v, %v (%d calls); want it stopped after 5 batches", r, err, endless.calls)
+	}
+}
+
+// endlessStore pretends every PurgeUsage deleted a record.
+type endlessStore struct {
+	metering.Store
+	calls int
+}
+
+func (s *endlessStore) PurgeUsage(context.Context, time.Time, int) (int, error) {
+	s.calls++
+	return 1, nil
+}
+
+// testSweepStuckHolds: a hold left open by a crashed worker, on an
+// account that never authorizes again, is purged by the sweep and its
+// credits are given back; a failed attempt's voided hold goes too.
+func testSweepStuckHolds(t *testing.T, st metering.Store) {
+	clock := meteringtest.NewClock(today)
+	l := metering.NewLedger(st, metering.Options{Clock: clock.Now})
+	for _, a := range []string{"crashed", "failed"} {
+		if _, err := l.TopUp(t.Context(), a, 10, "pay-"+a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.Authorize(t.Context(), metering.Authorization{Account: "crashed", IdempotencyKey: "k", Credits: 10}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := l.Authorize(t.Context(), metering.Authorization{Account: "failed", IdempotencyKey: "k", Credits: 2})
+	if err != nil || l.Void(t.Context(), h) != nil {
+		t.Fatal(err)
+	}
+	sw := &retention.Sweeper{Store: st, Clock: func() time.Time { return today.AddDate(1, 0, 0) }, BatchSize: 1}
+	r, err := sw.Sweep(t.Context(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
+	if err != nil || r.Purged != 0 || r.Holds != 2 || r.Batches != 4 { // usage 0; holds 1 + 1 + 0
+		t.Fatalf("sweep = %+v, %v; want 2 holds purged in 3 hold batches", r, err)
+	}
+	for _, a := range []string{"crashed", "failed"} {
+		if at, err := st.ListAttempts(t.Context(), a); err != nil || len(at) != 0 {
+			t.Fatalf("attempts of %s after the sweep: %+v, %v", a, at, err)
+		}
+	}
+	// The crashed worker's 10 credits can be held again.
+	clock.Advance(24 * time.Hour)
+	spend(t, l, "crashed", "again", 10)
+	meteringtest.ReconcileAccount(t, st, "crashed", clock.Now())
 }

@@ -128,6 +128,10 @@ func writeMetadata(mode string, r *picfre.Result, lang string) error {
 // folder and a rename, so a crash never leaves a half-written file. The
 // original's permissions are kept.
 func replaceFile(path string, data []byte) error {
+	// Write through a symbolic link to its target, so the link stays.
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	mode := os.FileMode(0o644)
 	if info, err := os.Stat(path); err == nil {
 		mode = info.Mode().Perm()

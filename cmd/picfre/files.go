@@ -22,7 +22,7 @@ var mediaExtensions = map[string]bool{
 // process: files as given, folders walked recursively in lexical order for
 // files with a media extension, hidden files and folders skipped. A path
 // that does not exist is kept, so that it is reported as a failed file.
-func expandPaths(paths []string) ([]string, error) {
+func expandPaths(paths []string) []string {
 	var out []string
 	for _, p := range paths {
 		info, err := os.Stat(p)
@@ -30,25 +30,36 @@ func expandPaths(paths []string) ([]string, error) {
 			out = append(out, p)
 			continue
 		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			name := d.Name()
-			if path != p && strings.HasPrefix(name, ".") {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if d.Type().IsRegular() && mediaExtensions[strings.ToLower(filepath.Ext(name))] {
-				out = append(out, path)
+		out = append(out, walkMedia(os.DirFS(p), p)...)
+	}
+	return out
+}
+
+// walkMedia lists the media files of the folder fsys, named under root.
+// An entry that cannot be read is listed too, so that it fails as its own
+// record while the rest of the batch goes on.
+func walkMedia(fsys fs.FS, root string) []string {
+	var out []string
+	_ = fs.WalkDir(fsys, ".", func(rel string, d fs.DirEntry, err error) error {
+		path := filepath.Join(root, filepath.FromSlash(rel))
+		if err != nil {
+			out = append(out, path)
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
 			}
 			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
-	}
-	return out, nil
+		name := d.Name()
+		if rel != "." && strings.HasPrefix(name, ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() && mediaExtensions[strings.ToLower(filepath.Ext(name))] {
+			out = append(out, path)
+		}
+		return nil
+	})
+	return out
 }

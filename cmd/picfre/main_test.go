@@ -6,10 +6,13 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // runCLI runs the command in-process with an empty environment (so no API
@@ -194,5 +197,33 @@ func TestParseInterspersed(t *testing.T) {
 	}
 	if strings.Join(pos, " ") != "a b --c" || f.format != "csv" || f.lang != "de" {
 		t.Fatalf("pos %q format %q lang %q", pos, f.format, f.lang)
+	}
+}
+
+// brokenFS is a folder tree whose "locked" folder cannot be listed.
+type brokenFS struct{ fstest.MapFS }
+
+func (b brokenFS) ReadDir(name string) ([]fs.DirEntry, error) {
+	if name == "locked" {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrPermission}
+	}
+	return b.MapFS.ReadDir(name)
+}
+
+func TestUnreadableFolderIsListed(t *testing.T) {
+	fsys := brokenFS{fstest.MapFS{
+		"a.png":         {Data: []byte("x")},
+		"notes.txt":     {Data: []byte("x")},
+		".hidden/b.png": {Data: []byte("x")},
+		"locked/c.png":  {Data: []byte("x")},
+		"sub/d.JPG":     {Data: []byte("x")},
+		"sub/clip.mp4":  {Data: []byte("x")},
+		"sub/logo.eps":  {Data: []byte("x")},
+		"sub/readme.md": {Data: []byte("x")},
+	}}
+	got := walkMedia(fsys, "in")
+	want := []string{"in/a.png", "in/locked", "in/sub/clip.mp4", "in/sub/d.JPG", "in/sub/logo.eps"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("walk: %q\nwant  %q", got, want)
 	}
 }

@@ -31,6 +31,7 @@ type record struct {
 	Duration    float64           `json:"duration_seconds,omitempty"`
 	Problems    []string          `json:"problems,omitempty"`
 	Usage       *picfre.Usage     `json:"usage,omitempty"`
+	Replayed    bool              `json:"replayed,omitempty"`
 	Error       *recordError      `json:"error,omitempty"`
 }
 
@@ -63,7 +64,7 @@ func toRecord(r *picfre.Result) record {
 		r.Title, r.Description, r.Keywords, r.Categories, r.Prompt, &u
 	rec.Negative, rec.Generator, rec.Parameters = r.NegativePrompt, r.Generator, r.PromptParameters
 	rec.Genre, rec.Mood, rec.Instruments, rec.Second = r.Genre, r.Mood, r.Instruments, r.SecondKeywords
-	rec.Kind, rec.Duration, rec.Problems = r.Kind, r.Duration.Seconds(), r.Problems
+	rec.Kind, rec.Duration, rec.Problems, rec.Replayed = r.Kind, r.Duration.Seconds(), r.Problems, r.Replayed
 	return rec
 }
 

@@ -121,10 +121,7 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 		}
 		defer closer.Close()
 	}
-	files, err := expandPaths(paths)
-	if err != nil {
-		return err
-	}
+	files := expandPaths(paths)
 	var profiles []*stock.Profile
 	for _, name := range f.agencies {
 		p, err := stock.Lookup(name)

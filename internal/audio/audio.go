@@ -97,7 +97,7 @@ func Transcode(ctx context.Context, tools video.Tools, path string, w io.Writer,
 		args = append(args, "-t", strconv.FormatFloat(maxDuration.Seconds(), 'f', 3, 64))
 	}
 	args = append(append(args, codec...), "pipe:1")
-	cmd := exec.CommandContext(ctx, tools.FFmpeg, args...)
+	cmd := video.Command(ctx, tools.FFmpeg, args...)
 	cmd.Stdout = w
 	err := cmd.Run()
 	if ctx.Err() != nil {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"math"
-	"os/exec"
 	"strconv"
 	"time"
 
@@ -43,7 +42,7 @@ func Tempo(ctx context.Context, tools video.Tools, path string) (bpm float64, ok
 	}
 	args := []string{"-nostdin", "-v", "error", "-i", "file:" + path, "-map", "0:a:0", "-vn", "-sn", "-dn",
 		"-t", strconv.Itoa(int(tempoWindow.Seconds())), "-ac", "1", "-ar", strconv.Itoa(tempoRate), "-f", "s16le", "pipe:1"}
-	cmd := exec.CommandContext(ctx, tools.FFmpeg, args...)
+	cmd := video.Command(ctx, tools.FFmpeg, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return 0, false, err

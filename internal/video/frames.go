@@ -9,7 +9,6 @@ import (
 	"image/jpeg"
 	"io"
 	"math"
-	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -253,7 +252,7 @@ func sceneFrames(ctx context.Context, tools Tools, path string, opts FrameOption
 		"-c:v", "mjpeg", "-q:v", strconv.Itoa(opts.Quality),
 		"-map_metadata", "-1", "-f", "image2pipe", "pipe:1",
 	}
-	cmd := exec.CommandContext(ctx, tools.FFmpeg, args...)
+	cmd := Command(ctx, tools.FFmpeg, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

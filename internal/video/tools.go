@@ -8,6 +8,8 @@ import (
 	"io"
 	"os/exec"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // ErrToolMissing is returned (wrapped) when ffmpeg or ffprobe cannot be
@@ -109,11 +111,26 @@ func lastLine(stderr []byte, path string) string {
 	return s
 }
 
+// Command returns an exec.Cmd for a tool that is stopped for good when
+// ctx is done: the tool runs in its own process group, the whole group is
+// killed (a wrapper script's children too), and Wait gives up on output
+// pipes a stray child still holds after a short delay.
+func Command(ctx context.Context, bin string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		// A negative pid signals the process group.
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	cmd.WaitDelay = 2 * time.Second
+	return cmd
+}
+
 // run executes a tool, returning its stdout (at most maxOut bytes: more is
 // an error) and a short stderr summary. The process is killed when ctx is
 // done.
 func run(ctx context.Context, bin string, args []string, maxOut int) (stdout []byte, stderr []byte, err error) {
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := Command(ctx, bin, args...)
 	var errBuf = &limitedBuffer{max: 8 << 10}
 	cmd.Stderr = errBuf
 	out, err := cmd.StdoutPipe()

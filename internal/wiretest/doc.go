@@ -11,6 +11,21 @@
 // and parsed ([Server.Requests]), so tests can check what left the
 // machine.
 //
+// # Gemini Files API
+//
+// The Gemini server also speaks the Files API the way google.golang.org/genai
+// uses it: the resumable upload (POST /upload/v1beta/files with
+// X-Goog-Upload-Protocol: resumable and X-Goog-Upload-Command: start,
+// answered with X-Goog-Upload-URL; chunks with "upload" or "upload,
+// finalize" and X-Goog-Upload-Offset, 8 MB granularity), GET and DELETE
+// /v1beta/files/{id}, and fileData parts in generateContent. Video and
+// audio files stay PROCESSING for Options.ProcessingPolls reads;
+// generateContent refuses a file that is not ACTIVE (400
+// FAILED_PRECONDITION) or does not exist (403 PERMISSION_DENIED, as the
+// service does). [Server.Uploads] records every finalized upload,
+// [Server.Files] what is still stored, and [Server.EnqueueFiles] scripts
+// faults of Files API calls.
+//
 // # Answers and faults
 //
 // Scripted outcomes ([Server.Enqueue]) come first; each fault code is

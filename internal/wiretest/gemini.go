@@ -33,6 +33,10 @@ type geminiPart struct {
 		MIMEType string `json:"mimeType"`
 		Data     string `json:"data"`
 	} `json:"inlineData"`
+	FileData *struct {
+		MIMEType string `json:"mimeType"`
+		FileURI  string `json:"fileUri"`
+	} `json:"fileData"`
 	MediaResolution *struct {
 		Level string `json:"level"`
 	} `json:"mediaResolution"`
@@ -80,6 +84,17 @@ func (geminiProtocol) parse(body []byte) (*Request, error) {
 					return nil, errors.New("Invalid value at 'contents[0].parts[1].inline_data.data' (TYPE_BYTES), Base64 decoding failed")
 				}
 				m := Media{MIMEType: p.InlineData.MIMEType, Data: data}
+				if p.MediaResolution != nil {
+					m.Detail = p.MediaResolution.Level
+				}
+				req.Media = append(req.Media, m)
+				continue
+			}
+			if p.FileData != nil {
+				if p.FileData.FileURI == "" {
+					return nil, errors.New("* GenerateContentRequest.contents[0].parts[0].file_data.file_uri: file_uri must be set")
+				}
+				m := Media{MIMEType: p.FileData.MIMEType, FileURI: p.FileData.FileURI}
 				if p.MediaResolution != nil {
 					m.Detail = p.MediaResolution.Level
 				}

@@ -55,6 +55,14 @@ type Options struct {
 	// MinLatency and MaxLatency delay each answer by a uniform draw
 	// between them (from the seeded generator), after any Outcome.Delay.
 	MinLatency, MaxLatency time.Duration
+	// ProcessingPolls is how many files.get calls of the Gemini Files API
+	// see an uploaded video or audio file PROCESSING before it turns
+	// ACTIVE; 0 means 1. Images are ACTIVE at once, as on the real
+	// service.
+	ProcessingPolls int
+	// FailProcessing makes uploaded video and audio files end in state
+	// FAILED instead of ACTIVE.
+	FailProcessing bool
 }
 
 // Request is what a server understood of one request, in a form common to
@@ -76,10 +84,15 @@ type Request struct {
 	Raw []byte
 }
 
-// Media is one inline media part of a request.
+// Media is one media part of a request: inline, or a reference to a file
+// uploaded through the Gemini Files API (FileURI set, Data the uploaded
+// bytes).
 type Media struct {
 	MIMEType string
 	Data     []byte
+	// FileURI is the fileData.fileUri of a Gemini part, "" for inline
+	// data.
+	FileURI string
 	// Detail is OpenAI's image_url.detail, or Gemini's per-part media
 	// resolution, "" when absent.
 	Detail string
@@ -112,6 +125,7 @@ type Server struct {
 	rng      *rand.Rand
 	tokens   float64
 	tokensAt time.Time
+	files    geminiFiles
 }
 
 // NewOpenAI starts a server speaking OpenAI's chat-completions protocol
@@ -207,6 +221,7 @@ func (s *Server) Served() int {
 func (s *Server) Reset() {
 	s.mu.Lock()
 	s.script, s.wire, s.requests, s.served = nil, nil, nil, 0
+	s.files = geminiFiles{}
 	s.mu.Unlock()
 }
 
@@ -226,6 +241,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		p.fault(w, provider.InvalidRequest, 0, "request too large")
 		return
 	}
+	if s.kind == Gemini && s.serveFiles(w, r, body, dump) {
+		return
+	}
 	model, ok := p.route(r)
 	if !ok {
 		p.notFound(w, r)
@@ -241,6 +259,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Kind, req.Path, req.Header, req.Raw = s.kind, r.URL.Path, r.Header.Clone(), dump
+	if s.kind == Gemini && !s.resolveFiles(w, req) {
+		return
+	}
 	if req.Model == "" {
 		req.Model = model
 	}

@@ -144,6 +144,7 @@ func TestFailRateIsSeeded(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add(0, []byte(openaiBody))
 	f.Add(1, []byte(`{"contents":[{"parts":[{"text":"hi"},{"inlineData":{"mimeType":"image/png","data":"AAAA"}}]}],"generationConfig":{"responseMimeType":"application/json","responseJsonSchema":{"type":"object","properties":{"k":{"type":"array","minItems":"3"}}}}}`))
+	f.Add(1, []byte(`{"contents":[{"parts":[{"text":"hi"},{"fileData":{"mimeType":"video/mp4","fileUri":"https://x/v1beta/files/abc"}}]}]}`))
 	f.Add(2, []byte(`{"model":"m","max_tokens":5,"system":"s","messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],"tools":[{"name":"t","input_schema":{"type":"object"}}],"tool_choice":{"type":"tool","name":"t"}}`))
 	kinds := []Kind{OpenAI, Gemini, Anthropic}
 	f.Fuzz(func(t *testing.T, k int, body []byte) {

@@ -424,11 +424,6 @@ func (s *Store) PurgeUsage(ctx context.Context, before time.Time, limit int) (in
 				vs = append(vs, victim{u.seq, name})
 			}
 		}
-		for k, h := range a.holds {
-			if (h.state == voided || h.state == expired) && h.created.Before(before) {
-				delete(a.holds, k)
-			}
-		}
 	}
 	slices.SortFunc(vs, func(x, y victim) int { return cmp.Compare(x.seq, y.seq) })
 	if len(vs) > limit {
@@ -445,6 +440,91 @@ func (s *Store) PurgeUsage(ctx context.Context, before time.Time, limit int) (in
 		n += s.accounts[name].fold(c, func(u usage) bool { return chosen[u.seq] })
 	}
 	return n, nil
+}
+
+// deadHold reports whether a hold can no longer settle as of the cutoff.
+func deadHold(h *hold, before time.Time) bool {
+	switch h.state {
+	case voided, expired:
+		return h.created.Before(before)
+	case held:
+		return h.expiresAt.Before(before)
+	}
+	return false
+}
+
+// purgeHolds deletes at most limit dead holds (oldest first) of accounts
+// without a legal hold, releasing the credits of those still counted as
+// held. s.mu must be held.
+func (s *Store) purgeHolds(before time.Time, limit int) int {
+	type victim struct {
+		name, key string
+		created   time.Time
+	}
+	var vs []victim
+	for name, a := range s.accounts {
+		if a.legalHold {
+			continue
+		}
+		for k, h := range a.holds {
+			if deadHold(h, before) {
+				vs = append(vs, victim{name, k, h.created})
+			}
+		}
+	}
+	slices.SortFunc(vs, func(x, y victim) int {
+		return cmp.Or(x.created.Compare(y.created), cmp.Compare(x.name, y.name), cmp.Compare(x.key, y.key))
+	})
+	if len(vs) > limit {
+		vs = vs[:limit]
+	}
+	for _, v := range vs {
+		a := s.accounts[v.name]
+		if h := a.holds[v.key]; h.heldCounts {
+			a.held -= h.credits
+		}
+		delete(a.holds, v.key)
+		a.check()
+	}
+	return len(vs)
+}
+
+// PurgeHolds implements metering.Store.
+func (s *Store) PurgeHolds(ctx context.Context, before time.Time, limit int) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if limit <= 0 {
+		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.purgeHolds(before, limit), nil
+}
+
+// ListAttempts implements metering.Store.
+func (s *Store) ListAttempts(ctx context.Context, name string) ([]metering.Attempt, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.accounts[name]
+	if a == nil {
+		return nil, nil
+	}
+	var out []metering.Attempt
+	for k, h := range a.holds {
+		if h.state == captured {
+			continue
+		}
+		out = append(out, metering.Attempt{Account: name, IdempotencyKey: k, State: metering.AttemptState(h.state),
+			Credits: h.credits, Task: h.task, MediaType: h.mediaType, Time: h.created, ExpiresAt: h.expiresAt})
+	}
+	slices.SortFunc(out, func(x, y metering.Attempt) int {
+		return cmp.Or(x.Time.Compare(y.Time), cmp.Compare(x.IdempotencyKey, y.IdempotencyKey))
+	})
+	return out, nil
 }
 
 // EraseUsage implements metering.Store.

@@ -55,6 +55,8 @@ func RunConformanceTests(t *testing.T, newStore func(t *testing.T) metering.Stor
 		{"Erase", testErase},
 		{"CountPurgeable", testCountPurgeable},
 		{"SweepLock", testSweepLock},
+		{"Attempts", testAttempts},
+		{"PurgeHolds", testPurgeHolds},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newStore(t)

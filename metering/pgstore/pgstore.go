@@ -629,13 +629,112 @@ func (s *Store) PurgeUsage(ctx context.Context, before time.Time, limit int) (in
 			}
 			n = len(keys)
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM holds WHERE (account, idem_key) IN (
-			SELECT h.account, h.idem_key FROM holds h JOIN accounts a ON a.account = h.account
-			WHERE h.state IN ('voided', 'expired') AND h.created_at < $1 AND NOT a.legal_hold
-			LIMIT $2 FOR UPDATE OF h SKIP LOCKED)`, before, limit)
+		return nil
+	})
+	return n, err
+}
+
+// deadHolds is the condition on holds h that can no longer settle as of
+// the cutoff $1.
+const deadHolds = `(h.state IN ('voided', 'expired') AND h.created_at < $1 OR h.state = 'held' AND h.expires_at < $1)`
+
+// purgeHolds deletes at most limit holds that can no longer settle, of
+// accounts without a legal hold, oldest first, and takes the credits of
+// those still marked held out of their account's held counter. It locks
+// the accounts' rows first, in name order, as every other write does.
+func purgeHolds(ctx context.Context, tx pgx.Tx, before time.Time, limit int) (int, error) {
+	rows, err := tx.Query(ctx, `SELECT h.account, h.idem_key FROM holds h JOIN accounts a ON a.account = h.account
+		WHERE NOT a.legal_hold AND `+deadHolds+` ORDER BY h.created_at, h.account, h.idem_key LIMIT $2`, before, limit)
+	if err != nil {
+		return 0, err
+	}
+	var accts, keys []string
+	for rows.Next() {
+		var a, k string
+		if err := rows.Scan(&a, &k); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		accts, keys = append(accts, a), append(keys, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(keys) == 0 {
+		return 0, err
+	}
+	sorted := slices.Compact(slices.Sorted(slices.Values(accts)))
+	lrows, err := tx.Query(ctx, `SELECT account FROM accounts WHERE account = ANY($1)
+		AND NOT legal_hold ORDER BY account FOR UPDATE`, sorted)
+	if err != nil {
+		return 0, err
+	}
+	open, err := pgx.CollectRows(lrows, pgx.RowTo[string])
+	if err != nil {
+		return 0, err
+	}
+	// The condition is checked again under the locks: a hold settled or
+	// renewed meanwhile is kept.
+	drows, err := tx.Query(ctx, `DELETE FROM holds h WHERE h.account = ANY($2)
+		AND (h.account, h.idem_key) IN (SELECT * FROM unnest($3::text[], $4::text[])) AND `+deadHolds+`
+		RETURNING h.account, h.state, h.credits`, before, open, accts, keys)
+	if err != nil {
+		return 0, err
+	}
+	release := map[string]int64{}
+	n := 0
+	for drows.Next() {
+		var account, state string
+		var credits int64
+		if err := drows.Scan(&account, &state, &credits); err != nil {
+			drows.Close()
+			return 0, err
+		}
+		n++
+		if state == "held" {
+			release[account] += credits
+		}
+	}
+	drows.Close()
+	if err := drows.Err(); err != nil {
+		return 0, err
+	}
+	for _, account := range open {
+		if c := release[account]; c > 0 {
+			if _, err := tx.Exec(ctx, `UPDATE accounts SET held = held - $1 WHERE account = $2`, c, account); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return n, nil
+}
+
+// PurgeHolds implements metering.Store.
+func (s *Store) PurgeHolds(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
+	}
+	n := 0
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		var err error
+		n, err = purgeHolds(ctx, tx, before, limit)
 		return err
 	})
 	return n, err
+}
+
+// ListAttempts implements metering.Store. It reads one snapshot.
+func (s *Store) ListAttempts(ctx context.Context, account string) ([]metering.Attempt, error) {
+	rows, err := s.pool.Query(ctx, `SELECT idem_key, state, credits, task, media_type, created_at, expires_at
+		FROM holds WHERE account = $1 AND state <> 'captured' ORDER BY created_at, idem_key`, account)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (metering.Attempt, error) {
+		a := metering.Attempt{Account: account}
+		var state string
+		err := r.Scan(&a.IdempotencyKey, &state, &a.Credits, &a.Task, &a.MediaType, &a.Time, &a.ExpiresAt)
+		a.State, a.Time, a.ExpiresAt = metering.AttemptState(state), a.Time.UTC(), a.ExpiresAt.UTC()
+		return a, err
+	})
 }
 
 // EraseUsage implements metering.Store.

@@ -619,16 +619,93 @@ func (s *Store) PurgeUsage(ctx context.Context, before time.Time, limit int) (in
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM holds WHERE rowid IN (
-			SELECT h.rowid FROM holds h JOIN accounts a ON a.account = h.account
-			WHERE h.state IN ('voided', 'expired') AND h.created_at < ? AND a.legal_hold = 0 LIMIT ?)`,
-			us(before), limit); err != nil {
-			return err
-		}
 		n = len(vs)
 		return nil
 	})
 	return n, err
+}
+
+// purgeHolds deletes at most limit holds that can no longer settle, of
+// accounts without a legal hold, oldest first, and takes the credits of
+// those still marked held out of their account's held counter.
+func purgeHolds(ctx context.Context, tx *sql.Tx, before time.Time, limit int) (int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT h.rowid, h.account, h.state, h.credits
+		FROM holds h JOIN accounts a ON a.account = h.account
+		WHERE a.legal_hold = 0 AND (h.state IN ('voided', 'expired') AND h.created_at < ?
+			OR h.state = 'held' AND h.expires_at < ?)
+		ORDER BY h.created_at, h.account, h.idem_key LIMIT ?`, us(before), us(before), limit)
+	if err != nil {
+		return 0, err
+	}
+	type victim struct {
+		rowid          int64
+		account, state string
+		credits        int64
+	}
+	var vs []victim
+	for rows.Next() {
+		var v victim
+		if err := rows.Scan(&v.rowid, &v.account, &v.state, &v.credits); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		vs = append(vs, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	release := map[string]int64{}
+	for _, v := range vs {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM holds WHERE rowid = ?`, v.rowid); err != nil {
+			return 0, err
+		}
+		if v.state == "held" {
+			release[v.account] += v.credits
+		}
+	}
+	for account, credits := range release {
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET held = held - ? WHERE account = ?`, credits, account); err != nil {
+			return 0, err
+		}
+	}
+	return len(vs), nil
+}
+
+// PurgeHolds implements metering.Store.
+func (s *Store) PurgeHolds(ctx context.Context, before time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
+	}
+	n := 0
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = purgeHolds(ctx, tx, before, limit)
+		return err
+	})
+	return n, err
+}
+
+// ListAttempts implements metering.Store. It reads one snapshot.
+func (s *Store) ListAttempts(ctx context.Context, account string) ([]metering.Attempt, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT idem_key, state, credits, task, media_type, created_at, expires_at
+		FROM holds WHERE account = ? AND state <> 'captured' ORDER BY created_at, idem_key`, account)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metering.Attempt
+	for rows.Next() {
+		a := metering.Attempt{Account: account}
+		var state string
+		var created, expires int64
+		if err := rows.Scan(&a.IdempotencyKey, &state, &a.Credits, &a.Task, &a.MediaType, &created, &expires); err != nil {
+			return nil, err
+		}
+		a.State, a.Time, a.ExpiresAt = metering.AttemptState(state), fromUS(created), fromUS(expires)
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // EraseUsage implements metering.Store.

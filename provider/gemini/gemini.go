@@ -23,6 +23,22 @@ const (
 	DefaultModel = "gemini-2.5-flash"
 	// DefaultMaxItems is how many files are packed into one request.
 	DefaultMaxItems = 8
+	// DefaultMaxInlineBytes bounds the media bytes sent inline in one
+	// request; larger media goes through the Files API.
+	DefaultMaxInlineBytes = 20 << 20
+	// MaxUploadBytes is the Files API's limit for one file (2 GB).
+	MaxUploadBytes = 2_000_000_000
+	// UploadDisplayName is the display name of every uploaded file: the
+	// same neutral word for all, never a file name.
+	UploadDisplayName = "picfre-media"
+	// DefaultPollInterval is the first wait before asking whether an
+	// uploaded file is ready; the wait doubles up to MaxPollInterval.
+	DefaultPollInterval = time.Second
+	// MaxPollInterval bounds the wait between two readiness checks.
+	MaxPollInterval = 10 * time.Second
+	// DefaultMaxProcessingWait bounds how long Generate waits for an
+	// uploaded video or audio file to become ACTIVE.
+	DefaultMaxProcessingWait = 10 * time.Minute
 )
 
 // Options configure New.
@@ -44,17 +60,38 @@ type Options struct {
 	// models. By default it is turned off there (budget 0): thinking
 	// tokens are billed as output and add nothing to keywording.
 	Thinking bool
+	// MaxInlineBytes bounds the media bytes sent inline in one request;
+	// default DefaultMaxInlineBytes. When a request's media is larger,
+	// its largest parts go through the Files API until the rest fits.
+	// Streamed parts (provider.Part.Open) always do.
+	MaxInlineBytes int64
+	// PollInterval is the first wait between readiness checks of an
+	// uploaded file; default DefaultPollInterval. It doubles after each
+	// check, up to MaxPollInterval.
+	PollInterval time.Duration
+	// MaxProcessingWait bounds the wait for uploaded files to become
+	// ACTIVE; default DefaultMaxProcessingWait. Past it, Generate fails
+	// with provider.Timeout.
+	MaxProcessingWait time.Duration
+	// OnCleanupError, when set, is told when an uploaded file could not
+	// be deleted after its request (the service then removes it after 48
+	// hours). The error is a *provider.Error naming no file. It may be
+	// called from any goroutine that runs Generate.
+	OnCleanupError func(error)
 }
 
 // Provider is a Gemini API provider over google.golang.org/genai. Create
 // it with New. It is safe for concurrent use.
 type Provider struct {
-	name     string
-	model    string
-	key      string
-	thinking bool
-	caps     provider.Capabilities
-	client   *genai.Client
+	name      string
+	model     string
+	key       string
+	thinking  bool
+	caps      provider.Capabilities
+	client    *genai.Client
+	poll      time.Duration
+	maxWait   time.Duration
+	onCleanup func(error)
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -88,11 +125,19 @@ func New(opts Options) (*Provider, error) {
 	if items <= 0 {
 		items = DefaultMaxItems
 	}
-	// Only these headers leave the machine: no quota-project or other
-	// header that could name the account.
-	hc := wire.Client(opts.HTTPClient, wire.AllowPrefixes(
-		[]string{"X-Goog-Api-Key", "Content-Type", "Content-Length", "Accept", "User-Agent", "X-Goog-Api-Client"}, nil),
-		http.Header{"X-Goog-Api-Key": {opts.APIKey}})
+	inline := opts.MaxInlineBytes
+	if inline <= 0 {
+		inline = DefaultMaxInlineBytes
+	}
+	poll := opts.PollInterval
+	if poll <= 0 {
+		poll = DefaultPollInterval
+	}
+	maxWait := opts.MaxProcessingWait
+	if maxWait <= 0 {
+		maxWait = DefaultMaxProcessingWait
+	}
+	hc := wire.Client(uploadClient(opts.HTTPClient), allowHeader, http.Header{"X-Goog-Api-Key": {opts.APIKey}})
 	one := int32(1)
 	client, err := genai.NewClient(context.Background(), &genai.ClientConfig{
 		APIKey:     opts.APIKey,
@@ -116,10 +161,11 @@ func New(opts Options) (*Provider, error) {
 			ImageSize:          768,
 			Video:              true,
 			Audio:              true,
-			MaxInlineBytes:     20 << 20,
+			MaxInlineBytes:     inline,
+			MaxUploadBytes:     MaxUploadBytes,
 			ImageCost:          provider.GeminiCost{},
 		},
-		client: client,
+		client: client, poll: poll, maxWait: maxWait, onCleanup: opts.OnCleanupError,
 	}, nil
 }
 
@@ -127,7 +173,8 @@ func New(opts Options) (*Provider, error) {
 func (p *Provider) Name() string { return p.name }
 
 // Capabilities reports packing, images seen best at 768 px (one tile),
-// video and audio inline up to 20 MB, and Gemini's tile billing.
+// video and audio inline up to 20 MB (Options.MaxInlineBytes) and through
+// the Files API up to 2 GB, and Gemini's tile billing.
 func (p *Provider) Capabilities() provider.Capabilities { return p.caps }
 
 // Model returns the model the provider asks.
@@ -137,21 +184,48 @@ func (p *Provider) fail(code provider.Code, msg string) error {
 	return &provider.Error{Code: code, Provider: p.name, Message: msg}
 }
 
-// Generate sends req as one generateContent call.
+// Generate sends req as one generateContent call. Media too large to
+// send inline, and streamed parts, are uploaded through the Files API
+// first and deleted again before Generate returns, whatever the outcome.
 func (p *Provider) Generate(ctx context.Context, req *provider.Request) (*provider.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, wire.TransportError(p.name, ctx, err)
 	}
-	parts := make([]*genai.Part, 0, len(req.Parts))
-	for _, part := range req.Parts {
+	plan, err := p.plan(req)
+	if err != nil {
+		return nil, err
+	}
+	var uploaded []*genai.File
+	defer func() { p.cleanup(ctx, uploaded) }()
+	parts := make([]*genai.Part, len(req.Parts))
+	for i, part := range req.Parts {
 		mt := strings.ToLower(part.MIMEType)
 		switch {
 		case part.IsText():
-			parts = append(parts, &genai.Part{Text: part.Text})
-		case strings.HasPrefix(mt, "image/") || strings.HasPrefix(mt, "video/") || strings.HasPrefix(mt, "audio/"):
-			parts = append(parts, &genai.Part{InlineData: &genai.Blob{MIMEType: mt, Data: part.Data}})
+			parts[i] = &genai.Part{Text: part.Text}
+		case plan[i]:
+			f, err := p.upload(ctx, part, mt)
+			if err != nil {
+				return nil, err
+			}
+			uploaded = append(uploaded, f)
 		default:
-			return nil, p.fail(provider.Unsupported, "cannot take "+mt+" content")
+			parts[i] = &genai.Part{InlineData: &genai.Blob{MIMEType: mt, Data: part.Data}}
+		}
+	}
+	for j, f := range uploaded {
+		ready, err := p.waitActive(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		uploaded[j] = ready
+	}
+	j := 0
+	for i := range parts {
+		if plan[i] {
+			f := uploaded[j]
+			j++
+			parts[i] = &genai.Part{FileData: &genai.FileData{FileURI: f.URI, MIMEType: strings.ToLower(req.Parts[i].MIMEType)}}
 		}
 	}
 	cfg := &genai.GenerateContentConfig{}
@@ -277,6 +351,10 @@ func (p *Provider) classify(status int, header http.Header, body []byte) error {
 		}
 	}
 	switch {
+	case eb.Error.Status == "PERMISSION_DENIED" && strings.HasPrefix(eb.Error.Message, "You do not have permission to access the File"):
+		// Google's answer for an uploaded file that is gone (expired or
+		// deleted): this request cannot succeed, but the key is fine.
+		c = provider.InvalidRequest
 	case keyInvalid || eb.Error.Status == "UNAUTHENTICATED" || eb.Error.Status == "PERMISSION_DENIED":
 		c = provider.Unauthenticated
 	case billing:

@@ -1,0 +1,122 @@
+package picfre_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/provider"
+	"github.com/picfre/picfre/provider/fake"
+)
+
+// tool returns the path of a command-line tool, skipping the test when it
+// is missing on a developer's machine and failing it under CI=true.
+func tool(t *testing.T, name, debianPackage string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s not found and CI=true: install the Debian package %s", name, debianPackage)
+	}
+	t.Skipf("skipping: %s not found (Debian package %s)", name, debianPackage)
+	return ""
+}
+
+func makeClip(t *testing.T, dir, name string, args ...string) string {
+	t.Helper()
+	bin := tool(t, "ffmpeg", "ffmpeg")
+	out := filepath.Join(dir, name)
+	if b, err := exec.Command(bin, append(append([]string{"-v", "error", "-y"}, args...), out)...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, b)
+	}
+	return out
+}
+
+// TestClipsReachProvidersWithoutMetadata: a video and a recording sent
+// whole to a provider that takes them carry the picture and the sound,
+// not the titles, artists, comments and locations their files hold.
+func TestClipsReachProvidersWithoutMetadata(t *testing.T) {
+	dir := t.TempDir()
+	tags := []string{"-metadata", "title=SECRET-CLIENT-ACME", "-metadata", "artist=Jane Doe",
+		"-metadata", "comment=jane@example.com", "-metadata", "location=+59.3293+018.0686/"}
+	mp4 := makeClip(t, dir, "clip.mp4", append([]string{"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:duration=2",
+		"-f", "lavfi", "-i", "sine=duration=2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-shortest"}, tags...)...)
+	mp3 := makeClip(t, dir, "song.mp3", append([]string{"-f", "lavfi", "-i", "sine=duration=2", "-c:a", "libmp3lame"}, tags...)...)
+	for _, f := range []string{mp4, mp3} {
+		raw, _ := os.ReadFile(f)
+		if !bytes.Contains(raw, []byte("SECRET-CLIENT-ACME")) {
+			t.Fatalf("%s: the fixture lacks its tags", f)
+		}
+	}
+	p := fake.New(fake.Options{Capabilities: provider.Capabilities{Video: true, Audio: true}})
+	pl := picfre.New(p, picfre.Config{ScratchDir: t.TempDir()})
+	for _, f := range []string{mp4, mp3} {
+		if _, err := pl.Tag(t.Context(), picfre.File(f), picfre.Options{}); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
+	reqs := p.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	for i, want := range []string{"video/mp4", "audio/mpeg"} {
+		part := reqs[i].Parts[0]
+		if part.MIMEType != want || len(part.Data) < 1000 {
+			t.Fatalf("request %d: %s, %d bytes", i, part.MIMEType, len(part.Data))
+		}
+		for _, leak := range []string{"SECRET-CLIENT-ACME", "Jane Doe", "jane@example.com", "+59.3293", "ID3"} {
+			if bytes.Contains(part.Data, []byte(leak)) {
+				t.Errorf("%s part carries %q", want, leak)
+			}
+		}
+	}
+}
+
+// TestScratchRemovedWhenCancelledDuringFFmpeg cancels while ffmpeg is
+// still at work on a video (a wrapper holds it back) and checks that the
+// scratch folder is gone when Tag returns.
+func TestScratchRemovedWhenCancelledDuringFFmpeg(t *testing.T) {
+	ffmpegBin := tool(t, "ffmpeg", "ffmpeg")
+	ffprobeBin := tool(t, "ffprobe", "ffmpeg")
+	dir := t.TempDir()
+	clip := makeClip(t, dir, "clip.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:duration=3",
+		"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p")
+	started := filepath.Join(dir, "started")
+	slow := filepath.Join(dir, "slow-ffmpeg")
+	script := "#!/bin/sh\ntouch '" + started + "'\nsleep 30\nexec '" + ffmpegBin + "' \"$@\"\n"
+	if err := os.WriteFile(slow, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	scratch := t.TempDir()
+	pl := picfre.New(fake.New(fake.Options{}), picfre.Config{ScratchDir: scratch, FFmpeg: slow, FFprobe: ffprobeBin})
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		for {
+			if _, err := os.Stat(started); err == nil {
+				cancel()
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	start := time.Now()
+	_, err := pl.Tag(ctx, picfre.File(clip), picfre.Options{})
+	if !errors.Is(err, picfre.ErrCanceled) {
+		t.Fatalf("got %v, want canceled", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("Tag took %s after cancel: ffmpeg was not stopped", d)
+	}
+	entries, _ := os.ReadDir(scratch)
+	if len(entries) != 0 {
+		t.Fatalf("scratch left after cancellation: %v", entries)
+	}
+}
