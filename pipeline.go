@@ -98,6 +98,7 @@ type job struct {
 	hashed   bool          // dhash is set
 	duration time.Duration // of video and audio, for pricing
 	extra    []string      // keywords measured locally (resolution, tempo)
+	cleanup  func()        // removes the job's scratch folder, if any
 
 	hold  metering.Hold
 	held  bool
@@ -264,6 +265,10 @@ func (pl *Pipeline) settle(ctx context.Context, jobs []*job) {
 	ctx = context.WithoutCancel(ctx)
 	for _, j := range jobs {
 		j.parts = nil // nothing of the content outlives the job
+		if j.cleanup != nil {
+			j.cleanup()
+			j.cleanup = nil
+		}
 		if !j.held {
 			continue
 		}

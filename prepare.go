@@ -192,9 +192,11 @@ func vectorError(err error) error {
 
 // prepareTimed handles video and audio. The file is streamed into a
 // private scratch folder (ffmpeg needs a path), probed, and turned into
-// parts held in memory: the clip or audio itself where the provider takes
-// it natively and it fits, else sampled frames (video). The scratch folder
-// is removed before prepareTimed returns, on every path.
+// parts: the clip or recording itself, stripped of its metadata, where the
+// provider takes it natively (held in memory when it fits the inline
+// limit, streamed from the scratch folder to the provider's upload API
+// when it does not), else sampled frames (video). The scratch folder is
+// removed when the job settles, on every path.
 func (pl *Pipeline) prepareTimed(ctx context.Context, j *job, r io.Reader, f media.Format, o *settings) {
 	isAudio := j.kind == media.KindAudio
 	if isAudio && !pl.caps.Audio {
@@ -212,7 +214,9 @@ func (pl *Pipeline) prepareTimed(ctx context.Context, j *job, r io.Reader, f med
 		j.fail(&Error{Code: CodeInternal, Err: fmt.Errorf("scratch folder: %w", err)})
 		return
 	}
-	defer cleanup()
+	// Removed by settle, on every path, once the request is done: a part
+	// streamed to the provider reads from this folder.
+	j.cleanup = cleanup
 	path := filepath.Join(dir, "input")
 	size, digest, err := copyLimited(path, r, pl.maxTimedBytes())
 	if err != nil {
@@ -258,19 +262,32 @@ func copyLimited(path string, r io.Reader, limit int64) (int64, [32]byte, error)
 	return n, digest, nil
 }
 
-// sanitized returns the file at path copied, without re-encoding, into a
-// file with no metadata at all (tags, chapters, cover art, subtitles), the
-// form in which a clip or recording is sent whole to a provider.
-func sanitized(ctx context.Context, tools video.Tools, path string, f media.Format, audioOnly bool) ([]byte, error) {
+// wholePart is the part for a clip or recording sent whole: the file at
+// path copied, without re-encoding, into one with no metadata at all
+// (tags, chapters, cover art, subtitles), held in memory when it fits the
+// provider's inline limit, else streamed from the scratch folder.
+func (pl *Pipeline) wholePart(ctx context.Context, tools video.Tools, path string, f media.Format, audioOnly bool) (provider.Part, error) {
 	clean := path + ".clean"
 	if err := video.Sanitize(ctx, tools, path, clean, string(f), audioOnly); err != nil {
-		return nil, timedError(err)
+		return provider.Part{}, timedError(err)
 	}
-	data, err := os.ReadFile(clean)
+	info, err := os.Stat(clean)
 	if err != nil {
-		return nil, &Error{Code: CodeInternal, Err: err}
+		return provider.Part{}, &Error{Code: CodeInternal, Err: err}
 	}
-	return data, nil
+	part := provider.Part{MIMEType: f.MIMEType(), Size: info.Size()}
+	if pl.fitsInline(info.Size()) {
+		part.Data, err = os.ReadFile(clean)
+		if err != nil {
+			return provider.Part{}, &Error{Code: CodeInternal, Err: err}
+		}
+		return part, nil
+	}
+	if !pl.canSend(info.Size()) {
+		return provider.Part{}, &Error{Code: CodeTooLarge, Err: fmt.Errorf("%d bytes is more than the provider takes", info.Size())}
+	}
+	part.Open = func() (io.ReadCloser, error) { return os.Open(clean) }
+	return part, nil
 }
 
 // timedError maps the video and audio packages' errors to codes.
@@ -287,6 +304,12 @@ func timedError(err error) error {
 // fitsInline reports whether size bytes may be sent in one request.
 func (pl *Pipeline) fitsInline(size int64) bool {
 	return pl.caps.MaxInlineBytes == 0 || size <= pl.caps.MaxInlineBytes
+}
+
+// canSend reports whether a media part of size bytes can reach the
+// provider whole: inline, or through its upload API.
+func (pl *Pipeline) canSend(size int64) bool {
+	return pl.fitsInline(size) || size <= pl.caps.MaxUploadBytes
 }
 
 func (pl *Pipeline) prepareVideo(ctx context.Context, j *job, tools video.Tools, path string, size int64, f media.Format) {
@@ -308,13 +331,14 @@ func (pl *Pipeline) prepareVideo(ctx context.Context, j *job, tools video.Tools,
 		j.fail(timedError(err))
 		return
 	}
-	if pl.caps.Video && pl.fitsInline(size) {
-		data, err := sanitized(ctx, tools, path, f, false)
+	if pl.caps.Video && pl.canSend(size) {
+		part, err := pl.wholePart(ctx, tools, path, f, false)
 		if err != nil {
 			j.fail(err)
 			return
 		}
-		j.parts = []provider.Part{{MIMEType: f.MIMEType(), Data: data, Width: info.Width, Height: info.Height}}
+		part.Width, part.Height = info.Width, info.Height
+		j.parts = []provider.Part{part}
 		return
 	}
 	edge := pl.cfg.ImageSize
@@ -354,13 +378,13 @@ func (pl *Pipeline) prepareAudio(ctx context.Context, j *job, tools video.Tools,
 		return
 	}
 	j.extra = audio.Classify(info, bpm, ok && err == nil)
-	if pl.fitsInline(size) {
-		data, err := sanitized(ctx, tools, path, f, true)
+	if pl.canSend(size) {
+		part, err := pl.wholePart(ctx, tools, path, f, true)
 		if err != nil {
 			j.fail(err)
 			return
 		}
-		j.parts = []provider.Part{{MIMEType: f.MIMEType(), Data: data}}
+		j.parts = []provider.Part{part}
 		return
 	}
 	var buf bytes.Buffer

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/internal/wiretest"
 	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/provider/fake"
+	"github.com/picfre/picfre/provider/gemini"
 )
 
 // tool returns the path of a command-line tool, skipping the test when it
@@ -118,5 +120,39 @@ func TestScratchRemovedWhenCancelledDuringFFmpeg(t *testing.T) {
 	entries, _ := os.ReadDir(scratch)
 	if len(entries) != 0 {
 		t.Fatalf("scratch left after cancellation: %v", entries)
+	}
+}
+
+// TestLargeClipUploadedAndDeleted: a clip over Gemini's inline limit is
+// streamed from the scratch folder through the Files API, referenced in
+// the request, and deleted afterwards; nothing stays in the scratch
+// folder or at the provider.
+func TestLargeClipUploadedAndDeleted(t *testing.T) {
+	dir := t.TempDir()
+	clip := makeClip(t, dir, "clip.mp4", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=4",
+		"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-metadata", "title=SECRET-TITLE")
+	s := wiretest.NewGemini(t)
+	g, err := gemini.New(gemini.Options{APIKey: s.Secret(), BaseURL: s.BaseURL(), MaxInlineBytes: 32 << 10, PollInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scratch := t.TempDir()
+	pl := picfre.New(g, picfre.Config{ScratchDir: scratch})
+	res, err := pl.Tag(t.Context(), picfre.File(clip), picfre.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Kind != "video" || res.Title == "" {
+		t.Fatalf("result %+v", res)
+	}
+	ups := s.Uploads()
+	if len(ups) != 1 || len(ups[0].Data) <= 32<<10 || bytes.Contains(ups[0].Data, []byte("SECRET-TITLE")) {
+		t.Fatalf("%d uploads (want 1 clip over the inline limit, without its metadata)", len(ups))
+	}
+	if files := s.Files(); len(files) != 0 {
+		t.Fatalf("uploaded files left at the provider: %v", files)
+	}
+	if entries, _ := os.ReadDir(scratch); len(entries) != 0 {
+		t.Fatalf("scratch left: %v", entries)
 	}
 }

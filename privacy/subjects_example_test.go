@@ -31,7 +31,7 @@ func ExampleSubjects_Erase() {
 		panic(err)
 	}
 	fmt.Println("deleted:", report.Deleted)
-	fmt.Println("note:", report.Notes[0] == privacy.NoteRebilled)
+	fmt.Println("note:", report.Notes[0])
 	for _, k := range report.Kept {
 		fmt.Printf("kept %s (%d)\n", k.Kind, k.Count)
 	}
@@ -43,7 +43,7 @@ func ExampleSubjects_Erase() {
 	subjects.Store.AckRemovals(ctx, ids) // handed over: forget the hashes
 	// Output:
 	// deleted: map[attempts:1 contact:1 pseudonyms:0 usage:1]
-	// note: true
+	// note: usage records and their idempotency keys are deleted, so picfre no longer knows which files were processed: processing the same files again is billed again, as new work
 	// kept topups (1)
 	// kept balance (1)
 	// export after erasure: 1 top-up, 0 usage records, balance 18
