@@ -23,7 +23,7 @@ const privacyUsage = `usage:
         [--eea=true|false] [--opt-out | --opt-in] [--birth-date YYYY-MM-DD] [--ledger DSN]
   picfre privacy export --account A [--out FILE] [--ledger DSN]
   picfre privacy erase --account A [--ledger DSN]
-  picfre privacy customer-match [--out FILE] [--removals FILE] [--require-consent] [--ledger DSN]
+  picfre privacy customer-match [--out FILE] [--removals FILE] [--allow-without-consent-outside-eea] [--ledger DSN]
 
 strip removes EXIF, XMP, IPTC, comments and text chunks from a JPEG, PNG or
 WebP image without re-encoding it (OUT "-" writes to stdout); the ICC
@@ -38,13 +38,22 @@ hashes of the address and number, the consent signals, the opt-out, and
 the age gate's answer (a date of birth only while the person is under 13,
 or the country's minimum).
 
-export prints everything held about an account as versioned JSON; erase
-deletes what may be deleted and reports what the law keeps, and why.
+Changing or deleting the e-mail address or phone number queues the old
+hash for removal from customer lists.
+
+export prints everything held about an account as versioned JSON,
+including the attempts that were not charged; erase deletes what may be
+deleted and reports what the law keeps, and why. After erase the usage
+records and their idempotency keys are gone: running the same files again
+is billed again.
 
 customer-match writes the Customer Match CSV of contacts to add (--out,
 default stdout) and, with --removals, the CSV of contacts to remove
-(opted out, under age, consent denied, erased). Erased contacts' hashes
-are forgotten once written to --removals.
+(opted out, under age, consent denied, erased, replaced addresses and
+numbers). Only contacts who granted both consent signals are added;
+--allow-without-consent-outside-eea also adds contacts outside the EEA
+whose consent was never asked (only where the law and the ad platform's
+terms allow it). Queued hashes are forgotten once written to --removals.
 
 The ledger DSN is sqlite:PATH or a postgres:// URL; default: ` + defaultLedgerDSN + `.
 `
@@ -190,7 +199,7 @@ func privacyStored(ctx context.Context, sub string, args []string, e env) error 
 	fs := privacyFlags(sub, e)
 	ledgerDSN := fs.String("ledger", defaultLedgerDSN, "ledger DSN: sqlite:PATH or postgres://...")
 	var account, out, removals *string
-	var requireConsent *bool
+	var allowWithoutConsent *bool
 	var corr privacy.Correction
 	var birth, consent, aud, apers string
 	var eea, optOut, optIn bool
@@ -215,7 +224,8 @@ func privacyStored(ctx context.Context, sub string, args []string, e env) error 
 	case "customer-match":
 		out = fs.String("out", "", "write the additions CSV to FILE (default stdout)")
 		removals = fs.String("removals", "", "write the removals CSV to FILE")
-		requireConsent = fs.Bool("require-consent", false, "require granted consent everywhere, not only in the EEA")
+		allowWithoutConsent = fs.Bool("allow-without-consent-outside-eea", false,
+			"also add contacts outside the EEA whose consent was never asked (default: granted consent required everywhere)")
 	}
 	pos, err := parseFlags(fs, sub, args, false)
 	if errors.Is(err, flag.ErrHelp) {
@@ -277,7 +287,7 @@ func privacyStored(ctx context.Context, sub string, args []string, e env) error 
 		}
 		return enc.Encode(r)
 	default: // customer-match
-		up, ids, err := s.CustomerMatch(ctx, privacy.CustomerMatchBuilder{RequireConsent: *requireConsent})
+		up, ids, err := s.CustomerMatch(ctx, privacy.CustomerMatchBuilder{AllowWithoutConsentOutsideEEA: *allowWithoutConsent})
 		if err != nil {
 			return fmt.Errorf("privacy customer-match: %w", err)
 		}
@@ -300,8 +310,8 @@ func privacyStored(ctx context.Context, sub string, args []string, e env) error 
 			if err := writeFileAtomic(*removals, rm.Bytes()); err != nil {
 				return fmt.Errorf("privacy customer-match: %w", err)
 			}
-			// The removals file now holds the erased contacts'
-			// hashes: forget them here.
+			// The removals file now holds the queued hashes: forget
+			// them here.
 			if err := s.Store.AckRemovals(ctx, ids); err != nil {
 				return fmt.Errorf("privacy customer-match: %w", err)
 			}

@@ -237,7 +237,16 @@ func exercisePrivacy(t *testing.T, dsn string) {
 		t.Fatalf("export --out wrote %s, %v", b, err)
 	}
 
+	// Outside the EEA and never asked for consent: not added by default.
+	mustSub(t, runPrivacy, "contact", "--ledger", dsn, "--account", "sam", "--email", "sam@example.com", "--country", "US")
+	samHash, _ := privacy.HashEmail("sam@example.com")
+
 	adds, rm := filepath.Join(dir, "adds.csv"), filepath.Join(dir, "removes.csv")
+	optIn := filepath.Join(dir, "adds-without-consent.csv")
+	mustSub(t, runPrivacy, "customer-match", "--ledger", dsn, "--out", optIn, "--allow-without-consent-outside-eea")
+	if got := csvLines(t, optIn); !slices.Contains(got, samHash+",") || len(got) != 3 {
+		t.Fatalf("adds with --allow-without-consent-outside-eea = %q; want jane and sam", got)
+	}
 	_, summary, err := sub(t, runPrivacy, "customer-match", "--ledger", dsn, "--out", adds, "--removals", rm)
 	if err != nil {
 		t.Fatal(err)
@@ -252,7 +261,8 @@ func exercisePrivacy(t *testing.T, dsn string) {
 
 	rep := decode[privacy.ErasureReport](t, mustSub(t, runPrivacy, "erase", "--ledger", dsn, "--account", "jane"))
 	if rep.Deleted["usage"] != 2 || rep.Deleted["contact"] != 1 || !rep.PendingRemoval || len(rep.Kept) != 2 ||
-		rep.Kept[0].Kind != "topups" || !strings.Contains(rep.Kept[0].Reason, "bookkeeping") || rep.Kept[0].Until == nil {
+		rep.Kept[0].Kind != "topups" || !strings.Contains(rep.Kept[0].Reason, "bookkeeping") || rep.Kept[0].Until == nil ||
+		!slices.Equal(rep.Notes, []string{privacy.NoteRebilled}) {
 		t.Fatalf("erasure report = %+v", rep)
 	}
 	after := decode[privacy.Export](t, mustSub(t, runPrivacy, "export", "--ledger", dsn, "--account", "jane"))

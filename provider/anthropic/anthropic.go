@@ -161,6 +161,8 @@ func (p *Provider) Generate(ctx context.Context, req *provider.Request) (*provid
 		switch {
 		case part.IsText():
 			blocks = append(blocks, sdk.NewTextBlock(part.Text))
+		case part.Streamed():
+			return nil, p.fail(provider.InvalidRequest, "streamed media is not supported: this provider takes inline content only")
 		case mt == "image/jpeg" || mt == "image/png" || mt == "image/gif" || mt == "image/webp":
 			blocks = append(blocks, sdk.NewImageBlockBase64(mt, base64.StdEncoding.EncodeToString(part.Data)))
 		default:

@@ -106,6 +106,9 @@ func (p *Provider) Generate(ctx context.Context, req *provider.Request) (*provid
 		if part.IsText() {
 			continue
 		}
+		if part.Streamed() && caps.MaxUploadBytes == 0 {
+			return nil, &provider.Error{Code: provider.InvalidRequest, Provider: p.opts.Name, Message: "streamed media needs Capabilities.MaxUploadBytes"}
+		}
 		if (strings.HasPrefix(part.MIMEType, "audio/") && !caps.Audio) ||
 			(strings.HasPrefix(part.MIMEType, "video/") && !caps.Video) {
 			return nil, &provider.Error{Code: provider.Unsupported, Provider: p.opts.Name, Message: "cannot take " + part.MIMEType}

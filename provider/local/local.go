@@ -127,6 +127,9 @@ func (p *Provider) Generate(ctx context.Context, req *provider.Request) (*provid
 		if part.IsText() {
 			continue
 		}
+		if part.Streamed() {
+			return nil, p.fail(provider.InvalidRequest, nil, "streamed media is not supported: the offline provider analyses inline images only")
+		}
 		if !supported(part.MIMEType) {
 			return nil, p.fail(provider.Unsupported, nil, "cannot take %s content: the offline provider analyses JPEG, PNG and GIF images only", safeMIME(part.MIMEType))
 		}

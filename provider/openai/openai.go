@@ -195,6 +195,8 @@ func (p *Provider) content(req *provider.Request) ([]sdk.ChatCompletionContentPa
 		switch {
 		case part.IsText():
 			parts = append(parts, sdk.TextContentPart(part.Text))
+		case part.Streamed():
+			return nil, p.fail(provider.InvalidRequest, "streamed media is not supported: this provider takes inline content only")
 		case mt == "image/jpeg" || mt == "image/png" || mt == "image/webp" || mt == "image/gif":
 			img := sdk.ChatCompletionContentPartImageImageURLParam{
 				URL: "data:" + mt + ";base64," + base64.StdEncoding.EncodeToString(part.Data),

@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -97,6 +98,7 @@ func RunConformanceTests(t *testing.T, newHarness func(t *testing.T) Harness) {
 	run("CanceledContext", testCanceled)
 	run("UnsupportedContent", testUnsupported)
 	run("ConcurrentUse", testConcurrent)
+	run("StreamedPartWithoutUploadIsRefused", testStreamed)
 	scripted("AnswerAndUsageRoundTrip", testRoundTrip)
 	scripted("ContentReachesTheWire", testWire)
 	scripted("NonJSONAnswerIsReturnedAsText", testNonJSON)
@@ -459,5 +461,23 @@ func testFault(t *testing.T, h Scripted, p provider.Provider, code provider.Code
 	}
 	if strings.Contains(msg, "stock photo agency") {
 		t.Errorf("error message contains the request body: %q", msg)
+	}
+}
+
+func testStreamed(t *testing.T, h Harness, p provider.Provider) {
+	if p.Capabilities().MaxUploadBytes > 0 {
+		t.Skip("provider uploads streamed parts")
+	}
+	req := NewRequest(t, provider.TaskMetadata, 1)
+	data := req.Parts[1].Data
+	req.Parts[1].Data = nil
+	req.Parts[1].Size = int64(len(data))
+	req.Parts[1].Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	_, err := p.Generate(t.Context(), req)
+	if c := provider.Classify(err); c != provider.InvalidRequest && c != provider.Unsupported {
+		t.Fatalf("streamed part to a provider without an upload path: got %q (%v), want %q or %q", c, err, provider.InvalidRequest, provider.Unsupported)
+	}
+	if s, ok := h.(Scripted); ok && len(s.Wire()) != 0 {
+		t.Fatal("a request with a streamed part was sent to a provider that cannot take it")
 	}
 }
