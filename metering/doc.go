@@ -50,6 +50,12 @@
 // charging, and a later run succeeds once the hold is settled or expired.
 // A key whose hold was voided or expired can be held anew.
 //
+// Holds that were not captured — failed (voided), expired, or still open
+// — are kept, naming no file, until the retention sweep purges them
+// (Store.PurgeHolds, which also releases holds a crashed worker left open
+// on an account that never authorized again); Store.ListAttempts lists
+// them for a data subject's export.
+//
 // A hold that expired before Capture is still captured if the account's
 // available credits cover the charge (the work was done); otherwise
 // Capture fails with [ErrHoldExpired] and charges nothing. A hold whose key

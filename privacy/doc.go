@@ -48,7 +48,10 @@
 // [CustomerMatchBuilder] turns contacts into an [Upload]: additions, and
 // removals for people who opted out, were erased, withdrew consent or are
 // known to be under age (customer lists do not expire, so a removal is the
-// only way off them). In the EEA a missing consent signal counts as denied.
+// only way off them). A contact is added only when both consent signals
+// (ad_user_data and ad_personalization) are granted — everywhere by
+// default; [CustomerMatchBuilder.AllowWithoutConsentOutsideEEA] is the
+// explicit opt-in that adds never-asked contacts outside the EEA.
 // [WriteCustomerMatchCSV] writes Google Ads' "Email,Phone" file.
 //
 // # Pseudonyms
@@ -74,20 +77,25 @@
 // [Subjects] answers requests over that store and the credit ledger
 // (metering.Store):
 //
-//   - Export: everything held — top-ups, refunds, usage records, balance,
+//   - Export: everything held — top-ups, refunds, usage records, the
+//     attempts that were not charged (failed or abandoned holds), balance,
 //     the sum of purged usage, contact and consent, pseudonyms — as
 //     versioned JSON ([ExportVersion]), with a statement of what is kept,
 //     why and until when, and of what is never stored.
-//   - Correct: contact and consent correction; addresses are hashed at
-//     once.
+//   - Correct: contact and consent correction, atomic
+//     ([Store.UpdateContact]); addresses are hashed at once, and a
+//     replaced or deleted address or number is queued for removal.
 //   - Erase: deletes usage records (their debits folded into the balance
 //     rollup), the contact, consent and pseudonyms; keeps top-ups, refunds
 //     and the balance, which bookkeeping law requires (GDPR art. 17(3)(b));
 //     reports exactly what was deleted and kept. An account under a legal
-//     hold is refused whole.
+//     hold is refused whole. The idempotency records go with the usage
+//     records, so running the same files again afterwards is billed again
+//     ([NoteRebilled]).
 //
-// Customer lists do not expire, so an erased person's hashes move, without
-// the account, to a queue of pending removals; [Subjects.CustomerMatch]
+// Customer lists do not expire, so an erased person's hashes, and hashes a
+// correction replaced or deleted, move, without the account, to a queue of
+// pending removals; [Subjects.CustomerMatch]
 // puts them in the next upload's removals, and [Store.AckRemovals] forgets
 // them once the removals were handed over.
 //

@@ -30,9 +30,13 @@
 // their debits into a per-account rollup so that every balance, and the
 // sum of every account's history, stay exactly as they were. Accounts
 // under a legal hold (metering.Store.SetLegalHold) are skipped until the
-// hold is lifted; holds have no expiry of their own. Top-ups are never
-// touched. A dry run counts what a sweep would delete; SweepOptions.AsOf
-// runs the sweep as of another time.
+// hold is lifted; holds have no expiry of their own. Batches go on until
+// one deletes nothing (bounded by Sweeper.MaxBatches). The sweep then
+// deletes, through metering.Store.PurgeHolds, the holds of attempts that
+// were never charged — failed, expired, or left open by a crashed worker —
+// giving the credits of open ones back. Top-ups are never touched. A dry
+// run counts what a sweep would delete; SweepOptions.AsOf runs the sweep
+// as of another time.
 //
 // Several service instances may run the sweeper on one database: under
 // the store's sweep lock (metering.SweepLocker — a PostgreSQL advisory

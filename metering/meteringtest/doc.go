@@ -20,8 +20,10 @@
 // that round-trip exactly, cancelled contexts, 16 goroutines racing for
 // one balance (never negative, successes equal what the balance allowed,
 // balance = top-ups - captures), purges that keep the balance, legal
-// holds, export and erasure; and with processes: 4 processes racing for
-// one balance, a process that SIGKILLs itself between authorize and
-// capture, and one killed by its parent in the middle of a batch, after
-// which a rerun with the same keys charges nobody twice.
+// holds, export and erasure, the listing of uncharged attempts, and the
+// purge of dead holds (stuck open ones give their credits back); and with
+// processes: 4 processes racing for one balance, a process that SIGKILLs
+// itself between authorize and capture, and one killed by its parent in
+// the middle of a batch, after which a rerun with the same keys charges
+// nobody twice.
 package meteringtest
