@@ -11,30 +11,16 @@ import (
 	"time"
 
 	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/internal/wiretest"
 	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/provider/fake"
 	"github.com/picfre/picfre/provider/gemini"
 )
 
-// tool returns the path of a command-line tool, skipping the test when it
-// is missing on a developer's machine and failing it under CI=true.
-func tool(t *testing.T, name, debianPackage string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found and CI=true: install the Debian package %s", name, debianPackage)
-	}
-	t.Skipf("skipping: %s not found (Debian package %s)", name, debianPackage)
-	return ""
-}
-
 func makeClip(t *testing.T, dir, name string, args ...string) string {
 	t.Helper()
-	bin := tool(t, "ffmpeg", "ffmpeg")
+	bin := testenv.Tool(t, "ffmpeg", "ffmpeg")
 	out := filepath.Join(dir, name)
 	if b, err := exec.Command(bin, append(append([]string{"-v", "error", "-y"}, args...), out)...).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v\n%s", err, b)
@@ -86,8 +72,8 @@ func TestClipsReachProvidersWithoutMetadata(t *testing.T) {
 // still at work on a video (a wrapper holds it back) and checks that the
 // scratch folder is gone when Tag returns.
 func TestScratchRemovedWhenCancelledDuringFFmpeg(t *testing.T) {
-	ffmpegBin := tool(t, "ffmpeg", "ffmpeg")
-	ffprobeBin := tool(t, "ffprobe", "ffmpeg")
+	ffmpegBin := testenv.Tool(t, "ffmpeg", "ffmpeg")
+	ffprobeBin := testenv.Tool(t, "ffprobe", "ffmpeg")
 	dir := t.TempDir()
 	clip := makeClip(t, dir, "clip.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:duration=3",
 		"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p")

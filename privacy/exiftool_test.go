@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/picfre/picfre/internal/testenv"
 )
 
 // exiftoolTags runs exiftool on a file and returns its tags keyed
@@ -39,7 +41,7 @@ var pngStructural = map[string]bool{
 // hold no EXIF (other than the kept Orientation), XMP, IPTC, Photoshop,
 // comment or PNG text, and still hold the ICC profile.
 func TestStripExiftool(t *testing.T) {
-	bin := needTool(t, "exiftool")
+	bin := testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
 	dir := t.TempDir()
 	for _, fx := range fixtures {
 		t.Run(fx.file, func(t *testing.T) {

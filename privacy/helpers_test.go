@@ -7,27 +7,11 @@ import (
 	_ "image/jpeg" // register decoders for image.Decode
 	_ "image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
 	_ "golang.org/x/image/webp"
 )
-
-// needTool returns the path of an external tool, skipping the test when it
-// is absent on a developer's machine and failing it when CI=true.
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required when CI=true (apt-get install libimage-exiftool-perl webp)", name)
-	}
-	t.Skipf("%s not installed; skipping (it is required when CI=true)", name)
-	return ""
-}
 
 type fixture struct {
 	file        string

@@ -1,23 +1,18 @@
 package privacy_test
 
 import (
-	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
 
+	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/metering/memstore"
 	"github.com/picfre/picfre/metering/pgstore"
@@ -52,7 +47,7 @@ func backends() map[string]backend {
 			return ls, ps
 		},
 		"postgres": func(t *testing.T) (metering.Store, privacy.Store) {
-			dsn := newSchema(t)
+			dsn := testenv.Postgres(t)
 			ls, err := pgstore.Open(t.Context(), dsn, pgstore.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -70,48 +65,6 @@ func backends() map[string]backend {
 			return ls, ps
 		},
 	}
-}
-
-// newSchema returns a DSN for an empty schema of its own on the server
-// named by PICFRE_TEST_POSTGRES, dropped when the test ends; without the
-// variable the test is skipped, or fails when CI=true.
-func newSchema(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("PICFRE_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("PICFRE_TEST_POSTGRES is not set, and CI=true requires the PostgreSQL tests to run")
-		}
-		t.Skip("skipping: no PostgreSQL server configured; set PICFRE_TEST_POSTGRES to a postgres:// URL")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "picfre_privacy_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatalf("connect to PICFRE_TEST_POSTGRES: %v", err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), dsn)
-		if err != nil {
-			t.Errorf("drop schema: %v", err)
-			return
-		}
-		defer c.Close(context.Background())
-		_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal("PICFRE_TEST_POSTGRES must be a postgres:// URL")
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 var t0 = time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/picfre/picfre/internal/testenv"
 )
 
 var sampleMeta = Metadata{
@@ -25,7 +27,7 @@ var sampleMeta = Metadata{
 // exifJSON runs exiftool -j on path and returns the one object.
 func exifJSON(t *testing.T, args ...string) map[string]any {
 	t.Helper()
-	tool := needTool(t, "exiftool")
+	tool := testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
 	out, err := exec.Command(tool, append([]string{"-j", "-G1"}, args...)...).Output()
 	if err != nil {
 		t.Fatalf("exiftool %v: %v", args, err)
@@ -61,7 +63,7 @@ func str(v any) string { return strings.Join(strs(v), "|") }
 
 func exiftoolRun(t *testing.T, args ...string) {
 	t.Helper()
-	tool := needTool(t, "exiftool")
+	tool := testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
 	if out, err := exec.Command(tool, args...).CombinedOutput(); err != nil {
 		t.Fatalf("exiftool %v: %v\n%s", args, err, out)
 	}
@@ -95,7 +97,7 @@ func decodePixels(t *testing.T, b []byte) image.Image {
 }
 
 func TestWriteJPEGReadBackWithExiftool(t *testing.T) {
-	needTool(t, "exiftool")
+	testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
 	for _, sample := range []string{"rocket.jpg", "hubble_deep_field.jpg"} {
 		t.Run(sample, func(t *testing.T) {
 			dir := t.TempDir()
@@ -189,7 +191,7 @@ func TestWriteJPEGReadBackWithExiftool(t *testing.T) {
 }
 
 func TestWriteJPEGKeepsUntouchedFields(t *testing.T) {
-	needTool(t, "exiftool")
+	testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
 	dir := t.TempDir()
 	fixture := filepath.Join(dir, "f.jpg")
 	if err := os.WriteFile(fixture, readSample(t, "rocket.jpg"), 0o600); err != nil {
@@ -214,7 +216,7 @@ func TestWriteJPEGKeepsUntouchedFields(t *testing.T) {
 }
 
 func TestWriteJPEGIIMLimits(t *testing.T) {
-	needTool(t, "exiftool")
+	testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
 	long := strings.Repeat("Zürich ", 60) // 480 bytes
 	kw := strings.Repeat("日本", 20)        // 120 bytes
 	out, err := WriteJPEG(readSample(t, "rocket.jpg"), Metadata{Title: long, Description: strings.Repeat("é", 1500), Keywords: []string{kw}}, JPEGOptions{})
@@ -236,7 +238,7 @@ func TestWriteJPEGIIMLimits(t *testing.T) {
 }
 
 func TestWriteSidecarExiftool(t *testing.T) {
-	needTool(t, "exiftool")
+	testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
 	p := filepath.Join(t.TempDir(), "clip.xmp")
 	f, err := os.Create(p)
 	if err != nil {
@@ -254,7 +256,7 @@ func TestWriteSidecarExiftool(t *testing.T) {
 }
 
 func TestMergeXMPKeepsSidecarProperties(t *testing.T) {
-	needTool(t, "exiftool")
+	testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
 	dir := t.TempDir()
 	p := filepath.Join(dir, "raw.xmp")
 	// A sidecar as Lightroom-like tools leave it, made by exiftool.

@@ -12,22 +12,9 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
-)
 
-// needTool returns the path of a command-line tool, skipping the test when
-// it is missing on a developer's machine and failing it under CI=true.
-func needTool(t *testing.T, name, debianPackage string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found and CI=true: install the Debian package %s", name, debianPackage)
-	}
-	t.Skipf("skipping: %s not found (Debian package %s)", name, debianPackage)
-	return ""
-}
+	"github.com/picfre/picfre/internal/testenv"
+)
 
 func readCSV(t *testing.T, path string, comma rune) [][]string {
 	t.Helper()
@@ -129,7 +116,7 @@ func TestAgencyCSVToStdout(t *testing.T) {
 }
 
 func TestWriteXMPReadBackWithExiftool(t *testing.T) {
-	exiftool := needTool(t, "exiftool", "libimage-exiftool-perl")
+	exiftool := testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
 	dir := t.TempDir()
 	copyFile(t, "../../testdata/samples/rocket.jpg", dir, "rocket.jpg")
 	copyFile(t, "../../testdata/samples/coffee.png", dir, "coffee.png")

@@ -4,18 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/metering"
 )
 
@@ -101,35 +97,7 @@ func TestCreditsSQLite(t *testing.T) {
 }
 
 func TestCreditsPostgres(t *testing.T) {
-	dsn := os.Getenv("PICFRE_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("PICFRE_TEST_POSTGRES is not set, and CI=true requires the PostgreSQL tests to run")
-		}
-		t.Skip("skipping: no PostgreSQL server configured; set PICFRE_TEST_POSTGRES to a postgres:// URL")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "picfre_cli_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		conn.Close(context.Background())
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	exerciseCredits(t, u.String())
+	exerciseCredits(t, testenv.Postgres(t))
 }
 
 func TestCreditsUsage(t *testing.T) {

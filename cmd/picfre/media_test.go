@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/internal/wiretest"
 	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/provider/providertest"
@@ -19,7 +20,7 @@ import (
 // ffmpeg makes a test clip with the given ffmpeg arguments into dir/name.
 func ffmpeg(t *testing.T, dir, name string, args ...string) string {
 	t.Helper()
-	bin := needTool(t, "ffmpeg", "ffmpeg")
+	bin := testenv.Tool(t, "ffmpeg", "ffmpeg")
 	out := filepath.Join(dir, name)
 	cmd := exec.Command(bin, append(append([]string{"-v", "error", "-y"}, args...), out)...)
 	if b, err := cmd.CombinedOutput(); err != nil {

@@ -19,23 +19,9 @@ import (
 
 	_ "golang.org/x/image/webp"
 
+	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/privacy"
 )
-
-// needExiftool returns exiftool's path; without it the test is skipped,
-// or fails when CI=true.
-func needExiftool(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("exiftool")
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("exiftool is required when CI=true (Debian package libimage-exiftool-perl)")
-	}
-	t.Skip("skipping: exiftool is not installed (Debian package libimage-exiftool-perl)")
-	return ""
-}
 
 // exiftoolGroups returns exiftool's tags of file keyed "Group0:Group1:Name".
 func exiftoolGroups(t *testing.T, bin, file string) map[string]any {
@@ -87,7 +73,7 @@ func samePixels(a, b image.Image) bool {
 // Orientation tag), keeps the ICC profile, and decodes to exactly the same
 // pixels.
 func TestPrivacyStripExiftool(t *testing.T) {
-	bin := needExiftool(t)
+	bin := testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
 	fixtures, err := filepath.Glob("../../privacy/testdata/*.*")
 	if err != nil || len(fixtures) < 5 {
 		t.Fatalf("fixtures: %v, %v", fixtures, err)
@@ -303,7 +289,7 @@ func TestPrivacySQLite(t *testing.T) {
 }
 
 func TestPrivacyPostgres(t *testing.T) {
-	exercisePrivacy(t, postgresDSN(t))
+	exercisePrivacy(t, testenv.Postgres(t))
 }
 
 func TestPrivacyUsage(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/internal/wiretest"
 	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/provider/providertest"
@@ -69,7 +70,7 @@ func TestKeyFromEnvironmentPicksProvider(t *testing.T) {
 // names it after a client, bills an account, and checks that none of it
 // reaches any provider.
 func TestNothingIdentifyingOnTheWire(t *testing.T) {
-	exiftool := needTool(t, "exiftool", "libimage-exiftool-perl")
+	exiftool := testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
 	dir := filepath.Join(t.TempDir(), "clients", "Ingrid-Svensson")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

@@ -3,18 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/retention"
 )
@@ -35,42 +30,6 @@ func mustSub(t *testing.T, fn func(context.Context, []string, env) error, args .
 		t.Fatalf("%v: %v\n%s", args, err, errw)
 	}
 	return out
-}
-
-// postgresDSN returns a DSN for an empty schema of its own on the server
-// named by PICFRE_TEST_POSTGRES, dropped when the test ends; it skips the
-// test without the variable, or fails it when CI=true.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("PICFRE_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("PICFRE_TEST_POSTGRES is not set, and CI=true requires the PostgreSQL tests to run")
-		}
-		t.Skip("skipping: no PostgreSQL server configured; set PICFRE_TEST_POSTGRES to a postgres:// URL")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "picfre_cli_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(t.Context(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.Exec(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		conn.Close(context.Background())
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // recordUsage charges one file on account at the time now, through a
@@ -173,7 +132,7 @@ func TestRetentionSQLite(t *testing.T) {
 }
 
 func TestRetentionPostgres(t *testing.T) {
-	exerciseRetention(t, postgresDSN(t))
+	exerciseRetention(t, testenv.Postgres(t))
 }
 
 func TestRetentionUsage(t *testing.T) {

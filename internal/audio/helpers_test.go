@@ -1,11 +1,11 @@
 package audio
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 
+	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/internal/video"
 )
 
@@ -13,14 +13,7 @@ import (
 // missing, except under CI=true, where their absence is a failure.
 func needTools(tb testing.TB) video.Tools {
 	tb.Helper()
-	tools, err := video.LookTools()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("ffmpeg and ffprobe are required under CI: %v", err)
-		}
-		tb.Skipf("skipping: %v", err)
-	}
-	return tools
+	return video.Tools{FFmpeg: testenv.Tool(tb, "ffmpeg", "ffmpeg"), FFprobe: testenv.Tool(tb, "ffprobe", "ffmpeg")}
 }
 
 // generate runs ffmpeg with args and the output file name in a fresh

@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/picfre/picfre/internal/testenv"
 )
 
 func TestDetectHeaders(t *testing.T) {
@@ -87,7 +89,7 @@ func TestDetectRefuses(t *testing.T) {
 
 // TestDetectRealFiles checks the headers ffmpeg writes for each container.
 func TestDetectRealFiles(t *testing.T) {
-	ffmpeg := needTool(t, "ffmpeg")
+	ffmpeg := testenv.Tool(t, "ffmpeg", "ffmpeg")
 	dir := t.TempDir()
 	tests := []struct {
 		file string

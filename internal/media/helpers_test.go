@@ -8,24 +8,9 @@ import (
 	"image/color"
 	"image/jpeg"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 )
-
-// needTool skips when an external tool is missing, except under CI=true,
-// where its absence is a failure.
-func needTool(tb testing.TB, name string) string {
-	tb.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("%s is required under CI but not installed", name)
-		}
-		tb.Skipf("%s not installed; skipping", name)
-	}
-	return p
-}
 
 func sample(tb testing.TB, name string) []byte {
 	tb.Helper()

@@ -17,6 +17,8 @@ import (
 	"golang.org/x/image/bmp"
 	"golang.org/x/image/draw"
 	"golang.org/x/image/tiff"
+
+	"github.com/picfre/picfre/internal/testenv"
 )
 
 func kindOf(err error) Kind {
@@ -494,7 +496,7 @@ func compact(ms []byte) []byte {
 
 // exiftool is the independent judge of "no metadata survives".
 func TestPrepareExiftoolSeesNoMetadata(t *testing.T) {
-	exiftool := needTool(t, "exiftool")
+	exiftool := testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
 	data := withSegment(sample(t, "hubble_deep_field.jpg"), 0xE1, exifAPP1(3, binary.BigEndian))
 	p, err := Prepare(data, Limits{}, PrepareOptions{LongEdge: 300})
 	if err != nil {

@@ -7,20 +7,15 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/picfre/picfre/internal/testenv"
 )
 
 // needTools returns ffmpeg and ffprobe, skipping the test when they are
 // missing, except under CI=true, where their absence is a failure.
 func needTools(tb testing.TB) Tools {
 	tb.Helper()
-	tools, err := LookTools()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatalf("ffmpeg and ffprobe are required under CI: %v", err)
-		}
-		tb.Skipf("skipping: %v", err)
-	}
-	return tools
+	return Tools{FFmpeg: testenv.Tool(tb, "ffmpeg", "ffmpeg"), FFprobe: testenv.Tool(tb, "ffprobe", "ffmpeg")}
 }
 
 // clips are generated once per test binary into a folder removed at exit.
