@@ -321,10 +321,6 @@ func TestWriteJPEGErrors(t *testing.T) {
 	})
 }
 
-func itoaTest(i int) string {
-	return strings.TrimSpace(strings.Repeat(" ", 1) + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676%26)))
-}
-
 // withSegment inserts a segment right after SOI.
 func withSegment(jpg []byte, marker byte, payload []byte) []byte {
 	out := []byte{0xFF, 0xD8, 0xFF, marker, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}

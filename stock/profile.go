@@ -155,20 +155,6 @@ func categoryKey(s string) string {
 	return strings.Join(f, " ")
 }
 
-func (p *Profile) clone() *Profile {
-	c := *p
-	c.Aliases = slices.Clone(p.Aliases)
-	c.Languages = slices.Clone(p.Languages)
-	c.Categories = slices.Clone(p.Categories)
-	c.Forbidden = slices.Clone(p.Forbidden)
-	if p.CSV != nil {
-		f := *p.CSV
-		f.Columns = slices.Clone(p.CSV.Columns)
-		c.CSV = &f
-	}
-	return &c
-}
-
 // Lookup returns the profile of the agency called name, ignoring case,
 // spaces, dots, hyphens and underscores ("Adobe Stock", "adobestock",
 // "istock", "123rf"). The result is a fresh copy the caller may change.

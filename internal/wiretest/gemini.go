@@ -62,6 +62,7 @@ type geminiRequest struct {
 func (geminiProtocol) parse(body []byte) (*Request, error) {
 	var in geminiRequest
 	if err := json.Unmarshal(body, &in); err != nil {
+		//lint:ignore ST1005 the text is the provider's own error message, reproduced on the wire
 		return nil, fmt.Errorf("Invalid JSON payload received.")
 	}
 	if len(in.Contents) == 0 {
@@ -75,12 +76,14 @@ func (geminiProtocol) parse(body []byte) (*Request, error) {
 	}
 	for _, c := range in.Contents {
 		if c.Role != "" && c.Role != "user" {
+			//lint:ignore ST1005 the text is the provider's own error message, reproduced on the wire
 			return nil, fmt.Errorf("Please use a valid role: user, model.")
 		}
 		for _, p := range c.Parts {
 			if p.InlineData != nil {
 				data, err := base64.StdEncoding.DecodeString(p.InlineData.Data)
 				if err != nil {
+					//lint:ignore ST1005 the text is the provider's own error message, reproduced on the wire
 					return nil, errors.New("Invalid value at 'contents[0].parts[1].inline_data.data' (TYPE_BYTES), Base64 decoding failed")
 				}
 				m := Media{MIMEType: p.InlineData.MIMEType, Data: data}

@@ -56,6 +56,7 @@ type openaiRequest struct {
 func (openaiProtocol) parse(body []byte) (*Request, error) {
 	var in openaiRequest
 	if err := json.Unmarshal(body, &in); err != nil {
+		//lint:ignore ST1005 the text is the provider's own error message, reproduced on the wire
 		return nil, errors.New("We could not parse the JSON body of your request.")
 	}
 	if in.Model == "" {
@@ -119,6 +120,7 @@ func (openaiProtocol) parse(body []byte) (*Request, error) {
 	}
 	if rf := in.ResponseFormat; rf != nil && rf.Type == "json_schema" {
 		if rf.JSONSchema == nil || rf.JSONSchema.Name == "" {
+			//lint:ignore ST1005 the text is the provider's own error message, reproduced on the wire
 			return nil, errors.New("Missing required parameter: 'response_format.json_schema.name'.")
 		}
 		if !json.Valid(rf.JSONSchema.Schema) {
@@ -137,16 +139,19 @@ func parseDataURI(u string) (string, []byte, error) {
 	}
 	meta, payload, ok := strings.Cut(rest, ",")
 	if !ok || !strings.HasSuffix(meta, ";base64") {
+		//lint:ignore ST1005 the text is the provider's own error message, reproduced on the wire
 		return "", nil, errors.New("Invalid image URL: expected a base64-encoded data URL")
 	}
 	mt := strings.TrimSuffix(meta, ";base64")
 	switch mt {
 	case "image/jpeg", "image/png", "image/webp", "image/gif":
 	default:
+		//lint:ignore ST1005 the text is the provider's own error message, reproduced on the wire
 		return "", nil, fmt.Errorf("Invalid MIME type %q. Only image types are supported.", mt)
 	}
 	data, err := base64.StdEncoding.DecodeString(payload)
 	if err != nil {
+		//lint:ignore ST1005 the text is the provider's own error message, reproduced on the wire
 		return "", nil, errors.New("Invalid base64 image_url.")
 	}
 	return mt, data, nil

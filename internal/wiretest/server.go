@@ -407,7 +407,3 @@ func retrySeconds(d time.Duration) string {
 	s := int64((d + time.Second - 1) / time.Second)
 	return fmt.Sprint(max(s, 1))
 }
-
-func fallbackMessage(code provider.Code) string {
-	return "simulated " + string(code)
-}

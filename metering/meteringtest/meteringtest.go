@@ -665,7 +665,7 @@ func watchBalance(l *metering.Ledger, account string, stop <-chan struct{}) erro
 		}
 		b, err := l.Balance(context.Background(), account)
 		if err != nil {
-			return fmt.Errorf("Balance: %w", err)
+			return fmt.Errorf("balance: %w", err)
 		}
 		if b.Credits < 0 || b.Held < 0 || b.Available < 0 || b.Available != b.Credits-b.Held {
 			return fmt.Errorf("balance went wrong during the run: %+v", b)

@@ -147,7 +147,6 @@ type child struct {
 	stdin  io.WriteCloser
 	lines  chan string
 	stderr *bytes.Buffer
-	result *childResult
 	done   chan struct{}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"sync"
 	"testing"
 
 	"github.com/picfre/picfre/provider"
@@ -13,8 +12,7 @@ import (
 )
 
 type harness struct {
-	mu sync.Mutex
-	p  *fake.Provider
+	p *fake.Provider
 }
 
 func (h *harness) MakeProvider(context.Context) (provider.Provider, error) {

@@ -181,8 +181,8 @@ func testStable(t *testing.T, _ Harness, p provider.Provider) {
 	if p.Name() == "" {
 		t.Fatal("Name() is empty")
 	}
-	if p.Name() != p.Name() {
-		t.Fatal("Name() changed between calls")
+	if first, second := p.Name(), p.Name(); first != second {
+		t.Fatalf("Name() changed between calls: %q, then %q", first, second)
 	}
 	a, b := p.Capabilities(), p.Capabilities()
 	if a.MaxItemsPerRequest != b.MaxItemsPerRequest || a.ImageSize != b.ImageSize || a.Video != b.Video || a.Audio != b.Audio {
