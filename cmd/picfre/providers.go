@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"time"
 
 	"github.com/picfre/picfre/provider"
@@ -44,6 +45,28 @@ const attemptTimeout = 2 * time.Minute
 // pacing, a per-attempt timeout). With no --provider, the first provider
 // with an API key in the environment is used, else the offline one.
 func newProvider(f tagFlags, getenv func(string) string) (provider.Provider, error) {
+	p, err := newOneProvider(f, getenv)
+	if err != nil || len(f.fallback) == 0 {
+		return p, err
+	}
+	chain := []provider.Provider{p}
+	for _, spec := range f.fallback {
+		name, base, _ := strings.Cut(spec, "=")
+		if name == "local" {
+			return nil, usagef("--fallback local: the offline provider answers differently in kind; use it as --provider")
+		}
+		fb, err := newOneProvider(tagFlags{provider: name, baseURL: base}, getenv)
+		if err != nil {
+			return nil, err
+		}
+		chain = append(chain, fb)
+	}
+	return provider.Fallback(chain...), nil
+}
+
+// newOneProvider builds one provider from the flags: --provider,
+// --model, --base-url and the key from --api-key or the environment.
+func newOneProvider(f tagFlags, getenv func(string) string) (provider.Provider, error) {
 	name := f.provider
 	if name == "" {
 		name = "local"
@@ -81,7 +104,7 @@ func newProvider(f tagFlags, getenv func(string) string) (provider.Provider, err
 		return nil, usagef("unknown --provider %q (want local, openai, gemini, anthropic or ollama)", name)
 	}
 	if err != nil {
-		return nil, usagef("--provider %s: %v", name, err)
+		return nil, usagef("provider %s: %v", name, err)
 	}
 	return provider.Resilient(p, provider.Options{Timeout: attemptTimeout}), nil
 }

@@ -245,3 +245,29 @@ func TestEstimateSendsNothing(t *testing.T) {
 		t.Fatalf("stderr %q", errw)
 	}
 }
+
+// TestFallbackChain: OpenAI is out of quota, so every file is tagged by
+// the Gemini fallback, whose key comes from the environment.
+func TestFallbackChain(t *testing.T) {
+	oa := wiretest.New(t, wiretest.OpenAI, wiretest.Options{Respond: func(*wiretest.Request) providertest.Outcome {
+		return providertest.Outcome{Fault: provider.QuotaExhausted}
+	}})
+	gm := wiretest.NewGemini(t)
+	out, errw, code := runCLI(t, map[string]string{"GEMINI_API_KEY": gm.Secret()},
+		"tag", "--provider", "openai", "--base-url", oa.BaseURL(), "--api-key", oa.Secret(),
+		"--fallback", "gemini="+gm.BaseURL(), "../../testdata/samples")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errw)
+	}
+	for _, r := range decodeJSONL(t, out) {
+		if r.Error != nil || r.Usage.Provider != "gemini" {
+			t.Fatalf("%s: %+v", r.File, r)
+		}
+	}
+	if n := len(oa.Wire()); n == 0 || n > 2 {
+		t.Fatalf("%d requests to the exhausted provider; want a handful, not one per file", n)
+	}
+	if _, _, code := runCLI(t, nil, "tag", "--fallback", "local", "x.jpg"); code != exitUsage {
+		t.Fatalf("--fallback local: exit %d", code)
+	}
+}

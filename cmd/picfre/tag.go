@@ -28,6 +28,7 @@ type tagFlags struct {
 	ledger, account                  string
 	price                            int64
 	agencies, require, exclude       listFlag
+	fallback                         listFlag
 	write                            string
 	singleWord, ascii                bool
 	estimate                         bool
@@ -37,6 +38,7 @@ type tagFlags struct {
 
 func (f *tagFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.provider, "provider", "", "AI provider: local, openai, gemini, anthropic or ollama (default: the first with an API key in the environment, else local)")
+	fs.Var(&f.fallback, "fallback", "provider to use when the previous one is out of quota, rate limited or down (repeatable): NAME or NAME=BASE_URL; keys from the environment")
 	fs.StringVar(&f.model, "model", "", "model name (default: the provider's)")
 	fs.StringVar(&f.baseURL, "base-url", "", "provider base URL (OpenAI-compatible: http://host/v1; Gemini and Anthropic: the host root)")
 	fs.StringVar(&f.apiKey, "api-key", "", "API key (default: OPENAI_API_KEY, GEMINI_API_KEY or GOOGLE_API_KEY, ANTHROPIC_API_KEY)")
