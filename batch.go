@@ -214,6 +214,14 @@ func (s *similarity) distinguish(r *Result, hash uint64) {
 		titles := stock.DistinctTitles(append(slices.Clone(g.titles), r.Title), details, s.maxTitle)
 		r.Title = titles[n]
 		r.Keywords = stock.RotateKeywords(r.Keywords, g.members, s.top)
+		if r.Answer != nil {
+			// Other agencies' versions start from the answer: give it
+			// the same distinct title and keyword order.
+			a := *r.Answer
+			a.Title = r.Title
+			a.Keywords = stock.RotateKeywords(a.Keywords, g.members, s.top)
+			r.Answer = &a
+		}
 	}
 	g.members++
 	g.titles = append(g.titles, r.Title)

@@ -377,7 +377,9 @@ func (pl *Pipeline) fill(j *job, raw jsonItem, o *settings) error {
 		at := min(5, len(keywords))
 		keywords = slices.Concat(keywords[:at], j.extra, keywords[at:])
 	}
-	md, problems := stock.Normalize(stock.Metadata{Title: m.Title, Description: m.Description, Keywords: keywords, Categories: m.Categories}, o.profile, o.rules())
+	answered := stock.Metadata{Title: m.Title, Description: m.Description, Keywords: keywords, Categories: m.Categories}
+	j.result.Answer = &answered
+	md, problems := stock.Normalize(answered, o.profile, o.rules())
 	j.result.Title, j.result.Description, j.result.Keywords, j.result.Categories = md.Title, md.Description, md.Keywords, md.Categories
 	j.result.Genre, j.result.Mood, j.result.Instruments = collapseSpace(m.Genre), collapseSpace(m.Mood), m.Instruments
 	if o.SecondLanguage != "" {

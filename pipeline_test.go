@@ -540,6 +540,9 @@ func TestNearDuplicatesGetDistinctTitles(t *testing.T) {
 	if !sameSet(c1.Keywords, c2.Keywords) {
 		t.Fatalf("keyword sets differ: %q vs %q", c1.Keywords, c2.Keywords)
 	}
+	if c2.Answer == nil || c2.Answer.Title != c2.Title || c1.Answer.Title == c2.Answer.Title {
+		t.Fatal("the answer kept for other agencies lost the distinct title")
+	}
 	off := run(picfre.Options{SimilarDistance: -1})
 	if off[0].Title != off[2].Title {
 		t.Fatal("with the check off, the fake's identical answers should stay identical")

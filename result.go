@@ -1,6 +1,10 @@
 package picfre
 
-import "time"
+import (
+	"time"
+
+	"github.com/picfre/picfre/stock"
+)
 
 // Result is what Tag produces for one file.
 type Result struct {
@@ -14,6 +18,10 @@ type Result struct {
 	Categories  []string `json:"categories,omitempty"`
 	// SecondKeywords are the keywords in Options.SecondLanguage.
 	SecondKeywords []string `json:"second_keywords,omitempty"`
+	// Answer is the model's metadata before it was normalized for
+	// Options.Agency, for callers that normalize one answer for several
+	// agencies (stock.Normalize). Nil for the Prompt task.
+	Answer *stock.Metadata `json:"-"`
 	// Problems lists what normalization found in the model's answer and
 	// could not fix (for example fewer categories than the agency wants).
 	Problems []string `json:"problems,omitempty"`

@@ -75,7 +75,13 @@ func (ao *agencyOutput) Write(r *picfre.Result) error {
 	if r.Err != nil {
 		return nil
 	}
+	// Each agency's rules apply to the model's own answer, not to the
+	// first agency's version of it (whose categories another agency
+	// would not know).
 	meta := stock.Metadata{Title: r.Title, Description: r.Description, Keywords: r.Keywords, Categories: r.Categories}
+	if r.Answer != nil {
+		meta = *r.Answer
+	}
 	for _, t := range ao.targets {
 		m, _ := stock.Normalize(meta, t.profile, ao.rules)
 		if err := t.w.Write(stock.Row{File: filepath.Base(r.File), Metadata: m}); err != nil {

@@ -13,6 +13,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/picfre/picfre/stock"
+
 	"github.com/picfre/picfre/internal/testenv"
 )
 
@@ -81,6 +83,16 @@ func TestAgencyCSVs(t *testing.T) {
 		}
 		if n := len(strings.Split(row[2], ",")); n < 7 || n > 50 {
 			t.Errorf("shutterstock: %d keywords, want 7-50", n)
+		}
+		cats := strings.Split(row[3], ",")
+		if row[3] == "" || len(cats) > 2 {
+			t.Errorf("shutterstock categories %q: want 1 or 2", row[3])
+		}
+		profile, _ := stock.Lookup("shutterstock")
+		for _, c := range cats {
+			if cat, ok := profile.Category(strings.TrimSpace(c)); !ok || cat.Name != strings.TrimSpace(c) {
+				t.Errorf("shutterstock category %q is not one of its list", c)
+			}
 		}
 	}
 
