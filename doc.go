@@ -13,10 +13,16 @@
 //
 // # The path of one file
 //
-// Each file is sniffed by content (never by its name), checked against the
-// byte and pixel limits from its header before anything is decoded,
-// oriented, downscaled to what the provider bills least for, and
-// re-encoded, which drops every byte of embedded metadata. Its credits are
+// Each file is sniffed by content (never by its name). An image is checked
+// against the byte and pixel limits from its header before anything is
+// decoded, oriented, downscaled to what the provider bills least for, and
+// re-encoded, which drops every byte of embedded metadata; an SVG is
+// rasterized first. A video or audio file is streamed into a private
+// scratch folder and probed with ffprobe; a video becomes a bounded number
+// of frames, or the clip itself remuxed without metadata for providers
+// that take video, and a recording is sent remuxed without metadata to
+// providers that take audio (others refuse it before anything is charged).
+// The scratch folder is removed when the file is done, on every path. Its credits are
 // then held through the [Config] Meter, the provider is called, the answer
 // is parsed (tolerating code fences and prose, asking once more if it is
 // not the JSON asked for) and normalized, and the hold is captured. Any
