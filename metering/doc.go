@@ -77,9 +77,17 @@
 // key is forgotten, so a replay of a purged key would be charged again:
 // set Options.RefuseBefore to the retention cutoff (retention.Policy.Cutoff)
 // and Capture refuses events older than the window with [ErrEventTooOld].
-// Top-ups (payment records) are never purged with usage.
+// Top-ups (payment records) are never purged with usage; only
+// [Store.PurgeTopUps] deletes them, once the bookkeeping period has passed
+// (retention.Policy.TopUpYears), folding their credits into the same
+// rollup. Their payment references are forgotten with them, so a payment
+// redelivered after the purge would credit again; the Ledger stamps
+// top-ups with its own clock, so it cannot tell such a replay by its time,
+// and the period (at least seven full calendar years) must outlast any
+// redelivery window of the payment provider.
 //
-// Two optional Store interfaces serve the retention sweeper: [PurgeCounter]
-// counts what a purge would delete (a dry run), and [SweepLocker] lets one
-// sweep run at a time across processes. All three stores implement both.
+// Three optional Store interfaces serve the retention sweeper:
+// [PurgeCounter] and [TopUpPurgeCounter] count what a purge would delete
+// (a dry run), and [SweepLocker] lets one sweep run at a time across
+// processes. All three stores implement them.
 package metering

@@ -27,6 +27,19 @@ type PurgeCounter interface {
 	CountPurgeable(ctx context.Context, before time.Time) ([]PurgeCount, error)
 }
 
+// TopUpPurgeCounter is an optional Store interface for a dry run of the
+// retention of top-ups: it reports what PurgeTopUps(ctx, paidBefore, ...)
+// would delete, without deleting anything. memstore, sqlitestore and
+// pgstore implement it.
+type TopUpPurgeCounter interface {
+	// CountPurgeableTopUps returns, in account order, one PurgeCount per
+	// account that has top-ups paid before paidBefore (Records is the
+	// number of top-ups, Credits their credits), including accounts under
+	// a legal hold (with LegalHold set). It reads one snapshot and is
+	// safe for concurrent use.
+	CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) ([]PurgeCount, error)
+}
+
 // SweepLocker is an optional Store interface that lets one retention sweep
 // run at a time across every process sharing the store. PurgeUsage is safe
 // to run concurrently anyway (each batch is one transaction); the lock

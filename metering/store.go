@@ -21,21 +21,25 @@ const (
 	// KindPurged: the sum of usage debits whose records were purged by
 	// retention; it keeps the history adding up to the balance.
 	KindPurged EntryKind = "purged"
+	// KindPurgedTopUps: the sum of the credits of top-ups whose records
+	// were purged by retention (Store.PurgeTopUps); it keeps the history
+	// adding up to the balance.
+	KindPurgedTopUps EntryKind = "purged_topups"
 )
 
 // Entry is one movement of credits. Entries are never edited: a mistake is
 // corrected by a refund or an adjustment.
 type Entry struct {
 	// Seq orders entries in the order the ledger recorded them. It is 0
-	// for the KindPurged summary.
+	// for the KindPurged and KindPurgedTopUps summaries.
 	Seq     int64
 	Account string
 	Kind    EntryKind
 	// Credits is signed: positive for credits added, negative for
 	// credits spent.
 	Credits int64
-	// Time is when the ledger recorded the entry (for KindPurged, the
-	// time of the newest purged record).
+	// Time is when the ledger recorded the entry (for KindPurged and
+	// KindPurgedTopUps, the time of the newest purged record).
 	Time time.Time
 	// Ref is the payment reference of a top-up, or the idempotency key
 	// of any other entry.
@@ -177,11 +181,13 @@ type Store interface {
 	Balance(ctx context.Context, account string, now time.Time) (Balance, error)
 
 	// History returns every entry of the account in Seq order, preceded
-	// by one KindPurged entry when usage records were purged, so that the
+	// by one KindPurged entry when usage records were purged and then one
+	// KindPurgedTopUps entry when top-ups were purged, so that the
 	// credits of all entries add up to Balance.Credits.
 	History(ctx context.Context, account string) ([]Entry, error)
 
-	// ListTopUps returns the account's top-ups in Seq order.
+	// ListTopUps returns the account's top-ups in Seq order (not those
+	// purged by PurgeTopUps).
 	ListTopUps(ctx context.Context, account string) ([]Entry, error)
 
 	// ListUsage returns the account's usage records in the order they
@@ -189,7 +195,8 @@ type Store interface {
 	ListUsage(ctx context.Context, account string) ([]Event, error)
 
 	// SetLegalHold places or lifts a legal hold on the account. While it
-	// is on, PurgeUsage skips the account and EraseUsage refuses it.
+	// is on, PurgeUsage and PurgeTopUps skip the account and EraseUsage
+	// refuses it.
 	SetLegalHold(ctx context.Context, account string, on bool) error
 
 	// LegalHold reports whether the account is under a legal hold.
@@ -213,6 +220,22 @@ type Store interface {
 	// account's held counter in the same transaction. It returns the
 	// number of holds deleted; call it again until it returns 0.
 	PurgeHolds(ctx context.Context, before time.Time, limit int) (int, error)
+
+	// PurgeTopUps deletes at most limit top-ups paid (recorded) before
+	// paidBefore, of accounts without a legal hold, oldest first, folding
+	// their credits into each account's rollup in the same transaction,
+	// so that balances do not change and top-ups + purged top-up credits
+	// + refunds and adjustments - usage - purged debits still equals the
+	// balance. It returns the number of top-ups deleted; call it again
+	// until it returns 0.
+	//
+	// A purged top-up's payment reference is forgotten: TopUp with that
+	// reference afterwards credits the account again. The Ledger stamps
+	// top-ups with its own clock, so there is no payment time by which a
+	// replay could be told apart; the retention period (at least seven
+	// full calendar years, see retention.Policy.TopUpYears) must outlast
+	// any window in which a payment provider may redeliver a payment.
+	PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int) (int, error)
 
 	// ListAttempts returns the account's holds that were not captured —
 	// files being processed, and failed attempts (voided or expired)

@@ -186,12 +186,15 @@ type Export struct {
 	// Attempts are the holds of files that were not charged — failed,
 	// abandoned, or being processed at export time — that the ledger
 	// still keeps.
-	Attempts  []ExportAttempt `json:"attempts"`
-	Purged    *ExportPurged   `json:"purged_usage,omitempty"`
-	Contact   *ExportContact  `json:"contact,omitempty"`
-	Pseudonym []ExportPseudo  `json:"pseudonyms"`
-	Retained  []Retained      `json:"retention"`
-	NotStored []ExportNoStore `json:"not_stored"`
+	Attempts []ExportAttempt `json:"attempts"`
+	Purged   *ExportPurged   `json:"purged_usage,omitempty"`
+	// PurgedTopUps is the sum of top-ups deleted after their retention
+	// period, kept so that the history adds up to the balance.
+	PurgedTopUps *ExportPurged   `json:"purged_topups,omitempty"`
+	Contact      *ExportContact  `json:"contact,omitempty"`
+	Pseudonym    []ExportPseudo  `json:"pseudonyms"`
+	Retained     []Retained      `json:"retention"`
+	NotStored    []ExportNoStore `json:"not_stored"`
 }
 
 // ExportBalance is the account's balance at export time.
@@ -346,6 +349,8 @@ func (s *Subjects) Export(ctx context.Context, account string) (*Export, error) 
 				topUntil = later(topUntil, s.Retention.TopUpLegalUntil(e.Time))
 			case metering.KindPurged:
 				x.Purged = &ExportPurged{-e.Credits, e.Time}
+			case metering.KindPurgedTopUps:
+				x.PurgedTopUps = &ExportPurged{e.Credits, e.Time}
 			case metering.KindUsage:
 				u := e.Usage
 				until := s.Retention.UsageExpires(e.Time)

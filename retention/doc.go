@@ -34,7 +34,10 @@
 // one deletes nothing (bounded by Sweeper.MaxBatches). The sweep then
 // deletes, through metering.Store.PurgeHolds, the holds of attempts that
 // were never charged — failed, expired, or left open by a crashed worker —
-// giving the credits of open ones back. Top-ups are never touched. A dry
+// giving the credits of open ones back. Top-ups are kept indefinitely by
+// default; when Policy.TopUpYears is set, the sweep last deletes, through
+// metering.Store.PurgeTopUps, the top-ups whose TopUpKeptUntil is not
+// after the sweep's time, folding their credits into the same rollup. A dry
 // run counts what a sweep would delete; SweepOptions.AsOf runs the sweep
 // as of another time.
 //

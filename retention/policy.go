@@ -132,3 +132,19 @@ func (p Policy) TopUpKeptUntil(paid time.Time) (time.Time, bool) {
 	years := max(p.TopUpYears, LegalTopUpYears)
 	return time.Date(paid.In(p.loc()).Year()+years+1, time.January, 1, 0, 0, 0, 0, p.loc()), true
 }
+
+// TopUpCutoff returns the oldest payment time a top-up may have to be kept
+// at now, and false when the policy keeps top-ups indefinitely (TopUpYears
+// zero). A top-up paid before TopUpCutoff(now) has outlived its period
+// (TopUpKeptUntil(paid) is not after now) and is purged; one paid at or
+// after it is kept. It is 1 January 00:00, in the policy's location, of
+// the year TopUpYears before now's year: with seven years, a sweep during
+// 2025 purges the top-ups paid in 2017 or earlier, kept until 1 January
+// 2025.
+func (p Policy) TopUpCutoff(now time.Time) (time.Time, bool) {
+	if p.TopUpYears == 0 {
+		return time.Time{}, false
+	}
+	years := max(p.TopUpYears, LegalTopUpYears)
+	return time.Date(now.In(p.loc()).Year()-years, time.January, 1, 0, 0, 0, 0, p.loc()), true
+}

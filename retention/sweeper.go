@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/picfre/picfre/metering"
@@ -26,8 +27,9 @@ const DefaultLease = 15 * time.Minute
 // change, and then the holds of failed or abandoned attempts that can no
 // longer settle (metering.Store.PurgeHolds), giving back the credits of
 // holds a crashed worker left open. Accounts under a legal hold are
-// skipped. Top-ups are never
-// touched. Only one sweep runs at a time across all processes sharing the
+// skipped. When Policy.TopUpYears is set it then purges the top-ups whose
+// retention has ended (metering.Store.PurgeTopUps), folding their credits
+// into the same rollup; by default top-ups are never touched. Only one sweep runs at a time across all processes sharing the
 // store when the store implements metering.SweepLocker (pgstore and
 // sqlitestore do).
 //
@@ -37,7 +39,8 @@ const DefaultLease = 15 * time.Minute
 type Sweeper struct {
 	// Store holds the usage records. Required.
 	Store metering.Store
-	// Policy says how long usage records are kept.
+	// Policy says how long usage records (and, when TopUpYears is set,
+	// top-ups) are kept.
 	Policy Policy
 	// Clock returns the current time; time.Now when nil.
 	Clock func() time.Time
@@ -98,6 +101,17 @@ type Report struct {
 	// Holds is the number of holds of failed or abandoned attempts
 	// deleted (0 in a dry run).
 	Holds int `json:"holds_purged"`
+	// TopUpCutoff is the payment time before which top-ups were purged;
+	// zero when the policy keeps top-ups indefinitely.
+	TopUpCutoff time.Time `json:"topup_cutoff,omitzero"`
+	// TopUpsPurged is the number of top-ups deleted (in a dry run, that
+	// would be deleted); always 0 when the policy keeps top-ups.
+	TopUpsPurged int `json:"topups_purged"`
+	// TopUpAccounts lists, per account, the top-ups and their credits
+	// found before TopUpCutoff when the sweep began, not counting held
+	// accounts (which are in SkippedHeld). Empty when top-ups are kept or
+	// the store cannot count.
+	TopUpAccounts []AccountReport `json:"topup_accounts"`
 	// Batches is the number of purge transactions run.
 	Batches int `json:"batches"`
 	// Incomplete is true when the sweep stopped at MaxBatches while
@@ -116,7 +130,9 @@ func (s *Sweeper) now() time.Time {
 }
 
 // Sweep purges the usage records recorded before Policy.Cutoff(as of),
-// in batches of BatchSize, under the store's sweep lock. When another
+// in batches of BatchSize, under the store's sweep lock, then the dead
+// holds, then, when Policy.TopUpYears is set, the top-ups paid before
+// Policy.TopUpCutoff(as of). When another
 // sweep holds the lock it returns a Report with Skipped set and
 // ErrSweepInProgress. A cancelled ctx stops it between batches; what was
 // purged stays purged and balances stay consistent, since each batch is
@@ -140,16 +156,31 @@ func (s *Sweeper) Sweep(ctx context.Context, opt SweepOptions) (Report, error) {
 		return Report{}, ErrFutureAsOf
 	}
 	r := Report{AsOf: asOf, Cutoff: metering.Normalize(s.Policy.Cutoff(asOf)), DryRun: opt.DryRun,
-		Accounts: []AccountReport{}, SkippedHeld: []string{}}
+		Accounts: []AccountReport{}, SkippedHeld: []string{}, TopUpAccounts: []AccountReport{}}
+	if c, ok := s.Policy.TopUpCutoff(asOf); ok {
+		r.TopUpCutoff = metering.Normalize(c)
+	}
 	counter, canCount := s.Store.(metering.PurgeCounter)
+	topUpCounter, canCountTopUps := s.Store.(metering.TopUpPurgeCounter)
+	if r.TopUpCutoff.IsZero() {
+		canCountTopUps = false
+	} else {
+		canCount = canCount && canCountTopUps
+	}
 	if opt.DryRun {
 		if !canCount {
 			return r, ErrDryRunUnsupported
 		}
 		err := s.count(ctx, counter, &r)
-		r.Purged = 0
+		if err == nil && canCountTopUps {
+			err = s.countTopUps(ctx, topUpCounter, &r)
+		}
+		r.Purged, r.TopUpsPurged = 0, 0
 		for _, a := range r.Accounts {
 			r.Purged += a.Records
+		}
+		for _, a := range r.TopUpAccounts {
+			r.TopUpsPurged += a.Records
 		}
 		s.log(ctx, r)
 		return r, err
@@ -158,6 +189,11 @@ func (s *Sweeper) Sweep(ctx context.Context, opt SweepOptions) (Report, error) {
 		if canCount {
 			if err := s.count(ctx, counter, &r); err != nil {
 				return err
+			}
+			if canCountTopUps {
+				if err := s.countTopUps(ctx, topUpCounter, &r); err != nil {
+					return err
+				}
 			}
 		}
 		return s.purge(ctx, &r)
@@ -196,8 +232,26 @@ func (s *Sweeper) count(ctx context.Context, c metering.PurgeCounter, r *Report)
 	return nil
 }
 
-// purge deletes usage records, then dead holds, batch after batch until a
-// batch deletes nothing. A batch deleting fewer than BatchSize does not
+func (s *Sweeper) countTopUps(ctx context.Context, c metering.TopUpPurgeCounter, r *Report) error {
+	counts, err := c.CountPurgeableTopUps(ctx, r.TopUpCutoff)
+	if err != nil {
+		return fmt.Errorf("retention: count top-ups: %w", err)
+	}
+	for _, c := range counts {
+		if c.LegalHold {
+			if !slices.Contains(r.SkippedHeld, c.Account) {
+				r.SkippedHeld = append(r.SkippedHeld, c.Account)
+			}
+			continue
+		}
+		r.TopUpAccounts = append(r.TopUpAccounts, AccountReport{Account: c.Account, Records: c.Records, Credits: c.Credits})
+	}
+	slices.Sort(r.SkippedHeld)
+	return nil
+}
+
+// purge deletes usage records, then dead holds, then (when the policy
+// allows) top-ups, batch after batch until a batch deletes nothing. A batch deleting fewer than BatchSize does not
 // end the sweep: a store may select a full batch and delete less (an
 // account put under a legal hold meanwhile) while other records remain.
 func (s *Sweeper) purge(ctx context.Context, r *Report) error {
@@ -209,14 +263,20 @@ func (s *Sweeper) purge(ctx context.Context, r *Report) error {
 	if maxBatches == 0 {
 		maxBatches = DefaultMaxBatches
 	}
-	for _, step := range []struct {
-		what  string
-		purge func(context.Context, time.Time, int) (int, error)
-		total *int
-	}{
-		{"usage", s.Store.PurgeUsage, &r.Purged},
-		{"holds", s.Store.PurgeHolds, &r.Holds},
-	} {
+	type step struct {
+		what   string
+		purge  func(context.Context, time.Time, int) (int, error)
+		cutoff time.Time
+		total  *int
+	}
+	steps := []step{
+		{"usage", s.Store.PurgeUsage, r.Cutoff, &r.Purged},
+		{"holds", s.Store.PurgeHolds, r.Cutoff, &r.Holds},
+	}
+	if !r.TopUpCutoff.IsZero() {
+		steps = append(steps, step{"topups", s.Store.PurgeTopUps, r.TopUpCutoff, &r.TopUpsPurged})
+	}
+	for _, step := range steps {
 		for {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -225,7 +285,7 @@ func (s *Sweeper) purge(ctx context.Context, r *Report) error {
 				r.Incomplete = true
 				return nil
 			}
-			n, err := step.purge(ctx, r.Cutoff, batch)
+			n, err := step.purge(ctx, step.cutoff, batch)
 			if err != nil {
 				return fmt.Errorf("retention: purge %s: %w", step.what, err)
 			}
@@ -247,5 +307,5 @@ func (s *Sweeper) log(ctx context.Context, r Report) {
 		return
 	}
 	s.Logger.InfoContext(ctx, "retention: sweep", "as_of", r.AsOf, "cutoff", r.Cutoff, "dry_run", r.DryRun,
-		"purged", r.Purged, "holds", r.Holds, "batches", r.Batches, "incomplete", r.Incomplete, "skipped_held", len(r.SkippedHeld), "skipped", r.Skipped)
+		"purged", r.Purged, "holds", r.Holds, "topups_purged", r.TopUpsPurged, "batches", r.Batches, "incomplete", r.Incomplete, "skipped_held", len(r.SkippedHeld), "skipped", r.Skipped)
 }

@@ -66,6 +66,7 @@ func TestSweeper(t *testing.T) {
 	for name, mk := range backends() {
 		t.Run(name+"/ShortBatch", func(t *testing.T) { testShortBatch(t, mk(t)(t)) })
 		t.Run(name+"/StuckHolds", func(t *testing.T) { testSweepStuckHolds(t, mk(t)(t)) })
+		t.Run(name+"/TopUps", func(t *testing.T) { testSweepTopUps(t, mk(t)(t)) })
 	}
 	for name, mk := range backends() {
 		t.Run(name+"/Concurrent", func(t *testing.T) { testConcurrent(t, mk(t)) })

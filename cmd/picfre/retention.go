@@ -19,14 +19,18 @@ import (
 )
 
 const retentionUsage = `usage:
-  picfre retention sweep [--dry-run] [--as-of TIME] [--usage-months N] [--batch N] [--allow-future] [--ledger DSN]
+  picfre retention sweep [--dry-run] [--as-of TIME] [--usage-months N] [--topup-years N] [--batch N] [--allow-future] [--ledger DSN]
   picfre retention hold --account A [--off] [--ledger DSN]
 
 sweep purges usage records (file name and time of each processed file)
 older than the retention period (three calendar months by default), in
 batches, folding their debits into each account's rollup so that balances
-do not change. Top-ups are never purged; accounts under a legal hold are
-skipped. --as-of sweeps as if the time were TIME (RFC 3339); a sweep that
+do not change. Top-ups are kept forever unless --topup-years N is given
+(N at least 7, the legal floor): a top-up is then kept until the end of
+the Nth calendar year after the year of payment and purged after, its
+credits folded into the rollup and its payment reference forgotten (a
+payment replayed after that would credit again). Accounts under a legal
+hold are skipped. --as-of sweeps as if the time were TIME (RFC 3339); a sweep that
 deletes as of a future time needs --allow-future. --dry-run reports what
 would be purged. Only one sweep runs at a time per ledger; another one
 reports "another sweep is running" and exits 0. The report is JSON.
@@ -49,16 +53,17 @@ func runRetention(ctx context.Context, args []string, e env) error {
 	fs.Usage = func() { fmt.Fprint(e.stderr, retentionUsage) }
 	ledgerDSN := fs.String("ledger", defaultLedgerDSN, "ledger DSN: sqlite:PATH or postgres://...")
 	var (
-		dryRun, allowFuture, off *bool
-		asOf, account            *string
-		months, batch            *int
+		dryRun, allowFuture, off  *bool
+		asOf, account             *string
+		months, batch, topUpYears *int
 	)
 	switch sub {
 	case "sweep":
 		dryRun = fs.Bool("dry-run", false, "report what would be purged; delete nothing")
 		asOf = fs.String("as-of", "", "sweep as if the time were this RFC 3339 time (default: now)")
 		months = fs.Int("usage-months", retention.DefaultUsageMonths, "calendar months usage records are kept")
-		batch = fs.Int("batch", retention.DefaultBatchSize, "usage records deleted per transaction")
+		topUpYears = fs.Int("topup-years", 0, fmt.Sprintf("purge top-ups after the end of the Nth calendar year after the year of payment (0 keeps them forever; at least %d)", retention.LegalTopUpYears))
+		batch = fs.Int("batch", retention.DefaultBatchSize, "records deleted per transaction")
 		allowFuture = fs.Bool("allow-future", false, "allow a deleting sweep as of a future time")
 	case "hold":
 		account = fs.String("account", "", "account identifier")
@@ -115,12 +120,16 @@ func runRetention(ctx context.Context, args []string, e env) error {
 	if *months <= 0 || *batch <= 0 {
 		return usagef("retention sweep: --usage-months and --batch must be positive")
 	}
+	policy := retention.Policy{UsageMonths: *months, TopUpYears: *topUpYears}
+	if err := policy.Validate(); err != nil {
+		return usagef("retention sweep: --topup-years must be 0 (keep top-ups forever) or at least %d", retention.LegalTopUpYears)
+	}
 	l, closer, err := openLedger(ctx, *ledgerDSN, metering.Options{})
 	if err != nil {
 		return fmt.Errorf("retention sweep: %w", err)
 	}
 	defer closer.Close()
-	sw := &retention.Sweeper{Store: l.Store(), Policy: retention.Policy{UsageMonths: *months}, BatchSize: *batch}
+	sw := &retention.Sweeper{Store: l.Store(), Policy: policy, BatchSize: *batch}
 	r, err := sw.Sweep(ctx, opt)
 	switch {
 	case errors.Is(err, retention.ErrSweepInProgress):

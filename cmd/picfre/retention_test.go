@@ -135,6 +135,73 @@ func TestRetentionPostgres(t *testing.T) {
 	exerciseRetention(t, testenv.Postgres(t))
 }
 
+// exerciseTopUpRetention: with --topup-years 7 a top-up paid in 2017 is
+// kept by a sweep as of the last instant of 2024 and purged by one as of
+// 1 January 2025, a newer one and one under a legal hold are kept, and no
+// balance changes; without the flag no top-up is ever purged.
+func exerciseTopUpRetention(t *testing.T, dsn string) {
+	for _, tu := range []struct {
+		account, ref string
+		paid         time.Time
+	}{
+		{"carol", "pay-2017", time.Date(2017, 7, 1, 0, 0, 0, 0, time.UTC)},
+		{"carol", "pay-2018", time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"dave", "pay-dave", time.Date(2017, 7, 1, 0, 0, 0, 0, time.UTC)},
+	} {
+		l, closer, err := openLedger(t.Context(), dsn, metering.Options{Clock: func() time.Time { return tu.paid }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = l.TopUp(t.Context(), tu.account, 40, tu.ref)
+		closer.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	balances := func() string {
+		return mustSub(t, runCreditsEnv, "balance", "--ledger", dsn, "--account", "carol") +
+			mustSub(t, runCreditsEnv, "balance", "--ledger", dsn, "--account", "dave")
+	}
+	before := balances()
+	if !strings.Contains(before, `"credits":80`) {
+		t.Fatalf("balances before = %s", before)
+	}
+	sweep := func(asOf string, extra ...string) retention.Report {
+		t.Helper()
+		args := append([]string{"sweep", "--ledger", dsn, "--as-of", asOf}, extra...)
+		return decode[retention.Report](t, mustSub(t, runRetention, args...))
+	}
+	mustSub(t, runRetention, "hold", "--ledger", dsn, "--account", "dave")
+	if r := sweep("2025-06-01T00:00:00Z"); r.TopUpsPurged != 0 || historyKinds(t, dsn, "carol") != "topup,topup" {
+		t.Fatalf("sweep without --topup-years: %+v; history %s", r, historyKinds(t, dsn, "carol"))
+	}
+	if r := sweep("2024-12-31T23:59:59.999999Z", "--topup-years", "7"); r.TopUpsPurged != 0 || historyKinds(t, dsn, "carol") != "topup,topup" {
+		t.Fatalf("sweep just before the end of 2024: %+v; history %s", r, historyKinds(t, dsn, "carol"))
+	}
+	r := sweep("2025-01-01T00:00:00Z", "--topup-years", "7")
+	if r.TopUpsPurged != 1 || len(r.TopUpAccounts) != 1 || r.TopUpAccounts[0].Account != "carol" ||
+		len(r.SkippedHeld) != 1 || r.SkippedHeld[0] != "dave" {
+		t.Fatalf("sweep as of 1 January 2025: %+v", r)
+	}
+	if got := historyKinds(t, dsn, "carol"); got != "purged_topups,topup" {
+		t.Fatalf("carol's history after the sweep: %s, want the 2017 top-up folded into the rollup", got)
+	}
+	if got := historyKinds(t, dsn, "dave"); got != "topup" {
+		t.Fatalf("dave (legal hold) after the sweep: %s", got)
+	}
+	if after := balances(); after != before {
+		t.Fatalf("a sweep changed balances:\n%s\nwas\n%s", after, before)
+	}
+}
+
+func TestTopUpRetentionSQLite(t *testing.T) {
+	exerciseTopUpRetention(t, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"))
+}
+
+func TestTopUpRetentionPostgres(t *testing.T) {
+	exerciseTopUpRetention(t, testenv.Postgres(t))
+}
+
 func TestRetentionUsage(t *testing.T) {
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "ledger.db")
 	for _, args := range [][]string{
@@ -142,6 +209,8 @@ func TestRetentionUsage(t *testing.T) {
 		{"purge"},
 		{"sweep", "--ledger", dsn, "--as-of", "yesterday"},
 		{"sweep", "--ledger", dsn, "--usage-months", "0"},
+		{"sweep", "--ledger", dsn, "--topup-years", "6"},
+		{"sweep", "--ledger", dsn, "--topup-years", "-1"},
 		{"sweep", "--ledger", dsn, "extra"},
 		{"hold", "--ledger", dsn},
 		{"sweep", "--bogus"},

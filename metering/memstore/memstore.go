@@ -70,12 +70,18 @@ type account struct {
 
 	purgedDebits  int64
 	purgedThrough time.Time
+
+	// Credits of top-ups purged by PurgeTopUps, and the time of the
+	// newest of them.
+	purgedCredits       int64
+	purgedTopUpsThrough time.Time
 }
 
 var (
-	_ metering.Store        = (*Store)(nil)
-	_ metering.PurgeCounter = (*Store)(nil)
-	_ metering.SweepLocker  = (*Store)(nil)
+	_ metering.Store             = (*Store)(nil)
+	_ metering.PurgeCounter      = (*Store)(nil)
+	_ metering.SweepLocker       = (*Store)(nil)
+	_ metering.TopUpPurgeCounter = (*Store)(nil)
 )
 
 // New returns an empty store.
@@ -308,6 +314,9 @@ func (s *Store) History(ctx context.Context, name string) ([]metering.Entry, err
 	var out []metering.Entry
 	if a.purgedDebits > 0 {
 		out = append(out, metering.Entry{Account: name, Kind: metering.KindPurged, Credits: -a.purgedDebits, Time: a.purgedThrough})
+	}
+	if a.purgedCredits > 0 {
+		out = append(out, metering.Entry{Account: name, Kind: metering.KindPurgedTopUps, Credits: a.purgedCredits, Time: a.purgedTopUpsThrough})
 	}
 	var rest []metering.Entry
 	rest = append(rest, a.topups...)

@@ -1,7 +1,9 @@
 package memstore
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -53,4 +55,71 @@ func (s *Store) WithSweepLock(ctx context.Context, _ time.Time, _ time.Duration,
 		s.sweepMu.Unlock()
 	}()
 	return true, fn(ctx)
+}
+
+// CountPurgeableTopUps implements metering.TopUpPurgeCounter.
+func (s *Store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) ([]metering.PurgeCount, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []metering.PurgeCount
+	for name, a := range s.accounts {
+		c := metering.PurgeCount{Account: name, LegalHold: a.legalHold}
+		for _, e := range a.topups {
+			if e.Time.Before(paidBefore) {
+				c.Records++
+				c.Credits += e.Credits
+			}
+		}
+		if c.Records > 0 {
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(x, y metering.PurgeCount) int { return strings.Compare(x.Account, y.Account) })
+	return out, nil
+}
+
+// PurgeTopUps implements metering.Store. The payment references of the
+// purged top-ups are forgotten.
+func (s *Store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if limit <= 0 {
+		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Oldest first across accounts, like the SQL stores (by Seq).
+	var vs []metering.Entry
+	for _, a := range s.accounts {
+		if a.legalHold {
+			continue
+		}
+		for _, e := range a.topups {
+			if e.Time.Before(paidBefore) {
+				vs = append(vs, e)
+			}
+		}
+	}
+	slices.SortFunc(vs, func(x, y metering.Entry) int { return cmp.Compare(x.Seq, y.Seq) })
+	if len(vs) > limit {
+		vs = vs[:limit]
+	}
+	drop := map[int64]bool{}
+	for _, e := range vs {
+		drop[e.Seq] = true
+		delete(s.topups, e.Ref)
+		a := s.accounts[e.Account]
+		a.purgedCredits += e.Credits
+		if e.Time.After(a.purgedTopUpsThrough) {
+			a.purgedTopUpsThrough = e.Time
+		}
+	}
+	for _, a := range s.accounts {
+		a.topups = slices.DeleteFunc(a.topups, func(e metering.Entry) bool { return drop[e.Seq] })
+	}
+	return len(vs), nil
 }

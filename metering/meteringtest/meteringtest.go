@@ -57,6 +57,7 @@ func RunConformanceTests(t *testing.T, newStore func(t *testing.T) metering.Stor
 		{"SweepLock", testSweepLock},
 		{"Attempts", testAttempts},
 		{"PurgeHolds", testPurgeHolds},
+		{"PurgeTopUps", testPurgeTopUps},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newStore(t)
@@ -129,8 +130,8 @@ func (s *suite) reconcile(t *testing.T, account string) {
 
 // ReconcileAccount fails t unless the account's records add up to its
 // balance: the sum of History is Balance.Credits, and so is top-ups plus
-// refunds and adjustments, less usage and purged debits, each read from
-// its own listing.
+// the credits of purged top-ups plus refunds and adjustments, less usage
+// and purged debits, each read from its own listing.
 func ReconcileAccount(t testing.TB, st metering.Store, account string, now time.Time) {
 	t.Helper()
 	ctx := context.Background()
@@ -155,7 +156,7 @@ func ReconcileAccount(t testing.TB, st metering.Store, account string, now time.
 	for _, e := range hist {
 		sumHist += e.Credits
 		switch e.Kind {
-		case metering.KindRefund, metering.KindAdjust, metering.KindPurged:
+		case metering.KindRefund, metering.KindAdjust, metering.KindPurged, metering.KindPurgedTopUps:
 			other += e.Credits
 		case metering.KindUsage:
 			nUsage++

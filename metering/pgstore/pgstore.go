@@ -432,6 +432,9 @@ func (s *Store) History(ctx context.Context, account string) ([]metering.Entry, 
 		SELECT 0::bigint, 'purged', -purged_debits, purged_through, '', '', '', purged_through, '', '', 0::bigint, '', '', 0::bigint, 0::bigint
 			FROM account_rollup WHERE account = $1 AND purged_debits > 0
 		UNION ALL
+		SELECT 0::bigint, 'purged_topups', purged_credits, purged_topups_through, '', '', '', purged_topups_through, '', '', 0::bigint, '', '', 0::bigint, 0::bigint
+			FROM account_rollup WHERE account = $1 AND purged_credits > 0
+		UNION ALL
 		SELECT seq, 'topup', credits, created_at, payment_ref, '', '', created_at, '', '', 0, '', '', 0, 0
 			FROM topups WHERE account = $1
 		UNION ALL
@@ -441,7 +444,7 @@ func (s *Store) History(ctx context.Context, account string) ([]metering.Entry, 
 		UNION ALL
 		SELECT seq, kind, credits, created_at, idem_key, reason, '', created_at, '', '', 0, '', '', 0, 0
 			FROM adjustments WHERE account = $1
-		ORDER BY 1`, account)
+		ORDER BY 1, 2`, account)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package pgstore
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,8 +12,9 @@ import (
 )
 
 var (
-	_ metering.PurgeCounter = (*Store)(nil)
-	_ metering.SweepLocker  = (*Store)(nil)
+	_ metering.PurgeCounter      = (*Store)(nil)
+	_ metering.SweepLocker       = (*Store)(nil)
+	_ metering.TopUpPurgeCounter = (*Store)(nil)
 )
 
 // sweepLockClass is the first key of the sweep's advisory lock; the second
@@ -63,4 +66,112 @@ func (s *Store) WithSweepLock(ctx context.Context, _ time.Time, _ time.Duration,
 		}
 	}()
 	return true, fn(ctx)
+}
+
+// CountPurgeableTopUps implements metering.TopUpPurgeCounter. It reads one
+// snapshot.
+func (s *Store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) ([]metering.PurgeCount, error) {
+	rows, err := s.pool.Query(ctx, `SELECT t.account, COUNT(*), COALESCE(SUM(t.credits), 0)::bigint, a.legal_hold
+		FROM topups t JOIN accounts a ON a.account = t.account
+		WHERE t.created_at < $1 GROUP BY t.account, a.legal_hold ORDER BY t.account`, paidBefore)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (metering.PurgeCount, error) {
+		var c metering.PurgeCount
+		var n int64
+		err := r.Scan(&c.Account, &n, &c.Credits, &c.LegalHold)
+		c.Records = int(n)
+		return c, err
+	})
+}
+
+// PurgeTopUps implements metering.Store: one transaction selects the
+// oldest top-ups paid before paidBefore, locks their accounts in name
+// order (skipping one put under a legal hold meanwhile), deletes them and
+// adds their credits to account_rollup.purged_credits. Their payment
+// references are forgotten.
+func (s *Store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
+	}
+	n := 0
+	err := s.tx(ctx, func(tx pgx.Tx) error {
+		n = 0
+		rows, err := tx.Query(ctx, `SELECT t.seq, t.account FROM topups t JOIN accounts a ON a.account = t.account
+			WHERE t.created_at < $1 AND NOT a.legal_hold ORDER BY t.seq LIMIT $2`, paidBefore, limit)
+		if err != nil {
+			return err
+		}
+		var seqs []int64
+		var names []string
+		for rows.Next() {
+			var seq int64
+			var account string
+			if err := rows.Scan(&seq, &account); err != nil {
+				rows.Close()
+				return err
+			}
+			seqs = append(seqs, seq)
+			names = append(names, account)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(seqs) == 0 {
+			return err
+		}
+		slices.Sort(names)
+		names = slices.Compact(names)
+		lrows, err := tx.Query(ctx, `SELECT account FROM accounts WHERE account = ANY($1)
+			AND NOT legal_hold ORDER BY account FOR UPDATE`, names)
+		if err != nil {
+			return err
+		}
+		open, err := pgx.CollectRows(lrows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		drows, err := tx.Query(ctx, `DELETE FROM topups WHERE seq = ANY($1) AND account = ANY($2)
+			RETURNING account, credits, created_at`, seqs, open)
+		if err != nil {
+			return err
+		}
+		folds := map[string]fold{}
+		for drows.Next() {
+			var account string
+			var credits int64
+			var at time.Time
+			if err := drows.Scan(&account, &credits, &at); err != nil {
+				drows.Close()
+				return err
+			}
+			f := folds[account]
+			f.debits += credits // credits, here
+			f.count++
+			if at.After(f.through) {
+				f.through = at
+			}
+			folds[account] = f
+			n++
+		}
+		drows.Close()
+		if err := drows.Err(); err != nil {
+			return err
+		}
+		for _, account := range open {
+			f, ok := folds[account]
+			if !ok {
+				continue
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO account_rollup (account, purged_through, purged_credits, purged_topups, purged_topups_through)
+				VALUES ($1, 'epoch', $2, $3, $4) ON CONFLICT (account) DO UPDATE SET
+					purged_credits = account_rollup.purged_credits + excluded.purged_credits,
+					purged_topups = account_rollup.purged_topups + excluded.purged_topups,
+					purged_topups_through = GREATEST(account_rollup.purged_topups_through, excluded.purged_topups_through)`,
+				account, f.debits, f.count, f.through); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
 }

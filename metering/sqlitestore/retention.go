@@ -12,8 +12,9 @@ import (
 )
 
 var (
-	_ metering.PurgeCounter = (*Store)(nil)
-	_ metering.SweepLocker  = (*Store)(nil)
+	_ metering.PurgeCounter      = (*Store)(nil)
+	_ metering.SweepLocker       = (*Store)(nil)
+	_ metering.TopUpPurgeCounter = (*Store)(nil)
 )
 
 // CountPurgeable implements metering.PurgeCounter. It reads one snapshot.
@@ -70,4 +71,87 @@ func (s *Store) WithSweepLock(ctx context.Context, now time.Time, lease time.Dur
 		})
 	}()
 	return true, fn(ctx)
+}
+
+// CountPurgeableTopUps implements metering.TopUpPurgeCounter. It reads one
+// snapshot.
+func (s *Store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) ([]metering.PurgeCount, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT t.account, COUNT(*), COALESCE(SUM(t.credits), 0), a.legal_hold
+		FROM topups t JOIN accounts a ON a.account = t.account
+		WHERE t.created_at < ? GROUP BY t.account, a.legal_hold ORDER BY t.account`, us(paidBefore))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []metering.PurgeCount
+	for rows.Next() {
+		var c metering.PurgeCount
+		if err := rows.Scan(&c.Account, &c.Records, &c.Credits, &c.LegalHold); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// PurgeTopUps implements metering.Store: one immediate transaction deletes
+// the oldest top-ups paid before paidBefore of accounts without a legal
+// hold and adds their credits to account_rollup.purged_credits. Their
+// payment references are forgotten.
+func (s *Store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
+	}
+	n := 0
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		n = 0
+		rows, err := tx.QueryContext(ctx, `SELECT t.seq, t.account, t.credits, t.created_at
+			FROM topups t JOIN accounts a ON a.account = t.account
+			WHERE t.created_at < ? AND a.legal_hold = 0 ORDER BY t.seq LIMIT ?`, us(paidBefore), limit)
+		if err != nil {
+			return err
+		}
+		type victim struct {
+			seq         int64
+			account     string
+			credits, at int64
+		}
+		var vs []victim
+		for rows.Next() {
+			var v victim
+			if err := rows.Scan(&v.seq, &v.account, &v.credits, &v.at); err != nil {
+				rows.Close()
+				return err
+			}
+			vs = append(vs, v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		folds := map[string]fold{}
+		for _, v := range vs {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM topups WHERE seq = ?`, v.seq); err != nil {
+				return err
+			}
+			f := folds[v.account]
+			f.debits += v.credits // credits, here
+			f.count++
+			f.through = max(f.through, v.at)
+			folds[v.account] = f
+		}
+		for account, f := range folds {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO account_rollup (account, purged_credits, purged_topups, purged_topups_through)
+				VALUES (?, ?, ?, ?) ON CONFLICT (account) DO UPDATE SET
+					purged_credits = purged_credits + excluded.purged_credits,
+					purged_topups = purged_topups + excluded.purged_topups,
+					purged_topups_through = max(purged_topups_through, excluded.purged_topups_through)`,
+				account, f.debits, f.count, f.through); err != nil {
+				return err
+			}
+		}
+		n = len(vs)
+		return nil
+	})
+	return n, err
 }

@@ -455,6 +455,9 @@ func (s *Store) History(ctx context.Context, account string) ([]metering.Entry, 
 		SELECT 0, 'purged', -purged_debits, purged_through, '', '', '', 0, '', '', 0, '', '', 0, 0
 			FROM account_rollup WHERE account = ?1 AND purged_debits > 0
 		UNION ALL
+		SELECT 0, 'purged_topups', purged_credits, purged_topups_through, '', '', '', 0, '', '', 0, '', '', 0, 0
+			FROM account_rollup WHERE account = ?1 AND purged_credits > 0
+		UNION ALL
 		SELECT seq, 'topup', credits, created_at, payment_ref, '', '', 0, '', '', 0, '', '', 0, 0
 			FROM topups WHERE account = ?1
 		UNION ALL
@@ -464,7 +467,7 @@ func (s *Store) History(ctx context.Context, account string) ([]metering.Entry, 
 		UNION ALL
 		SELECT seq, kind, credits, created_at, idem_key, reason, '', 0, '', '', 0, '', '', 0, 0
 			FROM adjustments WHERE account = ?1
-		ORDER BY 1`, account)
+		ORDER BY 1, 2`, account)
 	if err != nil {
 		return nil, err
 	}
