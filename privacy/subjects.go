@@ -299,7 +299,7 @@ type ExportNoStore struct {
 
 // Reasons given in exports and erasure reports.
 const (
-	ReasonBookkeeping = "bookkeeping law: payment records are kept until the end of the 7th year after the year of payment (GDPR art. 17(3)(b), art. 6(1)(c))"
+	ReasonBookkeeping = "bookkeeping law: payment records must be kept at least until the end of the 7th year after the year of payment (GDPR art. 17(3)(b), art. 6(1)(c)); Until is the end the retention policy sets, none when it keeps them indefinitely"
 	ReasonUsagePeriod = "usage records (file name and time) are kept three calendar months for billing and disputes, then purged"
 	ReasonAttempts    = "records of uncharged attempts (time, task, media type, state; no file name) are kept as long as usage records, then purged"
 	ReasonLegalHold   = "a legal hold keeps the account's records until it is lifted (GDPR art. 17(3)(e))"
@@ -339,14 +339,21 @@ func (s *Subjects) Export(ctx context.Context, account string) (*Export, error) 
 			return nil, fmt.Errorf("privacy: export: %w", err)
 		}
 		var topUntil, usageUntil time.Time
+		// Payment records are kept as the policy says: forever by
+		// default; refunds and adjustments are never purged.
+		topForever := false
 		for _, e := range hist {
 			switch e.Kind {
 			case metering.KindTopUp:
 				x.TopUps = append(x.TopUps, ExportTopUp{e.Seq, e.Credits, e.Ref, e.Time})
-				topUntil = later(topUntil, s.Retention.TopUpLegalUntil(e.Time))
+				if until, ok := s.Retention.TopUpKeptUntil(e.Time); ok {
+					topUntil = later(topUntil, until)
+				} else {
+					topForever = true
+				}
 			case metering.KindRefund, metering.KindAdjust:
 				x.Credits = append(x.Credits, ExportEntry{e.Seq, string(e.Kind), e.Credits, e.Ref, e.Reason, e.Time})
-				topUntil = later(topUntil, s.Retention.TopUpLegalUntil(e.Time))
+				topForever = true
 			case metering.KindPurged:
 				x.Purged = &ExportPurged{-e.Credits, e.Time}
 			case metering.KindPurgedTopUps:
@@ -379,7 +386,11 @@ func (s *Subjects) Export(ctx context.Context, account string) (*Export, error) 
 			x.Attempts = append(x.Attempts, ExportAttempt{a.Time, a.Task, a.MediaType, state, a.Credits, a.IdempotencyKey, until})
 		}
 		if n := len(x.TopUps) + len(x.Credits); n > 0 {
-			x.Retained = append(x.Retained, Retained{"topups", n, ReasonBookkeeping, &topUntil})
+			r := Retained{"topups", n, ReasonBookkeeping, &topUntil}
+			if topForever {
+				r.Until = nil // kept with no end date
+			}
+			x.Retained = append(x.Retained, r)
 		}
 		if x.Purged != nil || len(x.TopUps) > 0 {
 			x.Retained = append(x.Retained, Retained{"balance", 1, ReasonBalance, nil})

@@ -18,6 +18,7 @@ import (
 	"github.com/picfre/picfre/metering/pgstore"
 	"github.com/picfre/picfre/metering/sqlitestore"
 	"github.com/picfre/picfre/privacy"
+	"github.com/picfre/picfre/retention"
 )
 
 // backend makes a ledger store and a privacy store over one fresh database.
@@ -68,8 +69,6 @@ func backends() map[string]backend {
 }
 
 var t0 = time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC)
-
-func ptr[T any](v T) *T { return &v }
 
 func TestStore(t *testing.T) {
 	for name, mk := range backends() {
@@ -168,7 +167,8 @@ func TestSubjects(t *testing.T) {
 			now := t0
 			clock := func() time.Time { return now }
 			l := metering.NewLedger(ls, metering.Options{Clock: clock})
-			subj := &privacy.Subjects{Store: ps, Ledger: ls, Clock: clock}
+			// A 7-year period: the export states the end date it implies.
+			subj := &privacy.Subjects{Store: ps, Ledger: ls, Clock: clock, Retention: retention.Policy{TopUpYears: 7}}
 			for _, a := range []string{"jane", "other"} {
 				if _, err := l.TopUp(ctx, a, 50, "pay-"+a); err != nil {
 					t.Fatal(err)
@@ -260,7 +260,10 @@ func TestSubjects(t *testing.T) {
 			if got := kinds(rep.Kept); !slices.Equal(got, []string{"topups", "balance"}) {
 				t.Fatalf("erasure kept %v, want only top-ups and the balance", got)
 			}
-			if k := rep.Kept[0]; k.Count != 2 || k.Reason != privacy.ReasonBookkeeping || k.Until == nil || !k.Until.Equal(time.Date(2034, 1, 1, 0, 0, 0, 0, time.UTC)) {
+			// The top-up alone would be kept to 2034 under the 7-year
+			// policy, but the refund beside it is never purged: the
+			// statement gives no end date rather than a wrong one.
+			if k := rep.Kept[0]; k.Count != 2 || k.Reason != privacy.ReasonBookkeeping || k.Until != nil {
 				t.Fatalf("top-ups kept as %+v", k)
 			}
 
@@ -353,3 +356,39 @@ func TestAgeMinimisation(t *testing.T) {
 		t.Fatalf("Export of an empty account: %v", err)
 	}
 }
+
+func TestTopUpRetentionStatement(t *testing.T) {
+	ctx := t.Context()
+	t0 := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return t0 }
+	for _, tc := range []struct {
+		years int
+		want  *time.Time
+	}{
+		{0, nil}, // kept indefinitely by default
+		{7, ptr(time.Date(2034, 1, 1, 0, 0, 0, 0, time.UTC))},
+		{10, ptr(time.Date(2037, 1, 1, 0, 0, 0, 0, time.UTC))},
+	} {
+		ls := memstore.New()
+		l := metering.NewLedger(ls, metering.Options{Clock: clock})
+		if _, err := l.TopUp(ctx, "jane", 50, "pay-1"); err != nil {
+			t.Fatal(err)
+		}
+		subj := &privacy.Subjects{Store: privacy.NewMemStore(), Ledger: ls, Clock: clock, Retention: retention.Policy{TopUpYears: tc.years}}
+		x, err := subj.Export(ctx, "jane")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got *time.Time
+		for _, r := range x.Retained {
+			if r.Kind == "topups" {
+				got = r.Until
+			}
+		}
+		if (got == nil) != (tc.want == nil) || got != nil && !got.Equal(*tc.want) {
+			t.Errorf("TopUpYears %d: top-ups kept until %v, want %v", tc.years, got, tc.want)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
