@@ -99,6 +99,7 @@ type job struct {
 	duration time.Duration // of video and audio, for pricing
 	extra    []string      // keywords measured locally (resolution, tempo)
 	cleanup  func()        // removes the job's scratch folder, if any
+	settled  bool          // settle has run for this job
 
 	hold  metering.Hold
 	held  bool
@@ -127,7 +128,9 @@ func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal
 			pl.cfg.Logger.Error("picfre: recovered panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err := &Error{Code: CodeInternal, Err: errors.New("recovered panic (see the log)")}
 			for _, j := range jobs {
-				j.fail(err)
+				if !j.settled { // a settled file keeps its outcome
+					j.fail(err)
+				}
 			}
 		}
 	}()
@@ -157,6 +160,9 @@ func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal
 			images = append(images, j)
 		} else {
 			pl.request(ctx, []*job{j}, o, fatal)
+			// Settled at once: its scratch folder and content go now,
+			// not when the group's last request is done.
+			pl.settle(ctx, []*job{j})
 		}
 	}
 	if len(images) > 0 {
@@ -264,34 +270,50 @@ func (pl *Pipeline) idempotencyKey(o *settings, name string, digest [32]byte) st
 func (pl *Pipeline) settle(ctx context.Context, jobs []*job) {
 	ctx = context.WithoutCancel(ctx)
 	for _, j := range jobs {
-		j.parts = nil // nothing of the content outlives the job
-		if j.cleanup != nil {
-			j.cleanup()
-			j.cleanup = nil
+		if !j.settled {
+			j.settled = true
+			pl.settleOne(ctx, j)
 		}
-		if !j.held {
-			continue
+	}
+}
+
+// settleOne releases the job's content and scratch folder and captures or
+// voids its hold. A panic in the caller's meter fails the file (and is
+// logged) without stopping the settlement of the others.
+func (pl *Pipeline) settleOne(ctx context.Context, j *job) {
+	j.parts = nil // nothing of the content outlives the job
+	if j.cleanup != nil {
+		j.cleanup()
+		j.cleanup = nil
+	}
+	if !j.held {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			pl.cfg.Logger.Error("picfre: recovered panic in the metering hook", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			j.err = &Error{Code: CodeInternal, Err: errors.New("recovered panic in the metering hook (see the log)")}
 		}
-		j.result.Replayed = j.hold.Settled
-		if j.err == nil && !j.hold.Settled {
-			ev := metering.Event{
-				Account: j.hold.Account, IdempotencyKey: j.hold.IdempotencyKey,
-				File: j.media.Name, Time: pl.cfg.Now(), Task: string(j.result.Task), MediaType: string(j.kind),
-				Credits: j.hold.Credits, Provider: j.result.Usage.Provider, Model: j.result.Usage.Model,
-				InputTokens: j.result.Usage.InputTokens, OutputTokens: j.result.Usage.OutputTokens,
-			}
-			if err := pl.cfg.Meter.Capture(ctx, j.hold, ev); err != nil {
-				j.fail(fmt.Errorf("capture: %w", err))
-			} else {
-				j.result.Usage.Credits = j.hold.Credits
-				continue
-			}
+	}()
+	j.result.Replayed = j.hold.Settled
+	if j.err == nil && !j.hold.Settled {
+		ev := metering.Event{
+			Account: j.hold.Account, IdempotencyKey: j.hold.IdempotencyKey,
+			File: j.media.Name, Time: pl.cfg.Now(), Task: string(j.result.Task), MediaType: string(j.kind),
+			Credits: j.hold.Credits, Provider: j.result.Usage.Provider, Model: j.result.Usage.Model,
+			InputTokens: j.result.Usage.InputTokens, OutputTokens: j.result.Usage.OutputTokens,
 		}
-		if j.err != nil {
-			// A failed void leaves the hold to expire on its own; the
-			// file's own error is what the caller needs to see.
-			_ = pl.cfg.Meter.Void(ctx, j.hold)
+		err := pl.cfg.Meter.Capture(ctx, j.hold, ev)
+		if err == nil {
+			j.result.Usage.Credits = j.hold.Credits
+			return
 		}
+		j.fail(fmt.Errorf("capture: %w", err))
+	}
+	if j.err != nil {
+		// A failed void leaves the hold to expire on its own; the
+		// file's own error is what the caller needs to see.
+		_ = pl.cfg.Meter.Void(ctx, j.hold)
 	}
 }
 

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/picfre/picfre/internal/audio"
@@ -211,7 +213,7 @@ func (pl *Pipeline) prepareTimed(ctx context.Context, j *job, r io.Reader, f med
 	}
 	dir, cleanup, err := root.Dir(ctx)
 	if err != nil {
-		j.fail(&Error{Code: CodeInternal, Err: fmt.Errorf("scratch folder: %w", err)})
+		j.fail(&Error{Code: CodeInternal, Err: fmt.Errorf("scratch folder: %w", pathless(err))})
 		return
 	}
 	// Removed by settle, on every path, once the request is done: a part
@@ -229,6 +231,11 @@ func (pl *Pipeline) prepareTimed(ctx context.Context, j *job, r io.Reader, f med
 	} else {
 		pl.prepareVideo(ctx, j, tools, path, size, f)
 	}
+	// The folder must outlive this call only for a part streamed from it.
+	if !slices.ContainsFunc(j.parts, provider.Part.Streamed) {
+		cleanup()
+		j.cleanup = nil
+	}
 }
 
 func (pl *Pipeline) maxTimedBytes() int64 {
@@ -244,7 +251,7 @@ func copyLimited(path string, r io.Reader, limit int64) (int64, [32]byte, error)
 	var digest [32]byte
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return 0, digest, &Error{Code: CodeInternal, Err: err}
+		return 0, digest, &Error{Code: CodeInternal, Err: pathless(err)}
 	}
 	defer f.Close()
 	h := sha256.New()
@@ -256,7 +263,7 @@ func copyLimited(path string, r io.Reader, limit int64) (int64, [32]byte, error)
 		return 0, digest, &Error{Code: CodeTooLarge, Err: fmt.Errorf("file is larger than %d bytes", limit)}
 	}
 	if err := f.Close(); err != nil {
-		return 0, digest, &Error{Code: CodeInternal, Err: err}
+		return 0, digest, &Error{Code: CodeInternal, Err: pathless(err)}
 	}
 	copy(digest[:], h.Sum(nil))
 	return n, digest, nil
@@ -273,13 +280,13 @@ func (pl *Pipeline) wholePart(ctx context.Context, tools video.Tools, path strin
 	}
 	info, err := os.Stat(clean)
 	if err != nil {
-		return provider.Part{}, &Error{Code: CodeInternal, Err: err}
+		return provider.Part{}, &Error{Code: CodeInternal, Err: pathless(err)}
 	}
 	part := provider.Part{MIMEType: f.MIMEType(), Size: info.Size()}
 	if pl.fitsInline(info.Size()) {
 		part.Data, err = os.ReadFile(clean)
 		if err != nil {
-			return provider.Part{}, &Error{Code: CodeInternal, Err: err}
+			return provider.Part{}, &Error{Code: CodeInternal, Err: pathless(err)}
 		}
 		return part, nil
 	}
@@ -288,6 +295,16 @@ func (pl *Pipeline) wholePart(ctx context.Context, tools video.Tools, path strin
 	}
 	part.Open = func() (io.ReadCloser, error) { return os.Open(clean) }
 	return part, nil
+}
+
+// pathless drops the path from a file-system error: scratch paths are no
+// business of the caller's logs.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s scratch file: %w", pe.Op, pe.Err)
+	}
+	return err
 }
 
 // timedError maps the video and audio packages' errors to codes.

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,5 +143,40 @@ func TestLargeClipUploadedAndDeleted(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(scratch); len(entries) != 0 {
 		t.Fatalf("scratch left: %v", entries)
+	}
+}
+
+// TestScratchFoldersDoNotPileUp: eight recordings share a group; while
+// each is at the provider, at most its own scratch folder exists (inline
+// parts need none at all), not one per file of the group.
+func TestScratchFoldersDoNotPileUp(t *testing.T) {
+	dir := t.TempDir()
+	var batch []picfre.Media
+	for i := range 8 {
+		f := makeClip(t, dir, fmt.Sprintf("tone-%d.wav", i), "-f", "lavfi", "-i", fmt.Sprintf("sine=frequency=%d:duration=1", 300+40*i))
+		batch = append(batch, picfre.File(f))
+	}
+	scratch := t.TempDir()
+	var mu sync.Mutex
+	most := 0
+	p := fake.New(fake.Options{Capabilities: provider.Capabilities{Audio: true, MaxItemsPerRequest: 8}, Respond: func(*provider.Request) fake.Step {
+		entries, _ := os.ReadDir(scratch)
+		mu.Lock()
+		most = max(most, len(entries))
+		mu.Unlock()
+		return fake.Step{}
+	}})
+	pl := picfre.New(p, picfre.Config{ScratchDir: scratch})
+	err := pl.TagAll(t.Context(), slices.Values(batch), picfre.Options{Concurrency: 1}, func(r *picfre.Result) error {
+		if r.Err != nil {
+			t.Error(r.Err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Calls() != 8 || most > 0 {
+		t.Fatalf("%d requests; up to %d scratch folders existed during a request, want none (inline audio)", p.Calls(), most)
 	}
 }
