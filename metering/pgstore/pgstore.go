@@ -546,6 +546,28 @@ func addRollup(ctx context.Context, tx pgx.Tx, account string, f fold) error {
 	return err
 }
 
+// selectSeqAccounts runs a query of (seq, account) rows, the first step of
+// every purge: which records, and whose accounts to lock.
+func selectSeqAccounts(ctx context.Context, tx pgx.Tx, query string, args ...any) ([]int64, []string, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var seqs []int64
+	var names []string
+	for rows.Next() {
+		var seq int64
+		var account string
+		if err := rows.Scan(&seq, &account); err != nil {
+			return nil, nil, err
+		}
+		seqs = append(seqs, seq)
+		names = append(names, account)
+	}
+	return seqs, names, rows.Err()
+}
+
 // PurgeUsage implements metering.Store.
 func (s *Store) PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error) {
 	if limit <= 0 {
@@ -554,25 +576,9 @@ func (s *Store) PurgeUsage(ctx context.Context, before time.Time, limit int) (in
 	n := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		n = 0
-		rows, err := tx.Query(ctx, `SELECT u.seq, u.account FROM usage u JOIN accounts a ON a.account = u.account
+		seqs, names, err := selectSeqAccounts(ctx, tx, `SELECT u.seq, u.account FROM usage u JOIN accounts a ON a.account = u.account
 			WHERE u.created_at < $1 AND NOT a.legal_hold ORDER BY u.seq LIMIT $2`, before, limit)
 		if err != nil {
-			return err
-		}
-		var seqs []int64
-		var names []string
-		for rows.Next() {
-			var seq int64
-			var account string
-			if err := rows.Scan(&seq, &account); err != nil {
-				rows.Close()
-				return err
-			}
-			seqs = append(seqs, seq)
-			names = append(names, account)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		if len(seqs) > 0 {

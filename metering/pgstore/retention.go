@@ -98,25 +98,9 @@ func (s *Store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int
 	n := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		n = 0
-		rows, err := tx.Query(ctx, `SELECT t.seq, t.account FROM topups t JOIN accounts a ON a.account = t.account
+		seqs, names, err := selectSeqAccounts(ctx, tx, `SELECT t.seq, t.account FROM topups t JOIN accounts a ON a.account = t.account
 			WHERE t.created_at < $1 AND NOT a.legal_hold ORDER BY t.seq LIMIT $2`, paidBefore, limit)
-		if err != nil {
-			return err
-		}
-		var seqs []int64
-		var names []string
-		for rows.Next() {
-			var seq int64
-			var account string
-			if err := rows.Scan(&seq, &account); err != nil {
-				rows.Close()
-				return err
-			}
-			seqs = append(seqs, seq)
-			names = append(names, account)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(seqs) == 0 {
+		if err != nil || len(seqs) == 0 {
 			return err
 		}
 		slices.Sort(names)

@@ -63,28 +63,15 @@ var _ provider.Provider = (*Provider)(nil)
 // profile file (option.WithoutEnvironmentDefaults): key, base URL and
 // headers are exactly those of opts.
 func New(opts Options) (*Provider, error) {
-	name := opts.Name
-	if name == "" {
-		name = "anthropic"
+	st, err := wire.Resolve(wire.Settings{Name: opts.Name, BaseURL: opts.BaseURL, Model: opts.Model, MaxItems: opts.MaxItemsPerRequest},
+		wire.Settings{Name: "anthropic", BaseURL: DefaultBaseURL, Model: DefaultModel, MaxItems: DefaultMaxItems})
+	if err != nil {
+		return nil, err
 	}
 	if opts.APIKey == "" {
-		return nil, fmt.Errorf("%s: an API key is required", name)
+		return nil, fmt.Errorf("%s: an API key is required", st.Name)
 	}
-	base := opts.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
-		return nil, fmt.Errorf("%s: base URL must start with http:// or https://", name)
-	}
-	model := opts.Model
-	if model == "" {
-		model = DefaultModel
-	}
-	items := opts.MaxItemsPerRequest
-	if items <= 0 {
-		items = DefaultMaxItems
-	}
+	name, base, model, items := st.Name, st.BaseURL, st.Model, st.MaxItems
 	// Only these headers leave the machine: no workspace or user-profile
 	// header that could name the account.
 	hc := wire.Client(opts.HTTPClient, wire.AllowPrefixes(

@@ -100,30 +100,17 @@ var _ provider.Provider = (*Provider)(nil)
 // backend, key and base URL are set explicitly, so GOOGLE_API_KEY,
 // GOOGLE_GENAI_USE_VERTEXAI or GOOGLE_GEMINI_BASE_URL change nothing.
 func New(opts Options) (*Provider, error) {
-	name := opts.Name
-	if name == "" {
-		name = "gemini"
+	st, err := wire.Resolve(wire.Settings{Name: opts.Name, BaseURL: opts.BaseURL, Model: opts.Model, MaxItems: opts.MaxItemsPerRequest},
+		wire.Settings{Name: "gemini", BaseURL: DefaultBaseURL, Model: DefaultModel, MaxItems: DefaultMaxItems})
+	if err != nil {
+		return nil, err
 	}
 	if opts.APIKey == "" {
-		return nil, fmt.Errorf("%s: an API key is required", name)
+		return nil, fmt.Errorf("%s: an API key is required", st.Name)
 	}
-	base := opts.BaseURL
-	if base == "" {
-		base = DefaultBaseURL
-	}
-	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
-		return nil, fmt.Errorf("%s: base URL must start with http:// or https://", name)
-	}
+	name, base, model, items := st.Name, st.BaseURL, st.Model, st.MaxItems
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
-	}
-	model := opts.Model
-	if model == "" {
-		model = DefaultModel
-	}
-	items := opts.MaxItemsPerRequest
-	if items <= 0 {
-		items = DefaultMaxItems
 	}
 	inline := opts.MaxInlineBytes
 	if inline <= 0 {

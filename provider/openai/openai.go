@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -75,28 +76,16 @@ var _ provider.Provider = (*Provider)(nil)
 // key, base URL and headers are exactly those of opts, whatever OPENAI_*
 // variables are set.
 func New(opts Options) (*Provider, error) {
-	name := opts.Name
-	if name == "" {
-		name = "openai"
+	def := wire.Settings{Name: "openai", BaseURL: DefaultBaseURL, Model: DefaultModel, MaxItems: DefaultMaxItems}
+	if opts.Name == "ollama" {
+		// Small local models get confused by several images at once.
+		def = wire.Settings{Name: "ollama", BaseURL: OllamaBaseURL, Model: DefaultOllamaModel, MaxItems: 1}
 	}
-	base := opts.BaseURL
-	model := opts.Model
-	items := opts.MaxItemsPerRequest
-	if name == "ollama" {
-		base = cmpOr(base, OllamaBaseURL)
-		model = cmpOr(model, DefaultOllamaModel)
-		if items <= 0 {
-			items = 1
-		}
+	st, err := wire.Resolve(wire.Settings{Name: opts.Name, BaseURL: opts.BaseURL, Model: opts.Model, MaxItems: opts.MaxItemsPerRequest}, def)
+	if err != nil {
+		return nil, err
 	}
-	base = cmpOr(base, DefaultBaseURL)
-	model = cmpOr(model, DefaultModel)
-	if items <= 0 {
-		items = DefaultMaxItems
-	}
-	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
-		return nil, fmt.Errorf("%s: base URL must start with http:// or https://", name)
-	}
+	name, base, model, items := st.Name, st.BaseURL, st.Model, st.MaxItems
 	cost := opts.ImageCost
 	if cost == nil && name == "openai" {
 		cost = CostFor(model)
@@ -137,13 +126,6 @@ func New(opts Options) (*Provider, error) {
 		client: client,
 	}
 	return p, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // CostFor returns the billing rule of an OpenAI model by its name:
@@ -296,7 +278,7 @@ func (p *Provider) Generate(ctx context.Context, req *provider.Request) (*provid
 	}
 	return &provider.Response{
 		Text:      choice.Message.Content,
-		Model:     cmpOr(out.Model, p.model),
+		Model:     cmp.Or(out.Model, p.model),
 		Usage:     usage,
 		RateLimit: provider.ParseRateLimitHeaders(header, time.Now()),
 	}, nil

@@ -210,3 +210,30 @@ func StatusCode(status int) provider.Code {
 	}
 	return provider.Unknown
 }
+
+// Settings are the options every model driver shares.
+type Settings struct {
+	Name, BaseURL, Model string
+	MaxItems             int
+}
+
+// Resolve fills each zero field of s from def and checks the base URL's
+// scheme. Errors name the driver, never the URL (it may hold a key).
+func Resolve(s, def Settings) (Settings, error) {
+	if s.Name == "" {
+		s.Name = def.Name
+	}
+	if s.BaseURL == "" {
+		s.BaseURL = def.BaseURL
+	}
+	if s.Model == "" {
+		s.Model = def.Model
+	}
+	if s.MaxItems <= 0 {
+		s.MaxItems = def.MaxItems
+	}
+	if !strings.HasPrefix(s.BaseURL, "http://") && !strings.HasPrefix(s.BaseURL, "https://") {
+		return s, fmt.Errorf("%s: base URL must start with http:// or https://", s.Name)
+	}
+	return s, nil
+}

@@ -79,3 +79,14 @@ func TestTransportError(t *testing.T) {
 		}
 	}
 }
+
+func TestResolve(t *testing.T) {
+	def := Settings{Name: "x", BaseURL: "https://api.example", Model: "m1", MaxItems: 8}
+	got, err := Resolve(Settings{Model: "m2"}, def)
+	if err != nil || got != (Settings{Name: "x", BaseURL: "https://api.example", Model: "m2", MaxItems: 8}) {
+		t.Fatalf("Resolve = %+v, %v", got, err)
+	}
+	if _, err := Resolve(Settings{BaseURL: "ftp://secret@host"}, def); err == nil || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("bad scheme: %v", err)
+	}
+}
