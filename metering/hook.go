@@ -2,14 +2,15 @@ package metering
 
 import (
 	"context"
-	"errors"
 	"time"
+
+	"github.com/picfre/picfre/errcode"
 )
 
 // ErrInsufficientCredits is returned by Authorize when the account cannot
 // cover the price. The pipeline then fails the file with the
 // insufficient_credits code and never calls the provider for it.
-var ErrInsufficientCredits = errors.New("metering: insufficient credits")
+var ErrInsufficientCredits = errcode.New(errcode.InsufficientCredits, "metering: insufficient credits")
 
 // Authorization asks for credits to be held before a provider is called.
 type Authorization struct {

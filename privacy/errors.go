@@ -1,8 +1,9 @@
 package privacy
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/picfre/picfre/errcode"
 )
 
 // Sentinel errors. Callers branch on them with [errors.Is]; the wrapped
@@ -12,43 +13,43 @@ var (
 	// image (the format is sniffed from the bytes, never from a file name).
 	// Do not retry; pass the file on unchanged only if it is known to carry
 	// no metadata, otherwise reject it.
-	ErrUnsupportedFormat = errors.New("privacy: unsupported image format")
+	ErrUnsupportedFormat = errcode.New(errcode.UnsupportedMedia, "privacy: unsupported image format")
 
 	// ErrMalformed means the image is damaged in a way that makes it
 	// impossible to remove the metadata safely. Nothing is written.
-	ErrMalformed = errors.New("privacy: malformed image")
+	ErrMalformed = errcode.New(errcode.InvalidMedia, "privacy: malformed image")
 
 	// ErrTooLarge means the input is larger than StripOptions.MaxBytes.
-	ErrTooLarge = errors.New("privacy: image too large")
+	ErrTooLarge = errcode.New(errcode.TooLarge, "privacy: image too large")
 
 	// ErrInvalidEmail means an e-mail address cannot be normalized: it is
 	// empty, has no single '@', or has an empty local part or domain.
-	ErrInvalidEmail = errors.New("privacy: invalid e-mail address")
+	ErrInvalidEmail = errcode.New(errcode.InvalidArgument, "privacy: invalid e-mail address")
 
 	// ErrInvalidPhone means a phone number cannot be parsed into a valid
 	// E.164 number for the given default region.
-	ErrInvalidPhone = errors.New("privacy: invalid phone number")
+	ErrInvalidPhone = errcode.New(errcode.InvalidArgument, "privacy: invalid phone number")
 
 	// ErrUnknownEmailRules means an EmailRules value names no rule set this
 	// package knows.
-	ErrUnknownEmailRules = errors.New("privacy: unknown e-mail normalization rules")
+	ErrUnknownEmailRules = errcode.New(errcode.InvalidArgument, "privacy: unknown e-mail normalization rules")
 
 	// ErrUnknownKey means a pseudonym names a key id the Pseudonymizer does
 	// not hold (it was retired, or the pseudonym is foreign or corrupt).
-	ErrUnknownKey = errors.New("privacy: unknown pseudonym key id")
+	ErrUnknownKey = errcode.New(errcode.InvalidArgument, "privacy: unknown pseudonym key id")
 
 	// ErrInvalidKey means a pseudonym key or key id is unusable (too short,
 	// empty, or the id contains ':').
-	ErrInvalidKey = errors.New("privacy: invalid pseudonym key")
+	ErrInvalidKey = errcode.New(errcode.InvalidArgument, "privacy: invalid pseudonym key")
 
 	// ErrBadPseudonym means a string is not of the form "keyid:hex".
-	ErrBadPseudonym = errors.New("privacy: malformed pseudonym")
+	ErrBadPseudonym = errcode.New(errcode.InvalidArgument, "privacy: malformed pseudonym")
 
 	// ErrBirthDateUnknown means the birth date is the zero time.
-	ErrBirthDateUnknown = errors.New("privacy: birth date unknown")
+	ErrBirthDateUnknown = errcode.New(errcode.InvalidArgument, "privacy: birth date unknown")
 
 	// ErrBirthDateInFuture means the birth date lies after "now".
-	ErrBirthDateInFuture = errors.New("privacy: birth date in the future")
+	ErrBirthDateInFuture = errcode.New(errcode.InvalidArgument, "privacy: birth date in the future")
 )
 
 // FormatError describes why an image could not be stripped. It matches

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/picfre/picfre/errcode"
 )
 
 // Dialect names the SQL database behind an SQLStore.
@@ -24,7 +26,7 @@ const (
 )
 
 // ErrUnknownDialect: OpenSQLStore was given a Dialect it does not know.
-var ErrUnknownDialect = errors.New("privacy: unknown SQL dialect")
+var ErrUnknownDialect = errcode.New(errcode.InvalidArgument, "privacy: unknown SQL dialect")
 
 // schema creates the tables; it is idempotent. Times are Unix
 // microseconds (0 = never), booleans 0/1, the birth date "YYYY-MM-DD" or

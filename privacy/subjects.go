@@ -2,10 +2,11 @@ package privacy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/picfre/picfre/errcode"
 
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/retention"
@@ -17,7 +18,7 @@ const ExportVersion = "picfre.export/v1"
 
 // ErrInvalidAccount: the account identifier is empty, too long or not
 // UTF-8.
-var ErrInvalidAccount = errors.New("privacy: invalid account")
+var ErrInvalidAccount = errcode.New(errcode.InvalidArgument, "privacy: invalid account")
 
 // Subjects answers data subjects' requests — access (Export),
 // rectification (Correct) and erasure (Erase) — over everything picfre

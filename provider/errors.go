@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/picfre/picfre/errcode"
 )
 
 // Code classifies a provider failure by what the caller should do about it.
@@ -94,6 +96,30 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorCode maps the provider's code to picfre's one vocabulary, so that
+// errcode.Of works on every error a driver or the middleware returns.
+func (e *Error) ErrorCode() errcode.Code { return e.Code.ErrorCode() }
+
+// ErrorCode returns the picfre code a failure with this provider code
+// ends with once retries and fallbacks are exhausted.
+func (c Code) ErrorCode() errcode.Code {
+	switch c {
+	case RateLimited:
+		return errcode.RateLimited
+	case QuotaExhausted:
+		return errcode.QuotaExhausted
+	case Unauthenticated:
+		return errcode.ProviderUnauthenticated
+	case Refused:
+		return errcode.Refused
+	case Unsupported:
+		return errcode.UnsupportedMedia
+	case BadOutput, Truncated:
+		return errcode.BadOutput
+	}
+	return errcode.ProviderFailure
+}
 
 // Classify returns the code of err: the Code of an *Error in its chain,
 // Timeout for deadline errors and network timeouts, Unavailable for other

@@ -1,31 +1,32 @@
 package stock
 
 import (
-	"errors"
 	"fmt"
+
+	"github.com/picfre/picfre/errcode"
 )
 
 // Sentinel errors. Test with errors.Is; each says what a caller should do.
 var (
 	// ErrUnknownAgency: Lookup found no profile for the name. Show the
 	// caller the names Profiles returns.
-	ErrUnknownAgency = errors.New("stock: unknown agency")
+	ErrUnknownAgency = errcode.New(errcode.InvalidArgument, "stock: unknown agency")
 	// ErrNoCSV: the agency takes no CSV upload (Getty, Envato, ...).
 	// Write the metadata into the files or into sidecars instead.
-	ErrNoCSV = errors.New("stock: agency has no CSV upload format")
+	ErrNoCSV = errcode.New(errcode.InvalidArgument, "stock: agency has no CSV upload format")
 	// ErrInvalidJPEG: the bytes are not a JPEG this package can rewrite
 	// (no SOI, truncated segment, no image data). The file is left alone.
-	ErrInvalidJPEG = errors.New("stock: invalid JPEG")
+	ErrInvalidJPEG = errcode.New(errcode.InvalidMedia, "stock: invalid JPEG")
 	// ErrInvalidXMP: the file's existing XMP packet is not well-formed
 	// RDF/XML, so it cannot be merged without losing data.
-	ErrInvalidXMP = errors.New("stock: invalid XMP")
+	ErrInvalidXMP = errcode.New(errcode.InvalidMedia, "stock: invalid XMP")
 	// ErrInvalidIPTC: the file's Photoshop APP13 block is malformed, so
 	// its other resources cannot be kept.
-	ErrInvalidIPTC = errors.New("stock: invalid IPTC/Photoshop block")
+	ErrInvalidIPTC = errcode.New(errcode.InvalidMedia, "stock: invalid IPTC/Photoshop block")
 	// ErrTooLarge: the metadata does not fit the container (a JPEG segment
 	// holds at most 65,533 bytes; a CSV row is larger than an agency's
 	// file limit). Shorten the metadata.
-	ErrTooLarge = errors.New("stock: metadata too large")
+	ErrTooLarge = errcode.New(errcode.TooLarge, "stock: metadata too large")
 )
 
 // FormatError describes malformed input bytes. Kind is one of

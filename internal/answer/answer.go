@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/picfre/picfre/errcode"
 )
 
 // Error says why an answer was rejected. Reason never contains the
@@ -16,6 +18,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return "bad model output: " + e.Reason }
+
+// ErrorCode is errcode.BadOutput.
+func (e *Error) ErrorCode() errcode.Code { return errcode.BadOutput }
 
 func bad(format string, args ...any) error { return &Error{Reason: fmt.Sprintf(format, args...)} }
 

@@ -2,14 +2,15 @@ package audio
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/picfre/picfre/errcode"
 )
 
 // ErrInvalidWAV is wrapped by every error of ParseWAV: the bytes are not a
 // WAV file that can be read. Retrying the same bytes cannot help.
-var ErrInvalidWAV = errors.New("invalid WAV")
+var ErrInvalidWAV = errcode.New(errcode.InvalidMedia, "invalid WAV")
 
 // WAV is what a WAV file's header declares.
 type WAV struct {

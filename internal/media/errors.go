@@ -1,6 +1,10 @@
 package media
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/picfre/picfre/errcode"
+)
 
 // Kind classifies why media was refused. The pipeline maps each Kind to its
 // own public error code, so a caller can tell a broken upload from an
@@ -62,6 +66,17 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying decoder error, if any.
 func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorCode maps the kind to picfre's code.
+func (e *Error) ErrorCode() errcode.Code {
+	switch e.Kind {
+	case KindTooLarge:
+		return errcode.TooLarge
+	case KindUnsupported:
+		return errcode.UnsupportedMedia
+	}
+	return errcode.InvalidMedia
+}
 
 func errorf(k Kind, f Format, format string, args ...any) *Error {
 	return &Error{Kind: k, Format: f, Msg: fmt.Sprintf(format, args...)}

@@ -1,16 +1,17 @@
 package vector
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/picfre/picfre/errcode"
 )
 
 // ErrNoPreview is returned for an EPS or AI file without its JPEG preview
 // next to it. Agencies require vector files to be submitted with a JPEG
 // preview of the same name; picfre tags the preview.
-var ErrNoPreview = errors.New("EPS and AI files are tagged through their JPEG preview: put a JPEG with the same name (NAME.jpg) next to the file, as agencies require")
+var ErrNoPreview = errcode.New(errcode.UnsupportedMedia, "EPS and AI files are tagged through their JPEG preview: put a JPEG with the same name (NAME.jpg) next to the file, as agencies require")
 
 // IsSource reports whether the file at path is a vector source that is
 // tagged through its preview: an .eps or .ai file by name. The name only

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -14,20 +13,22 @@ import (
 	"math"
 	"strings"
 
+	"github.com/picfre/picfre/errcode"
+
 	"github.com/srwiley/oksvg"
 	"github.com/srwiley/rasterx"
 )
 
 // ErrInvalid is wrapped by errors for data that is not a usable SVG.
-var ErrInvalid = errors.New("invalid SVG")
+var ErrInvalid = errcode.New(errcode.InvalidMedia, "invalid SVG")
 
 // ErrUnsupported is wrapped by errors for SVG features picfre refuses:
 // <use> inside <defs> (which can recurse without end) and documents
 // beyond the limits.
-var ErrUnsupported = errors.New("unsupported SVG")
+var ErrUnsupported = errcode.New(errcode.UnsupportedMedia, "unsupported SVG")
 
 // ErrTooLarge is wrapped by errors for documents over Limits.
-var ErrTooLarge = errors.New("SVG too large")
+var ErrTooLarge = errcode.New(errcode.TooLarge, "SVG too large")
 
 // Error is a failure of Rasterize. Its message never contains document
 // text.

@@ -3,28 +3,29 @@ package video
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os/exec"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/picfre/picfre/errcode"
 )
 
 // ErrToolMissing is returned (wrapped) when ffmpeg or ffprobe cannot be
 // found. The message names the Debian package to install; retrying without
 // installing it cannot help.
-var ErrToolMissing = errors.New("ffmpeg/ffprobe not found: install the Debian package ffmpeg")
+var ErrToolMissing = errcode.New(errcode.UnsupportedMedia, "ffmpeg/ffprobe not found: install the Debian package ffmpeg")
 
 // ErrUnsupported is returned (wrapped in an *Error) for a file ffprobe
 // reads but picfre does not process: a container outside the allowed list,
 // a file without the stream asked for, or one without a usable duration.
-var ErrUnsupported = errors.New("unsupported media")
+var ErrUnsupported = errcode.New(errcode.UnsupportedMedia, "unsupported media")
 
 // ErrInvalid is returned (wrapped in an *Error) for a file that ffprobe or
 // ffmpeg cannot read: corrupt, truncated or not media at all.
-var ErrInvalid = errors.New("invalid media")
+var ErrInvalid = errcode.New(errcode.InvalidMedia, "invalid media")
 
 // Error is a failure of ffprobe or ffmpeg on a file. Its message never
 // holds the file's path or content; Detail is a short reason.
