@@ -5,9 +5,11 @@ import (
 	"iter"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/stock"
 )
 
@@ -84,6 +86,8 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Opti
 	// A panic in the caller's iterator happens on the producer's
 	// goroutine; it is carried back and re-raised on the caller's.
 	var iterPanic any
+	var read atomic.Int64     // files taken from media so far
+	var inputDone atomic.Bool // media has ended
 	go func() {
 		defer close(pending)
 		defer func() {
@@ -107,7 +111,7 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Opti
 		}
 		var batch []*job
 		for m := range media {
-			batch = append(batch, &job{media: m})
+			batch = append(batch, &job{media: m, index: int(read.Add(1)) - 1})
 			if len(batch) == group {
 				if !dispatch(batch) {
 					return
@@ -115,6 +119,7 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Opti
 				batch = nil
 			}
 		}
+		inputDone.Store(true)
 		if len(batch) > 0 {
 			dispatch(batch)
 		}
@@ -131,7 +136,7 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Opti
 			}
 			r := j.result
 			if j.err != nil {
-				r = Result{File: j.media.Name, Task: o.Task, Err: j.err}
+				r = Result{File: j.media.Name, Task: o.Task, Kind: j.result.Kind, Err: j.err}
 				failed++
 			} else if j.hashed {
 				similar.distinguish(&r, j.dhash)
@@ -142,7 +147,9 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Opti
 				cancel()
 			}
 			if o.Progress != nil {
-				o.Progress(done, failed)
+				known := inputDone.Load()
+				o.Progress(Progress{Index: j.index, File: j.media.Name, Code: errcode.Of(j.err),
+					Done: done, Failed: failed, Total: int(read.Load()), TotalKnown: known})
 			}
 		}
 	}
@@ -153,7 +160,10 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Opti
 	if emitErr != nil {
 		return emitErr
 	}
-	return context.Cause(ctx)
+	if err := context.Cause(ctx); err != nil {
+		return errcode.WrapIfNone(errcode.Canceled, err)
+	}
+	return nil
 }
 
 // similarWindow is how many recent results near-duplicates are looked
@@ -183,7 +193,7 @@ type similarGroup struct {
 }
 
 func newSimilarity(o *settings) *similarity {
-	if o.Task != Metadata || o.SimilarDistance < 0 {
+	if o.Task != TaskMetadata || o.KeepNearDuplicates {
 		return nil
 	}
 	top := 10

@@ -3,8 +3,8 @@ package picfre
 import (
 	"bufio"
 	"context"
-	"fmt"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/media"
 	"github.com/picfre/picfre/internal/prompt"
 	"github.com/picfre/picfre/provider"
@@ -12,14 +12,14 @@ import (
 
 // Estimate is the expected cost of one file before it is sent.
 type Estimate struct {
-	File         string `json:"file"`
-	Width        int    `json:"width"`
-	Height       int    `json:"height"`
-	SentLongEdge int    `json:"sent_long_edge"`
-	Detail       string `json:"detail,omitempty"`
-	InputTokens  int    `json:"input_tokens"`
-	ItemsPerCall int    `json:"items_per_request"`
-	Provider     string `json:"provider"`
+	File            string `json:"file"`
+	Width           int    `json:"width"`
+	Height          int    `json:"height"`
+	SentLongEdge    int    `json:"sent_long_edge"`
+	Detail          string `json:"detail,omitempty"`
+	InputTokens     int    `json:"input_tokens"`
+	ItemsPerRequest int    `json:"items_per_request"`
+	Provider        string `json:"provider"`
 }
 
 // Estimate reports the input tokens the file is expected to cost with the
@@ -34,10 +34,10 @@ func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, wrap(err)
+		return nil, errcode.Wrap(errcode.Canceled, err)
 	}
 	if m.Open == nil {
-		return nil, &Error{Code: CodeInvalidArgument, Err: errNoOpen}
+		return nil, errNoOpen
 	}
 	rc, err := m.Open()
 	if err != nil {
@@ -48,10 +48,10 @@ func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate
 	head, _ := r.Peek(media.SniffLen)
 	f, err := media.Detect(head)
 	if err != nil {
-		return nil, wrap(err)
+		return nil, err
 	}
 	if f.Kind() != media.KindImage {
-		return nil, &Error{Code: CodeUnsupportedMedia, Err: fmt.Errorf("estimates cover images; this is %s", f.Kind())}
+		return nil, errcode.Errorf(errcode.UnsupportedMedia, "estimates cover images; this is %s", f.Kind())
 	}
 	data, err := readLimited(r, pl.limits().MaxBytes)
 	if err != nil {
@@ -59,7 +59,7 @@ func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate
 	}
 	info, err := media.Probe(data, pl.limits())
 	if err != nil {
-		return nil, wrap(err)
+		return nil, err
 	}
 	w, h := info.DisplaySize()
 	edge, detail := provider.ChooseImage(pl.caps, w, h)
@@ -73,7 +73,7 @@ func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate
 	instructions := (len(prompt.Instructions(spec)) + len(prompt.Schema(spec))) / 4 // ~4 bytes a token
 	return &Estimate{
 		File: m.Name, Width: w, Height: h, SentLongEdge: edge, Detail: string(detail),
-		InputTokens:  provider.EstimateInputTokens(pl.caps, w, h, instructions, items),
-		ItemsPerCall: items, Provider: pl.prov.Name(),
+		InputTokens:     provider.EstimateInputTokens(pl.caps, w, h, instructions, items),
+		ItemsPerRequest: items, Provider: pl.prov.Name(),
 	}, nil
 }

@@ -18,9 +18,16 @@ type Media struct {
 	// and the reader is closed before Tag returns. An error that is a
 	// *Error keeps its code; any other fails the file as invalid_media.
 	Open func() (io.ReadCloser, error)
-	// Key, if set, is the idempotency key under which the file is billed.
-	// When empty, the pipeline derives one from the account, the task and
-	// a hash of the content, so re-running a batch bills nobody twice.
+	// Key, if set, is the idempotency key under which the file is billed:
+	// one key, one charge. When empty, the pipeline derives one from the
+	// account, the content (a SHA-256 of the file's bytes) and every
+	// option that shapes the answer (task, languages, keyword and length
+	// limits, context, agency, generator, required and excluded keywords,
+	// single-word and ASCII rules); keyed with Config.KeySecret when set.
+	// The name is not part of it: the same bytes with the same options
+	// for the same account are charged once, under whatever name they
+	// come, and a later run is Replayed at 0 credits. Changing any option
+	// makes it new work, charged again.
 	Key string
 }
 

@@ -2,17 +2,19 @@ package picfre
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/media"
 	"github.com/picfre/picfre/internal/prompt"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/stock"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Task is what to produce for a file.
@@ -20,24 +22,26 @@ type Task = provider.Task
 
 // The tasks.
 const (
-	// Metadata: a title, a description, keywords and categories.
-	Metadata = provider.TaskMetadata
-	// Prompt: a reverse prompt that would recreate the image in a
+	// TaskMetadata: a title, a description, keywords and categories.
+	TaskMetadata = provider.TaskMetadata
+	// TaskPrompt: a reverse prompt that would recreate the image in a
 	// text-to-image generator.
-	Prompt = provider.TaskPrompt
+	TaskPrompt = provider.TaskPrompt
 )
 
 // Options are the per-call settings of Tag and TagAll. The zero value asks
 // for English metadata with 10–49 keywords.
 type Options struct {
-	// Task is Metadata (the default) or Prompt.
+	// Task is TaskMetadata (the default) or TaskPrompt.
 	Task Task
 	// Language is the BCP 47 code of the language to write in ("en" when
 	// empty).
 	Language string
-	// MinKeywords and MaxKeywords bound the keyword count (defaults 10
-	// and 49). Extra keywords are cut from the end, so the most important
-	// stay.
+	// MinKeywords and MaxKeywords bound the keyword count. Left at zero,
+	// MinKeywords is 10 (or MaxKeywords, when that is smaller) and
+	// MaxKeywords is 49 (or MinKeywords, when that is larger), so that
+	// either may be set alone. Extra keywords are cut from the end, so
+	// the most important stay.
 	MinKeywords, MaxKeywords int
 	// MaxTitle and MaxDescription bound lengths in characters (defaults
 	// 70 and 200).
@@ -61,24 +65,47 @@ type Options struct {
 	// ASCIIOnly keeps English letters only (accents folded), for English
 	// output.
 	ASCIIOnly bool
-	// Generator, for the Prompt task, writes the prompt in the dialect of
-	// a text-to-image generator: "midjourney" (ending with --ar W:H from
+	// Generator, for TaskPrompt, writes the prompt in the dialect of a
+	// text-to-image generator: "midjourney" (ending with --ar W:H from
 	// the original's aspect ratio), "sd" / "sdxl" (with a negative
 	// prompt), "flux", "dalle", "ideogram". Empty gives one plain prompt.
 	Generator string
 	// SimilarDistance is the perceptual-hash distance (0..64 bits) under
-	// which TagAll treats files as near-duplicates and gives each its own
-	// title and keyword order. 0 means the default, 10; negative turns
-	// the check off.
+	// which TagAll treats images as near-duplicates and gives each its
+	// own title and keyword order; 0 means 10.
 	SimilarDistance int
+	// KeepNearDuplicates turns that check off: near-identical images
+	// keep the titles and keyword orders the model gave them.
+	KeepNearDuplicates bool
 	// Account is the account billed through the Config's meter. It is
-	// never sent to a provider.
+	// never sent to a provider. A ledger refuses an empty account
+	// (invalid_argument).
 	Account string
-	// Concurrency bounds the requests TagAll runs at once (default 4).
+	// Concurrency bounds the groups of files this TagAll call processes
+	// at once (default 4). The provider requests of all calls together
+	// are bounded by Config.MaxRequests as well.
 	Concurrency int
 	// Progress, if set, is called by TagAll after each file, from one
-	// goroutine at a time, with the number of files done and failed so far.
-	Progress func(done, failed int)
+	// goroutine at a time, in input order.
+	Progress func(Progress)
+}
+
+// Progress is what TagAll reports after each file.
+type Progress struct {
+	// Index is the file's position in the input, from 0; File is its
+	// Media.Name.
+	Index int
+	File  string
+	// Code is the file's error code, "" when it succeeded.
+	Code errcode.Code
+	// Done counts the files finished so far, Failed those of them that
+	// failed.
+	Done, Failed int
+	// Total is the number of files taken from the input so far. Once
+	// TotalKnown is true the input has ended and Total is the size of the
+	// batch.
+	Total      int
+	TotalKnown bool
 }
 
 // settings are Options after defaults, with the agency looked up.
@@ -106,7 +133,7 @@ func (s *settings) spec(n int, kind media.MediaKind) prompt.Spec {
 
 // schema is the answer's JSON Schema for sp.
 func (s *settings) schema(sp prompt.Spec) json.RawMessage {
-	if s.Task == Prompt {
+	if s.Task == TaskPrompt {
 		return prompt.AnalysisSchema(sp)
 	}
 	return prompt.Schema(sp)
@@ -127,7 +154,7 @@ func (s *settings) rules() stock.Rules {
 // guidance is the rules text added to the instructions: the agency's and
 // the user's rules for metadata, the user's context for prompts.
 func (s *settings) guidance() string {
-	if s.Task == Metadata {
+	if s.Task == TaskMetadata {
 		return stock.Guidance(s.profile, s.rules())
 	}
 	g := prompt.AnalysisGuidance
@@ -144,19 +171,19 @@ func (o Options) settings() (*settings, error) {
 	}
 	s := &settings{Options: o}
 	if o.Generator != "" {
-		if o.Task != Prompt {
-			return nil, &Error{Code: CodeInvalidArgument, Err: errors.New("a generator applies to the Prompt task only")}
+		if o.Task != TaskPrompt {
+			return nil, errcode.New(errcode.InvalidArgument, "a generator applies to TaskPrompt only")
 		}
 		g, err := prompt.ParseGenerator(o.Generator)
 		if err != nil {
-			return nil, &Error{Code: CodeInvalidArgument, Err: err}
+			return nil, errcode.Wrap(errcode.InvalidArgument, err)
 		}
 		s.generator = g
 	}
 	if o.Agency != "" {
 		p, err := stock.Lookup(o.Agency)
 		if err != nil {
-			return nil, &Error{Code: CodeInvalidArgument, Err: err}
+			return nil, errcode.Wrap(errcode.InvalidArgument, err)
 		}
 		s.profile = p
 	}
@@ -165,19 +192,33 @@ func (o Options) settings() (*settings, error) {
 
 func (o Options) withDefaults() (Options, error) {
 	if o.Task == "" {
-		o.Task = Metadata
+		o.Task = TaskMetadata
 	}
-	if o.Task != Metadata && o.Task != Prompt {
-		return o, &Error{Code: CodeInvalidArgument, Err: fmt.Errorf("unknown task %q", o.Task)}
+	if o.Task != TaskMetadata && o.Task != TaskPrompt {
+		return o, errcode.Errorf(errcode.InvalidArgument, "unknown task %q", o.Task)
+	}
+	if o.MinKeywords < 0 || o.MaxKeywords < 0 || o.MaxTitle < 0 || o.MaxDescription < 0 {
+		return o, errcode.New(errcode.InvalidArgument, "keyword counts and length limits must not be negative")
+	}
+	if o.SimilarDistance < 0 || o.SimilarDistance > 64 {
+		return o, errcode.Errorf(errcode.InvalidArgument, "similar distance %d is not in 0..64 (KeepNearDuplicates turns the check off)", o.SimilarDistance)
+	}
+	if o.Concurrency < 0 {
+		return o, errcode.Errorf(errcode.InvalidArgument, "concurrency %d is negative", o.Concurrency)
 	}
 	if o.Language == "" {
 		o.Language = "en"
 	}
-	if o.MinKeywords == 0 {
-		o.MinKeywords = 10
+	switch {
+	case o.MinKeywords == 0 && o.MaxKeywords == 0:
+		o.MinKeywords, o.MaxKeywords = defaultMinKeywords, defaultMaxKeywords
+	case o.MinKeywords == 0:
+		o.MinKeywords = min(defaultMinKeywords, o.MaxKeywords)
+	case o.MaxKeywords == 0:
+		o.MaxKeywords = max(defaultMaxKeywords, o.MinKeywords)
 	}
-	if o.MaxKeywords == 0 {
-		o.MaxKeywords = max(49, o.MinKeywords)
+	if o.MaxKeywords < o.MinKeywords {
+		return o, errcode.Errorf(errcode.InvalidArgument, "keyword range %d-%d is empty", o.MinKeywords, o.MaxKeywords)
 	}
 	if o.MaxTitle == 0 {
 		o.MaxTitle = 70
@@ -188,17 +229,23 @@ func (o Options) withDefaults() (Options, error) {
 	if o.SimilarDistance == 0 {
 		o.SimilarDistance = 10
 	}
-	if o.Concurrency <= 0 {
+	if o.Concurrency == 0 {
 		o.Concurrency = 4
-	}
-	if o.MinKeywords < 0 || o.MaxKeywords < o.MinKeywords || o.MaxTitle < 0 || o.MaxDescription < 0 {
-		return o, &Error{Code: CodeInvalidArgument, Err: fmt.Errorf("keyword range %d-%d or length limits are not valid", o.MinKeywords, o.MaxKeywords)}
 	}
 	return o, nil
 }
 
+// Keyword counts when Options leave them at zero.
+const (
+	defaultMinKeywords = 10
+	defaultMaxKeywords = 49
+)
+
+// DefaultMaxRequests is Config.MaxRequests when it is zero.
+const DefaultMaxRequests = 16
+
 // Config is the pipeline's fixed setup. The zero value is a free pipeline
-// with default media limits.
+// with default media limits that records nothing anywhere.
 type Config struct {
 	// Meter bills each file. Nil means metering.Discard{}: nothing is
 	// held, charged or recorded.
@@ -207,6 +254,11 @@ type Config struct {
 	// means every file is free (0 credits); with a ledger as Meter the
 	// usage is still recorded.
 	Pricer metering.Pricer
+	// MaxRequests bounds the provider requests in flight at once across
+	// every Tag and TagAll call of the pipeline (DefaultMaxRequests when
+	// zero), so that N concurrent calls do not make N times
+	// Options.Concurrency requests.
+	MaxRequests int
 	// MaxBytes bounds a file's size (default 100 MiB).
 	MaxBytes int64
 	// MaxPixels bounds an image's pixel count, checked from the header
@@ -230,12 +282,28 @@ type Config struct {
 	// Now is the clock for usage events (time.Now when nil).
 	Now func() time.Time
 	// KeySecret, when set, keys the billing idempotency keys with
-	// HMAC-SHA-256. The key is derived from the account, the file's name,
-	// the settings and the content; without a secret it is a plain hash,
-	// which anyone holding a file could recompute and look up in the
-	// ledger. Keep the secret stable: a new one makes re-runs new charges.
+	// HMAC-SHA-256 (see Media.Key for what a key covers); without a
+	// secret a key is a plain hash, which anyone holding a file could
+	// recompute and look up in the ledger. Keep the secret stable: a new
+	// one makes re-runs new charges.
 	KeySecret []byte
-	// Logger receives what must not go into errors: the stack of a
-	// recovered panic. Nil discards.
+
+	// Logger receives one record per file (level Debug for success, Warn
+	// for a failure, with its code, kind, size class, tokens, credits and
+	// duration), and the stack of a recovered panic (Error). Nil
+	// discards. Records carry no content, no generated metadata, and no
+	// file name or account unless Identify is set.
 	Logger *slog.Logger
+	// TracerProvider, when set, gets a span per file ("picfre.file") and
+	// per provider request ("picfre.request"), and MeterProvider the
+	// counters picfre.files, picfre.failures (by code), picfre.credits,
+	// picfre.tokens and picfre.requests. Nil records nothing and costs
+	// nothing. Attributes carry codes, kinds, tasks and provider names,
+	// never content, file names or accounts unless Identify is set.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+	// Identify adds the file name and the account to log records and
+	// span attributes. Leave it off unless the logs and traces are kept
+	// under the same rules as the usage records (three months).
+	Identify bool
 }

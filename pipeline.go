@@ -7,23 +7,23 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"hash"
 	"iter"
-	"log/slog"
 	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/answer"
 	"github.com/picfre/picfre/internal/media"
 	"github.com/picfre/picfre/internal/prompt"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/stock"
+	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/semaphore"
 )
 
 // Tagger is what an embedding service depends on: tag one file, or a
@@ -46,10 +46,13 @@ type Tagger interface {
 // call the provider, parse and normalize, capture. It is safe for
 // concurrent use.
 type Pipeline struct {
-	prov  provider.Provider
-	caps  provider.Capabilities
-	cfg   Config
-	timed timed
+	prov     provider.Provider
+	caps     provider.Capabilities
+	cfg      Config
+	timed    timed
+	flights  flights
+	tel      *telemetry
+	requests *semaphore.Weighted // provider requests in flight, all calls
 }
 
 var _ Tagger = (*Pipeline)(nil)
@@ -62,10 +65,11 @@ func New(p provider.Provider, cfg Config) *Pipeline {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+	if cfg.MaxRequests <= 0 {
+		cfg.MaxRequests = DefaultMaxRequests
 	}
-	return &Pipeline{prov: p, caps: p.Capabilities(), cfg: cfg}
+	return &Pipeline{prov: p, caps: p.Capabilities(), cfg: cfg, tel: newTelemetry(cfg),
+		requests: semaphore.NewWeighted(int64(cfg.MaxRequests))}
 }
 
 // Tag processes one file.
@@ -82,7 +86,7 @@ func (pl *Pipeline) Tag(ctx context.Context, m Media, o Options) (*Result, error
 	return &j.result, nil
 }
 
-var errNoOpen = errors.New("media has no Open function")
+var errNoOpen = errcode.New(errcode.InvalidArgument, "media has no Open function")
 
 // job is one file on its way through the pipeline.
 type job struct {
@@ -104,11 +108,21 @@ type job struct {
 	hold  metering.Hold
 	held  bool
 	price int64
+
+	index int        // position in the input
+	start time.Time  // when the pipeline took the file
+	span  trace.Span // the file's span; nil without a tracer
+
+	key     string  // the billing key, while the job leads it
+	leads   *flight // the flight this job leads, until it settles
+	follows *flight // the flight of another job with the same key
 }
 
+// fail records the job's first failure. An error without a code of its
+// own is a bug somewhere (Internal); a cancellation is Canceled.
 func (j *job) fail(err error) {
 	if j.err == nil {
-		j.err = wrap(err)
+		j.err = errcode.WrapIfNone(errcode.Internal, err)
 	}
 }
 
@@ -118,15 +132,17 @@ func (j *job) fail(err error) {
 func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal *fatalFlag) {
 	for _, j := range jobs {
 		j.result.File, j.result.Task = j.media.Name, o.Task
+		j.start = time.Now()
+		j.span = pl.tel.startFile(ctx, j, o)
 	}
-	defer pl.settle(ctx, jobs)
+	defer pl.settle(ctx, jobs, o)
 	defer func() {
 		if r := recover(); r != nil {
 			// The panic value and stack may hold anything (request
 			// bodies, paths): they go to the logger, never into the
 			// error a caller may print.
-			pl.cfg.Logger.Error("picfre: recovered panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			err := &Error{Code: CodeInternal, Err: errors.New("recovered panic (see the log)")}
+			pl.tel.panicked(ctx, "picfre: recovered panic", r, debug.Stack())
+			err := errcode.New(errcode.Internal, "recovered panic (see the log)")
 			for _, j := range jobs {
 				if !j.settled { // a settled file keeps its outcome
 					j.fail(err)
@@ -150,10 +166,11 @@ func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal
 		}
 	}
 	// Images share a request (one answer each); a video or audio file
-	// is a request of its own.
+	// is a request of its own. A file following another with the same
+	// billing key waits for that one's answer instead.
 	var images []*job
 	for _, j := range jobs {
-		if j.err != nil {
+		if j.err != nil || j.follows != nil {
 			continue
 		}
 		if j.kind == media.KindImage || j.kind == media.KindVector {
@@ -162,12 +179,13 @@ func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal
 			pl.request(ctx, []*job{j}, o, fatal)
 			// Settled at once: its scratch folder and content go now,
 			// not when the group's last request is done.
-			pl.settle(ctx, []*job{j})
+			pl.settle(ctx, []*job{j}, o)
 		}
 	}
 	if len(images) > 0 {
 		pl.request(ctx, images, o, fatal)
 	}
+	pl.follow(ctx, jobs, o)
 }
 
 // request sends one request about jobs and fills their results.
@@ -181,9 +199,13 @@ func (pl *Pipeline) request(ctx context.Context, jobs []*job, o *settings, fatal
 	resp, items, err := pl.ask(ctx, jobs, o)
 	if err != nil {
 		if ctx.Err() != nil {
-			err = &Error{Code: CodeCanceled, Err: ctx.Err()}
-		} else if provider.Classify(err).Fatal() {
-			fatal.set(wrap(err))
+			err = errcode.Wrap(errcode.Canceled, ctx.Err())
+		} else {
+			// A driver error without a code is a provider failure.
+			err = errcode.WrapIfNone(errcode.ProviderFailure, err)
+			if provider.Classify(err).Fatal() {
+				fatal.set(err)
+			}
 		}
 		for _, j := range jobs {
 			j.fail(err)
@@ -209,34 +231,39 @@ func (pl *Pipeline) authorize(ctx context.Context, j *job, o *settings) {
 	if pl.cfg.Pricer != nil {
 		price, err := pl.cfg.Pricer.Price(in)
 		if err != nil {
-			j.fail(&Error{Code: CodeInvalidArgument, Err: fmt.Errorf("price: %w", err)})
+			j.fail(errcode.WrapIfNone(errcode.InvalidArgument, err))
 			return
 		}
 		j.price = price
 	}
 	key := j.media.Key
 	if key == "" {
-		key = pl.idempotencyKey(o, j.media.Name, j.digest)
+		key = pl.idempotencyKey(o, j.digest)
+	}
+	if pl.flights.join(key, j); j.follows != nil {
+		return // charged, or not, with the file it follows
 	}
 	hold, err := pl.cfg.Meter.Authorize(ctx, metering.Authorization{
 		Account: o.Account, IdempotencyKey: key, Credits: j.price,
 		Task: string(o.Task), MediaType: in.MediaType,
 	})
 	if err != nil {
-		j.fail(err)
+		// The hook's own code (insufficient credits, conflict, an
+		// invalid account) stands; an uncoded failure is the hook's.
+		j.fail(errcode.WrapIfNone(errcode.BillingFailure, err))
 		return
 	}
 	j.hold, j.held = hold, true
 }
 
 // idempotencyKey derives a billing key from what determines the outcome:
-// the account, the file's name, every setting that shapes the answer, and
-// the content. Two copies of a file under different names are two files
-// (each charged, each with its own usage record); the same file re-run
-// with the same settings is the same charge. With Config.KeySecret the key
-// is an HMAC, so a stored key cannot be tested against a file by anyone
-// without the secret.
-func (pl *Pipeline) idempotencyKey(o *settings, name string, digest [32]byte) string {
+// the account, every setting that shapes the answer, and the content (see
+// Media.Key). The file's name is not part of it: a frontend that renames
+// uploads (to UUIDs, say) still gets the same photo, with the same
+// settings, charged once. With Config.KeySecret the key is an HMAC, so a
+// stored key cannot be tested against a file by anyone without the
+// secret.
+func (pl *Pipeline) idempotencyKey(o *settings, digest [32]byte) string {
 	var h hash.Hash
 	if len(pl.cfg.KeySecret) > 0 {
 		h = hmac.New(sha256.New, pl.cfg.KeySecret)
@@ -249,7 +276,7 @@ func (pl *Pipeline) idempotencyKey(o *settings, name string, digest [32]byte) st
 		h.Write(n[:])
 		h.Write([]byte(s))
 	}
-	for _, s := range []string{"picfre-key-v2", o.Account, name, string(o.Task), o.Language, o.SecondLanguage,
+	for _, s := range []string{"picfre-key-v3", o.Account, string(o.Task), o.Language, o.SecondLanguage,
 		strconv.Itoa(o.MinKeywords), strconv.Itoa(o.MaxKeywords), strconv.Itoa(o.MaxTitle), strconv.Itoa(o.MaxDescription),
 		o.Context, o.Agency, string(o.generator), strconv.FormatBool(o.SingleWord), strconv.FormatBool(o.ASCIIOnly)} {
 		field(s)
@@ -267,12 +294,14 @@ func (pl *Pipeline) idempotencyKey(o *settings, name string, digest [32]byte) st
 // settle captures the hold of every job that succeeded and voids the rest.
 // It runs with the caller's cancellation removed: the ledger must learn
 // the outcome even when the caller has gone away.
-func (pl *Pipeline) settle(ctx context.Context, jobs []*job) {
+func (pl *Pipeline) settle(ctx context.Context, jobs []*job, o *settings) {
 	ctx = context.WithoutCancel(ctx)
 	for _, j := range jobs {
 		if !j.settled {
 			j.settled = true
 			pl.settleOne(ctx, j)
+			pl.flights.finish(j)
+			pl.tel.endFile(ctx, j, o)
 		}
 	}
 }
@@ -291,8 +320,8 @@ func (pl *Pipeline) settleOne(ctx context.Context, j *job) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			pl.cfg.Logger.Error("picfre: recovered panic in the metering hook", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-			j.err = &Error{Code: CodeInternal, Err: errors.New("recovered panic in the metering hook (see the log)")}
+			pl.tel.panicked(ctx, "picfre: recovered panic in the metering hook", r, debug.Stack())
+			j.err = errcode.New(errcode.Internal, "recovered panic in the metering hook (see the log)")
 		}
 	}()
 	j.result.Replayed = j.hold.Settled
@@ -308,7 +337,7 @@ func (pl *Pipeline) settleOne(ctx context.Context, j *job) {
 			j.result.Usage.Credits = j.hold.Credits
 			return
 		}
-		j.fail(fmt.Errorf("capture: %w", err))
+		j.fail(errcode.WrapIfNone(errcode.BillingFailure, err))
 	}
 	if j.err != nil {
 		// A failed void leaves the hold to expire on its own; the
@@ -342,9 +371,19 @@ func (pl *Pipeline) ask(ctx context.Context, jobs []*job, o *settings) (*provide
 			req.Parts = append(req.Parts, p)
 		}
 	}
+	if err := pl.requests.Acquire(ctx, 1); err != nil {
+		return nil, nil, err
+	}
+	defer pl.requests.Release(1)
 	var usage provider.Usage
 	for attempt := 0; ; attempt++ {
-		resp, err := pl.prov.Generate(ctx, req)
+		rctx, span := pl.tel.startRequest(ctx, jobs, pl.prov.Name())
+		resp, err := pl.prov.Generate(rctx, req)
+		model := ""
+		if resp != nil {
+			model = resp.Model
+		}
+		pl.tel.endRequest(rctx, span, pl.prov.Name(), model, errcode.WrapIfNone(errcode.ProviderFailure, err))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -368,21 +407,21 @@ type jsonItem = json.RawMessage
 
 // fill decodes and normalizes one item's answer into j.result.
 func (pl *Pipeline) fill(j *job, raw jsonItem, o *settings) error {
-	if o.Task == Prompt {
+	if o.Task == TaskPrompt {
 		a, err := prompt.ParseAnalysis(raw)
 		if err != nil {
-			return &Error{Code: CodeBadOutput, Err: err}
+			return errcode.Wrap(errcode.BadOutput, err)
 		}
 		if o.generator == "" {
 			if strings.TrimSpace(a.Prompt) == "" {
-				return &Error{Code: CodeBadOutput, Err: errors.New("prompt is missing or empty")}
+				return errcode.New(errcode.BadOutput, "prompt is missing or empty")
 			}
 			j.result.Prompt = collapseSpace(a.Prompt)
 			return nil
 		}
 		r, err := prompt.Render(o.generator, a, j.result.Width, j.result.Height)
 		if err != nil {
-			return &Error{Code: CodeBadOutput, Err: err}
+			return errcode.Wrap(errcode.BadOutput, err)
 		}
 		j.result.Prompt, j.result.NegativePrompt, j.result.Generator = r.Prompt, r.Negative, string(r.Generator)
 		j.result.PromptParameters = r.Parameters
@@ -413,10 +452,10 @@ func (pl *Pipeline) fill(j *job, raw jsonItem, o *settings) error {
 		j.result.Problems = append(j.result.Problems, p.String())
 	}
 	if len(md.Keywords) < o.MinKeywords {
-		return &Error{Code: CodeBadOutput, Err: fmt.Errorf("%d usable keywords, fewer than the %d asked for", len(md.Keywords), o.MinKeywords)}
+		return errcode.Errorf(errcode.BadOutput, "%d usable keywords, fewer than the %d asked for", len(md.Keywords), o.MinKeywords)
 	}
 	if md.Title == "" {
-		return &Error{Code: CodeBadOutput, Err: errors.New("title is empty after normalization")}
+		return errcode.New(errcode.BadOutput, "title is empty after normalization")
 	}
 	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/provider/fake"
@@ -162,7 +163,7 @@ func TestBadFilesFailAloneWithCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []picfre.Code{"", picfre.CodeInvalidMedia, picfre.CodeInvalidMedia, picfre.CodeUnsupportedMedia, picfre.CodeTooLarge, picfre.CodeInvalidMedia, ""}
+	want := []errcode.Code{"", errcode.InvalidMedia, errcode.InvalidMedia, errcode.UnsupportedMedia, errcode.TooLarge, errcode.InvalidMedia, ""}
 	if len(got) != len(files) {
 		t.Fatalf("got %d results for %d files", len(got), len(files))
 	}
@@ -170,7 +171,7 @@ func TestBadFilesFailAloneWithCodes(t *testing.T) {
 		if r.File != files[i] {
 			t.Errorf("result %d is for %s, want %s (order)", i, r.File, files[i])
 		}
-		if c := picfre.CodeOf(r.Err); c != want[i] {
+		if c := errcode.Of(r.Err); c != want[i] {
 			t.Errorf("%s: code %q (%v), want %q", files[i], c, r.Err, want[i])
 		}
 	}
@@ -186,11 +187,11 @@ func TestBadFilesFailAloneWithCodes(t *testing.T) {
 func TestErrorsIs(t *testing.T) {
 	pl := picfre.New(fake.New(fake.Options{}), picfre.Config{})
 	_, err := pl.Tag(t.Context(), picfre.File("testdata/bad/huge.png"), picfre.Options{})
-	if !errors.Is(err, picfre.ErrTooLarge) || errors.Is(err, picfre.ErrInvalidMedia) {
+	if !errors.Is(err, errcode.TooLarge) || errors.Is(err, errcode.InvalidMedia) {
 		t.Fatalf("errors.Is: %v", err)
 	}
-	var pe *picfre.Error
-	if !errors.As(err, &pe) || pe.Code != picfre.CodeTooLarge {
+	var ce interface{ ErrorCode() errcode.Code }
+	if !errors.As(err, &ce) || ce.ErrorCode() != errcode.TooLarge {
 		t.Fatalf("errors.As: %v", err)
 	}
 }
@@ -220,7 +221,7 @@ func TestFailedFilesCostNothing(t *testing.T) {
 	for _, r := range got {
 		if r.Err != nil {
 			failed++
-			if picfre.CodeOf(r.Err) != picfre.CodeProviderFailure {
+			if errcode.Of(r.Err) != errcode.ProviderFailure {
 				t.Errorf("%s: %v", r.File, r.Err)
 			}
 			continue
@@ -247,7 +248,7 @@ func TestInsufficientCreditsNeverCallsProvider(t *testing.T) {
 	rec.deny["poor"] = true
 	pl := picfre.New(p, picfre.Config{Meter: rec, Pricer: flat(1)})
 	_, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{Account: "poor"})
-	if !errors.Is(err, picfre.ErrInsufficientCredits) {
+	if !errors.Is(err, errcode.InsufficientCredits) {
 		t.Fatalf("got %v", err)
 	}
 	if p.Calls() != 0 {
@@ -266,7 +267,7 @@ func TestRepairOnce(t *testing.T) {
 	}
 	p.Enqueue(fake.Step{Text: "nope"}, fake.Step{Text: "```json\n{\"title\":\"x\"}```"})
 	_, err = pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{})
-	if !errors.Is(err, picfre.ErrBadOutput) || p.Calls() != 4 {
+	if !errors.Is(err, errcode.BadOutput) || p.Calls() != 4 {
 		t.Fatalf("two bad answers: %v after %d calls", err, p.Calls())
 	}
 	if c, v := rec.settledOnce(t); c != 1 || v != 1 {
@@ -311,7 +312,7 @@ func TestFatalStopsBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range got {
-		if !errors.Is(r.Err, picfre.ErrQuotaExhausted) {
+		if !errors.Is(r.Err, errcode.QuotaExhausted) {
 			t.Fatalf("%s: %v", r.File, r.Err)
 		}
 	}
@@ -339,12 +340,15 @@ func pngOfWidth(t *testing.T, w int, seed uint8) []byte {
 
 func TestCancelVoidsEverything(t *testing.T) {
 	// The two narrow images are answered at once; the wide ones hang until
-	// cancelled, so the cancel (after the second result) always finds
-	// files in flight, whatever order the workers run in.
+	// cancelled. The cancel comes after the second result and once a wide
+	// file's request has reached the provider (so its credits are held):
+	// whatever order the workers run in, the cancel finds a held file.
+	wideCalled := make(chan struct{}, 16)
 	p := fake.New(fake.Options{Respond: func(req *provider.Request) fake.Step {
 		if req.Parts[0].Width < 100 {
 			return fake.Step{}
 		}
+		wideCalled <- struct{}{}
 		return fake.Step{Delay: time.Minute}
 	}})
 	rec := newRecorder()
@@ -361,22 +365,28 @@ func TestCancelVoidsEverything(t *testing.T) {
 	err := pl.TagAll(ctx, slices.Values(batch), picfre.Options{Concurrency: 2}, func(r *picfre.Result) error {
 		got = append(got, r)
 		if len(got) == 2 {
+			<-wideCalled
 			cancel()
 		}
 		return nil
 	})
-	if !errors.Is(err, context.Canceled) {
-		t.Fatalf("TagAll after cancel: %v", err)
+	if !errors.Is(err, errcode.Canceled) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("TagAll after cancel: %v (code %s)", err, errcode.Of(err))
 	}
 	if len(got) >= len(batch) {
 		t.Fatalf("all %d files were processed after cancel", len(got))
 	}
 	c, v := rec.settledOnce(t)
 	if c != 2 || v == 0 || c+v != len(rec.holds) {
-		t.Fatalf("captures %d voids %d holds %d; want 2 captures and the rest voided", c, v, len(rec.holds))
+		t.Fatalf("captures %d voids %d holds %d; want the 2 narrow files captured and every other hold voided", c, v, len(rec.holds))
+	}
+	for _, e := range rec.captured {
+		if !strings.HasPrefix(e.File, "narrow-") {
+			t.Errorf("%s was charged after the cancel", e.File)
+		}
 	}
 	for _, r := range got[2:] {
-		if !errors.Is(r.Err, picfre.ErrCanceled) {
+		if !errors.Is(r.Err, errcode.Canceled) {
 			t.Errorf("%s after cancel: %v", r.File, r.Err)
 		}
 	}
@@ -395,7 +405,7 @@ func TestPanicIsInternalAndVoids(t *testing.T) {
 	rec := newRecorder()
 	pl := picfre.New(p, picfre.Config{Meter: rec})
 	_, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{})
-	if !errors.Is(err, picfre.ErrInternal) {
+	if !errors.Is(err, errcode.Internal) {
 		t.Fatalf("got %v", err)
 	}
 	if c, v := rec.settledOnce(t); c != 0 || v != 1 {
@@ -453,7 +463,13 @@ func TestOrderedUnderRandomLatency(t *testing.T) {
 	files = append(files, files[:5]...) // 21: not a multiple of 3
 	var progress []int
 	var got []*picfre.Result
-	err := pl.TagAll(t.Context(), slices.Values(mediaOf(files)), picfre.Options{Concurrency: 4, Progress: func(done, failed int) { progress = append(progress, done) }},
+	// Each copy is its own charge (its own key), so none waits for
+	// another with the same content: every file reaches the provider.
+	media := mediaOf(files)
+	for i := range media {
+		media[i].Key = fmt.Sprint("key-", i)
+	}
+	err := pl.TagAll(t.Context(), slices.Values(media), picfre.Options{Concurrency: 4, Progress: func(p picfre.Progress) { progress = append(progress, p.Done) }},
 		func(r *picfre.Result) error { got = append(got, r); return nil })
 	if err != nil {
 		t.Fatal(err)
@@ -492,7 +508,7 @@ func TestEmitErrorStops(t *testing.T) {
 func TestInvalidOptions(t *testing.T) {
 	pl := picfre.New(fake.New(fake.Options{}), picfre.Config{})
 	for _, o := range []picfre.Options{{Task: "poem"}, {MinKeywords: 20, MaxKeywords: 5}} {
-		if _, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), o); !errors.Is(err, picfre.ErrInvalidArgument) {
+		if _, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), o); !errors.Is(err, errcode.InvalidArgument) {
 			t.Errorf("%+v: %v", o, err)
 		}
 	}
@@ -543,7 +559,7 @@ func TestNearDuplicatesGetDistinctTitles(t *testing.T) {
 	if c2.Answer == nil || c2.Answer.Title != c2.Title || c1.Answer.Title == c2.Answer.Title {
 		t.Fatal("the answer kept for other agencies lost the distinct title")
 	}
-	off := run(picfre.Options{SimilarDistance: -1})
+	off := run(picfre.Options{KeepNearDuplicates: true})
 	if off[0].Title != off[2].Title {
 		t.Fatal("with the check off, the fake's identical answers should stay identical")
 	}
@@ -622,8 +638,8 @@ func TestDeadlineIsCanceled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 	_, err := pl.Tag(ctx, picfre.File("testdata/samples/coffee.png"), picfre.Options{})
-	if !errors.Is(err, picfre.ErrCanceled) {
-		t.Fatalf("caller's deadline: %v (code %s), want canceled", err, picfre.CodeOf(err))
+	if !errors.Is(err, errcode.Canceled) {
+		t.Fatalf("caller's deadline: %v (code %s), want canceled", err, errcode.Of(err))
 	}
 }
 
@@ -632,7 +648,7 @@ func TestPanicMessageHoldsNoDetail(t *testing.T) {
 	var logged bytes.Buffer
 	pl := picfre.New(p, picfre.Config{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
 	_, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{})
-	if !errors.Is(err, picfre.ErrInternal) || strings.Contains(err.Error(), "SECRET") || strings.Contains(err.Error(), "goroutine") {
+	if !errors.Is(err, errcode.Internal) || strings.Contains(err.Error(), "SECRET") || strings.Contains(err.Error(), "goroutine") {
 		t.Fatalf("error %q", err)
 	}
 	if !strings.Contains(logged.String(), "SECRET-BODY") {
@@ -646,21 +662,26 @@ func TestKeyCoversOutputSettings(t *testing.T) {
 	variants := []picfre.Options{
 		{}, {SingleWord: true}, {ASCIIOnly: true}, {MaxTitle: 50}, {MaxDescription: 100},
 		{SecondLanguage: "de"}, {Require: []string{"a,b"}}, {Require: []string{"a", "b"}},
-		{Task: picfre.Prompt}, {Task: picfre.Prompt, Generator: "sd"}, {Account: "x"},
+		{Task: picfre.TaskPrompt}, {Task: picfre.TaskPrompt, Generator: "sd"}, {Account: "x"},
 	}
 	for _, o := range variants {
 		if _, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), o); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := pl.Tag(t.Context(), picfre.Media{Name: "copy.png", Open: picfre.File("testdata/samples/coffee.png").Open}, picfre.Options{}); err != nil {
-		t.Fatal(err)
-	}
 	keys := map[string]bool{}
 	for _, h := range rec.holds {
 		keys[h.IdempotencyKey] = true
 	}
-	if len(keys) != len(variants)+1 {
-		t.Fatalf("%d distinct keys for %d different settings or names", len(keys), len(variants)+1)
+	if len(keys) != len(variants) {
+		t.Fatalf("%d distinct keys for %d different settings", len(keys), len(variants))
+	}
+	// The name is not part of the key: the same bytes under another name
+	// (a frontend that renames uploads) are the same charge.
+	if _, err := pl.Tag(t.Context(), picfre.Media{Name: "3f2a-uuid.png", Open: picfre.File("testdata/samples/coffee.png").Open}, picfre.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if last := rec.holds[len(rec.holds)-1]; last.IdempotencyKey != rec.holds[0].IdempotencyKey {
+		t.Fatal("a renamed copy got a key of its own")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/audio"
 	"github.com/picfre/picfre/internal/media"
 	"github.com/picfre/picfre/internal/scratch"
@@ -61,7 +62,7 @@ func (pl *Pipeline) limits() media.Limits {
 // held.
 func (pl *Pipeline) prepare(ctx context.Context, j *job, o *settings) {
 	if j.media.Open == nil {
-		j.fail(&Error{Code: CodeInvalidArgument, Err: errNoOpen})
+		j.fail(errNoOpen)
 		return
 	}
 	rc, err := j.media.Open()
@@ -73,7 +74,7 @@ func (pl *Pipeline) prepare(ctx context.Context, j *job, o *settings) {
 	r := bufio.NewReaderSize(rc, media.SniffLen)
 	head, err := r.Peek(media.SniffLen)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		j.fail(&Error{Code: CodeInvalidMedia, Err: err})
+		j.fail(errcode.Wrap(errcode.InvalidMedia, err))
 		return
 	}
 	f, err := media.Detect(head)
@@ -97,20 +98,14 @@ func (pl *Pipeline) prepare(ctx context.Context, j *job, o *settings) {
 	case media.KindVideo, media.KindAudio:
 		pl.prepareTimed(ctx, j, r, f, o)
 	default:
-		j.fail(&Error{Code: CodeUnsupportedMedia, Err: fmt.Errorf("%s files are not supported", f)})
+		j.fail(errcode.Errorf(errcode.UnsupportedMedia, "%s files are not supported", f))
 	}
 }
 
 // openError is the error of a Media.Open that failed: its own code if it
 // has one (an embedder may refuse a file with a reason), else
 // invalid_media (a missing or unreadable file).
-func openError(err error) error {
-	var e *Error
-	if errors.As(err, &e) {
-		return err
-	}
-	return &Error{Code: CodeInvalidMedia, Err: err}
-}
+func openError(err error) error { return errcode.WrapIfNone(errcode.InvalidMedia, err) }
 
 // readLimited reads r to the end, at most limit bytes (0 means media's
 // default), and fails with too_large past that without reading the rest.
@@ -120,10 +115,10 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	}
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, &Error{Code: CodeInvalidMedia, Err: err}
+		return nil, errcode.Wrap(errcode.InvalidMedia, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, &Error{Code: CodeTooLarge, Err: fmt.Errorf("file is larger than %d bytes", limit)}
+		return nil, errcode.Errorf(errcode.TooLarge, "file is larger than %d bytes", limit)
 	}
 	return data, nil
 }
@@ -163,7 +158,7 @@ const vectorRasterEdge = 2048
 // tagged through their JPEG preview, which the caller passes instead.
 func (pl *Pipeline) prepareVector(ctx context.Context, j *job, r io.Reader, f media.Format) {
 	if f != media.FormatSVG {
-		j.fail(&Error{Code: CodeUnsupportedMedia, Err: vector.ErrNoPreview})
+		j.fail(vector.ErrNoPreview)
 		return
 	}
 	data, err := readLimited(r, pl.limits().MaxBytes)
@@ -180,17 +175,7 @@ func (pl *Pipeline) prepareVector(ctx context.Context, j *job, r io.Reader, f me
 	pl.prepareImage(j, png)
 }
 
-func vectorError(err error) error {
-	switch {
-	case errors.Is(err, vector.ErrTooLarge):
-		return &Error{Code: CodeTooLarge, Err: err}
-	case errors.Is(err, vector.ErrUnsupported):
-		return &Error{Code: CodeUnsupportedMedia, Err: err}
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return &Error{Code: CodeCanceled, Err: err}
-	}
-	return &Error{Code: CodeInvalidMedia, Err: err}
-}
+func vectorError(err error) error { return errcode.WrapIfNone(errcode.InvalidMedia, err) }
 
 // prepareTimed handles video and audio. The file is streamed into a
 // private scratch folder (ffmpeg needs a path), probed, and turned into
@@ -203,17 +188,17 @@ func (pl *Pipeline) prepareTimed(ctx context.Context, j *job, r io.Reader, f med
 	isAudio := j.kind == media.KindAudio
 	if isAudio && !pl.caps.Audio {
 		// Refused before anything is held or written: it costs nothing.
-		j.fail(&Error{Code: CodeUnsupportedMedia, Err: fmt.Errorf("provider %s cannot take audio", pl.prov.Name())})
+		j.fail(errcode.Errorf(errcode.UnsupportedMedia, "provider %s cannot take audio", pl.prov.Name()))
 		return
 	}
 	tools, root, err := pl.timed.setup(ctx, pl.cfg)
 	if err != nil {
-		j.fail(&Error{Code: CodeUnsupportedMedia, Err: err})
+		j.fail(errcode.WrapIfNone(errcode.UnsupportedMedia, err))
 		return
 	}
 	dir, cleanup, err := root.Dir(ctx)
 	if err != nil {
-		j.fail(&Error{Code: CodeInternal, Err: fmt.Errorf("scratch folder: %w", pathless(err))})
+		j.fail(errcode.Errorf(errcode.Unavailable, "scratch folder: %w", pathless(err)))
 		return
 	}
 	// Removed by settle, on every path, once the request is done: a part
@@ -251,19 +236,19 @@ func copyLimited(path string, r io.Reader, limit int64) (int64, [32]byte, error)
 	var digest [32]byte
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return 0, digest, &Error{Code: CodeInternal, Err: pathless(err)}
+		return 0, digest, errcode.Wrap(errcode.Unavailable, pathless(err))
 	}
 	defer f.Close()
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, limit+1))
 	if err != nil {
-		return 0, digest, &Error{Code: CodeInvalidMedia, Err: err}
+		return 0, digest, errcode.Wrap(errcode.InvalidMedia, err)
 	}
 	if n > limit {
-		return 0, digest, &Error{Code: CodeTooLarge, Err: fmt.Errorf("file is larger than %d bytes", limit)}
+		return 0, digest, errcode.Errorf(errcode.TooLarge, "file is larger than %d bytes", limit)
 	}
 	if err := f.Close(); err != nil {
-		return 0, digest, &Error{Code: CodeInternal, Err: pathless(err)}
+		return 0, digest, errcode.Wrap(errcode.Unavailable, pathless(err))
 	}
 	copy(digest[:], h.Sum(nil))
 	return n, digest, nil
@@ -280,18 +265,18 @@ func (pl *Pipeline) wholePart(ctx context.Context, tools video.Tools, path strin
 	}
 	info, err := os.Stat(clean)
 	if err != nil {
-		return provider.Part{}, &Error{Code: CodeInternal, Err: pathless(err)}
+		return provider.Part{}, errcode.Wrap(errcode.Unavailable, pathless(err))
 	}
 	part := provider.Part{MIMEType: f.MIMEType(), Size: info.Size()}
 	if pl.fitsInline(info.Size()) {
 		part.Data, err = os.ReadFile(clean)
 		if err != nil {
-			return provider.Part{}, &Error{Code: CodeInternal, Err: pathless(err)}
+			return provider.Part{}, errcode.Wrap(errcode.Unavailable, pathless(err))
 		}
 		return part, nil
 	}
 	if !pl.canSend(info.Size()) {
-		return provider.Part{}, &Error{Code: CodeTooLarge, Err: fmt.Errorf("%d bytes is more than the provider takes", info.Size())}
+		return provider.Part{}, errcode.Errorf(errcode.TooLarge, "%d bytes is more than the provider takes", info.Size())
 	}
 	part.Open = func() (io.ReadCloser, error) { return os.Open(clean) }
 	return part, nil
@@ -307,16 +292,10 @@ func pathless(err error) error {
 	return err
 }
 
-// timedError maps the video and audio packages' errors to codes.
-func timedError(err error) error {
-	switch {
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return &Error{Code: CodeCanceled, Err: err}
-	case errors.Is(err, video.ErrToolMissing), errors.Is(err, video.ErrUnsupported):
-		return &Error{Code: CodeUnsupportedMedia, Err: err}
-	}
-	return &Error{Code: CodeInvalidMedia, Err: err}
-}
+// timedError gives the video and audio packages' errors a code: their
+// sentinels have their own; anything else (a tool that failed on the
+// file) is invalid_media.
+func timedError(err error) error { return errcode.WrapIfNone(errcode.InvalidMedia, err) }
 
 // fitsInline reports whether size bytes may be sent in one request.
 func (pl *Pipeline) fitsInline(size int64) bool {
@@ -336,7 +315,7 @@ func (pl *Pipeline) prepareVideo(ctx context.Context, j *job, tools video.Tools,
 		return
 	}
 	if !info.HasVideo {
-		j.fail(&Error{Code: CodeUnsupportedMedia, Err: errors.New("the file has no video stream")})
+		j.fail(errcode.New(errcode.UnsupportedMedia, "the file has no video stream"))
 		return
 	}
 	j.duration, j.result.Duration = info.Duration, info.Duration
@@ -370,7 +349,7 @@ func (pl *Pipeline) prepareVideo(ctx context.Context, j *job, tools video.Tools,
 		return
 	}
 	if len(frames) == 0 {
-		j.fail(&Error{Code: CodeInvalidMedia, Err: errors.New("no frame could be extracted")})
+		j.fail(errcode.New(errcode.InvalidMedia, "no frame could be extracted"))
 		return
 	}
 	for _, fr := range frames {
@@ -410,7 +389,7 @@ func (pl *Pipeline) prepareAudio(ctx context.Context, j *job, tools video.Tools,
 		return
 	}
 	if !pl.fitsInline(int64(buf.Len())) {
-		j.fail(&Error{Code: CodeTooLarge, Err: errors.New("the audio is too long to send, even transcoded")})
+		j.fail(errcode.New(errcode.TooLarge, "the audio is too long to send, even transcoded"))
 		return
 	}
 	j.parts = []provider.Part{{MIMEType: "audio/mpeg", Data: buf.Bytes()}}

@@ -1,16 +1,27 @@
 package picfre
 
 import (
+	"encoding/json"
+	"errors"
+	"math"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/stock"
 )
 
 // Result is what Tag produces for one file.
+//
+// A Result marshals to JSON as the record the CLI prints and the HTTP API
+// serves (see MarshalJSON), and unmarshals from it, error and code
+// included, so that results can be held, sent and read back.
 type Result struct {
 	// File is Media.Name, echoed for the caller's records.
 	File string `json:"file"`
-	Task Task   `json:"task"`
+	Task Task   `json:"task,omitempty"`
+	// Kind is "image", "vector", "video" or "audio", detected from the
+	// content.
+	Kind string `json:"kind,omitempty"`
 
 	Title       string   `json:"title,omitempty"`
 	Description string   `json:"description,omitempty"`
@@ -18,10 +29,6 @@ type Result struct {
 	Categories  []string `json:"categories,omitempty"`
 	// SecondKeywords are the keywords in Options.SecondLanguage.
 	SecondKeywords []string `json:"second_keywords,omitempty"`
-	// Answer is the model's metadata before it was normalized for
-	// Options.Agency, for callers that normalize one answer for several
-	// agencies (stock.Normalize). Nil for the Prompt task.
-	Answer *stock.Metadata `json:"-"`
 	// Problems lists what normalization found in the model's answer and
 	// could not fix (for example fewer categories than the agency wants).
 	Problems []string `json:"problems,omitempty"`
@@ -30,7 +37,7 @@ type Result struct {
 	Mood        string   `json:"mood,omitempty"`
 	Instruments []string `json:"instruments,omitempty"`
 
-	// Prompt is the reverse prompt (Task Prompt), written for Generator
+	// Prompt is the reverse prompt (TaskPrompt), written for Generator
 	// when Options.Generator names one.
 	Prompt string `json:"prompt,omitempty"`
 	// NegativePrompt is what the generator should avoid, for generators
@@ -42,24 +49,26 @@ type Result struct {
 	// (aspect ratio, output size).
 	PromptParameters map[string]string `json:"prompt_parameters,omitempty"`
 
-	// Kind is "image", "vector", "video" or "audio", detected from the
-	// content.
-	Kind string `json:"kind,omitempty"`
-	// Duration is the running time of video and audio.
-	Duration time.Duration `json:"-"`
-
 	// Width and Height are the image's or video's display size (after
 	// EXIF orientation or rotation).
 	Width  int `json:"width,omitempty"`
 	Height int `json:"height,omitempty"`
+	// Duration is the running time of video and audio; in JSON
+	// "duration_seconds", a number of seconds.
+	Duration time.Duration `json:"-"`
 
-	Usage Usage `json:"usage"`
+	// Answer is the model's metadata before it was normalized for
+	// Options.Agency, for callers that normalize one answer for several
+	// agencies (stock.Normalize). Nil for the Prompt task.
+	Answer *stock.Metadata `json:"answer,omitempty"`
+
+	Usage Usage `json:"usage,omitzero"`
 	// Replayed is true when the file's charge was settled by an earlier
 	// run with the same billing key: it was processed again, and not
 	// charged again (Usage.Credits is 0).
 	Replayed bool `json:"replayed,omitempty"`
-	// Err is set, in TagAll results only, when the file failed. It is a
-	// *Error with a Code.
+	// Err is set, in TagAll results, when the file failed; errcode.Of
+	// gives its code. In JSON it is "error": {"code", "message"}.
 	Err error `json:"-"`
 }
 
@@ -73,4 +82,51 @@ type Usage struct {
 	OutputTokens int64 `json:"output_tokens"`
 	// Credits is what the file was charged.
 	Credits int64 `json:"credits"`
+}
+
+// resultError is the JSON form of a failed file's error.
+type resultError struct {
+	Code    errcode.Code `json:"code"`
+	Message string       `json:"message"`
+}
+
+// resultFields is Result without its methods, for MarshalJSON.
+type resultFields Result
+
+type resultJSON struct {
+	resultFields
+	Duration float64      `json:"duration_seconds,omitempty"`
+	Error    *resultError `json:"error,omitempty"`
+}
+
+// MarshalJSON writes the record the CLI prints: the fields with their
+// JSON names, "duration_seconds" for Duration, and for a failed file
+// "error": {"code": ..., "message": ...}, the code from errcode.Of.
+func (r Result) MarshalJSON() ([]byte, error) {
+	out := resultJSON{resultFields: resultFields(r)}
+	if r.Duration > 0 {
+		out.Duration = r.Duration.Seconds()
+	}
+	if r.Err != nil {
+		out.Error = &resultError{Code: errcode.Of(r.Err), Message: r.Err.Error()}
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes. A record with "error"
+// gets an Err with that code and message.
+func (r *Result) UnmarshalJSON(b []byte) error {
+	var in resultJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*r = Result(in.resultFields)
+	if in.Duration < 0 || in.Duration > math.MaxInt64/1e9 {
+		return errcode.New(errcode.InvalidArgument, "picfre: result: duration_seconds out of range")
+	}
+	r.Duration = time.Duration(math.Round(in.Duration * 1e9))
+	if in.Error != nil {
+		r.Err = &errcode.Error{Code: in.Error.Code, Err: errors.New(in.Error.Message)}
+	}
+	return nil
 }

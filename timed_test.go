@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/internal/wiretest"
 	"github.com/picfre/picfre/provider"
@@ -100,7 +101,7 @@ func TestScratchRemovedWhenCancelledDuringFFmpeg(t *testing.T) {
 	}()
 	start := time.Now()
 	_, err := pl.Tag(ctx, picfre.File(clip), picfre.Options{})
-	if !errors.Is(err, picfre.ErrCanceled) {
+	if !errors.Is(err, errcode.Canceled) {
 		t.Fatalf("got %v, want canceled", err)
 	}
 	if d := time.Since(start); d > 10*time.Second {

@@ -10,7 +10,9 @@
 //	}
 //
 // A Code is itself an error, so errors.Is works with it as a sentinel:
-// errors.Is(err, errcode.TooLarge) reports whether err carries TooLarge.
+// errors.Is(err, errcode.TooLarge) reports whether err carries TooLarge
+// (every error type in picfre with a code has the Is method that makes
+// this hold; see [Code.Is]).
 // The packages keep their own, finer sentinels (metering.ErrInProgress,
 // privacy/custmatch.ErrInvalidEmail, ...) for errors.Is, each made with
 // [New] so that it answers [Of] with its code as well.
@@ -173,6 +175,16 @@ func (c Code) Error() string { return string(c) }
 // ErrorCode returns c: a bare Code in an error chain answers [Of].
 func (c Code) ErrorCode() Code { return c }
 
+// Is reports whether target is c. An error type with an ErrorCode method
+// should have an Is method that asks its code, so that errors.Is(err,
+// errcode.X) holds for it as for *Error:
+//
+//	func (e *MyError) Is(target error) bool { return e.ErrorCode().Is(target) }
+func (c Code) Is(target error) bool {
+	t, ok := target.(Code)
+	return ok && t == c
+}
+
 // coder is what Of looks for in an error chain.
 type coder interface{ ErrorCode() Code }
 
@@ -225,10 +237,7 @@ func (e *Error) ErrorCode() Code { return e.Code }
 
 // Is reports whether target is e's Code, so that errors.Is(err,
 // errcode.TooLarge) holds for an *Error with that code.
-func (e *Error) Is(target error) bool {
-	c, ok := target.(Code)
-	return ok && c == e.Code
-}
+func (e *Error) Is(target error) bool { return e.Code.Is(target) }
 
 // New returns a new sentinel error with code c and message msg: distinct
 // from every other error for errors.Is, and matching c.

@@ -99,6 +99,9 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // ErrorCode maps the provider's code to picfre's one vocabulary, so that
 // errcode.Of works on every error a driver or the middleware returns.
+// Is makes errors.Is(err, code) hold for the error's code.
+func (e *Error) Is(target error) bool { return e.ErrorCode().Is(target) }
+
 func (e *Error) ErrorCode() errcode.Code { return e.Code.ErrorCode() }
 
 // ErrorCode returns the picfre code a failure with this provider code

@@ -12,12 +12,12 @@ import (
 
 // Metadata is what a file is described with.
 type Metadata struct {
-	Title       string
-	Description string
-	Keywords    []string
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	Keywords    []string `json:"keywords"`
 	// Categories holds category codes or names; Normalize turns them into
 	// the profile's codes ("13" for Adobe's People).
-	Categories []string
+	Categories []string `json:"categories,omitempty"`
 }
 
 // Rules are the user's controls. Their zero value asks for nothing beyond

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/errcode"
 )
 
 // runCLI runs the command in-process with an empty environment (so no API
@@ -27,6 +30,34 @@ func runCLI(t *testing.T, env map[string]string, args ...string) (stdout, stderr
 
 func testEnv(vars map[string]string, out, errw *bytes.Buffer) env {
 	return env{stdin: strings.NewReader(""), stdout: out, stderr: errw, getenv: func(k string) string { return vars[k] }}
+}
+
+// record is an output line as a script reads it: the DESIGN.md CLI
+// contract, decoded independently of picfre.Result.
+type record struct {
+	File        string            `json:"file"`
+	Title       string            `json:"title,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Keywords    []string          `json:"keywords,omitempty"`
+	Categories  []string          `json:"categories,omitempty"`
+	Second      []string          `json:"second_keywords,omitempty"`
+	Prompt      string            `json:"prompt,omitempty"`
+	Negative    string            `json:"negative_prompt,omitempty"`
+	Generator   string            `json:"generator,omitempty"`
+	Parameters  map[string]string `json:"prompt_parameters,omitempty"`
+	Genre       string            `json:"genre,omitempty"`
+	Mood        string            `json:"mood,omitempty"`
+	Instruments []string          `json:"instruments,omitempty"`
+	Kind        string            `json:"kind,omitempty"`
+	Duration    float64           `json:"duration_seconds,omitempty"`
+	Problems    []string          `json:"problems,omitempty"`
+	Usage       *picfre.Usage     `json:"usage,omitempty"`
+	Replayed    bool              `json:"replayed,omitempty"`
+	Error       *recordError      `json:"error,omitempty"`
+}
+type recordError struct {
+	Code    errcode.Code `json:"code"`
+	Message string       `json:"message"`
 }
 
 func decodeJSONL(t *testing.T, s string) []record {

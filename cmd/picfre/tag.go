@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/vector"
 	"github.com/picfre/picfre/stock"
 )
@@ -141,9 +142,9 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 	if f.write != "" && cmd == "prompt" {
 		return usagef("--write stores metadata; prompt has none to store")
 	}
-	task := picfre.Metadata
+	task := picfre.TaskMetadata
 	if cmd == "prompt" {
-		task = picfre.Prompt
+		task = picfre.TaskPrompt
 	}
 	opts := picfre.Options{
 		Task: task, Language: f.lang, MinKeywords: lo, MaxKeywords: hi,
@@ -174,7 +175,7 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 		}
 		emit = func(r *picfre.Result) error {
 			if r.Err != nil {
-				fmt.Fprintf(e.stderr, "picfre: %s: %v\n", r.File, r.Err)
+				fmt.Fprintf(e.stderr, "picfre: %s: %s: %v\n", r.File, errcode.Of(r.Err), r.Err)
 			}
 			return ao.Write(r)
 		}
@@ -198,7 +199,7 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 	}
 	if e.isTerminal {
 		bar := &progressBar{w: e.stderr, total: len(files)}
-		opts.Progress = bar.update
+		opts.Progress = func(p picfre.Progress) { bar.update(p.Done, p.Failed) }
 	}
 	failed := 0
 	err = pl.TagAll(ctx, mediaFiles(files), opts, func(r *picfre.Result) error {
@@ -247,7 +248,7 @@ func runEstimate(ctx context.Context, pl *picfre.Pipeline, files []string, opts 
 		est, err := pl.Estimate(ctx, mediaFile(f), opts)
 		if err != nil {
 			failed++
-			if err := enc.Encode(record{File: f, Error: &recordError{Code: picfre.CodeOf(err), Message: err.Error()}}); err != nil {
+			if err := enc.Encode(&picfre.Result{File: f, Err: err}); err != nil {
 				return err
 			}
 			continue
@@ -274,7 +275,7 @@ func mediaFile(path string) picfre.Media {
 	preview, ok := vector.FindPreview(path)
 	if !ok {
 		return picfre.Media{Name: path, Open: func() (io.ReadCloser, error) {
-			return nil, &picfre.Error{Code: picfre.CodeUnsupportedMedia, Err: vector.ErrNoPreview}
+			return nil, vector.ErrNoPreview
 		}}
 	}
 	m := picfre.File(preview)

@@ -20,6 +20,9 @@ type Error struct {
 func (e *Error) Error() string { return "bad model output: " + e.Reason }
 
 // ErrorCode is errcode.BadOutput.
+// Is makes errors.Is(err, code) hold for the error's code.
+func (e *Error) Is(target error) bool { return e.ErrorCode().Is(target) }
+
 func (e *Error) ErrorCode() errcode.Code { return errcode.BadOutput }
 
 func bad(format string, args ...any) error { return &Error{Reason: fmt.Sprintf(format, args...)} }

@@ -68,6 +68,9 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // ErrorCode maps the kind to picfre's code.
+// Is makes errors.Is(err, code) hold for the error's code.
+func (e *Error) Is(target error) bool { return e.ErrorCode().Is(target) }
+
 func (e *Error) ErrorCode() errcode.Code {
 	switch e.Kind {
 	case KindTooLarge:
