@@ -9,7 +9,8 @@
 //	res, err := pl.Tag(ctx, picfre.File("photo.jpg"), picfre.Options{})
 //
 // local is the offline provider; see the provider packages for OpenAI,
-// Gemini and Anthropic.
+// Gemini and Anthropic, and wrap a real provider in provider.Resilient
+// (retries with backoff, rate limits, timeouts) before handing it over.
 //
 // # The path of one file
 //
@@ -36,14 +37,35 @@
 // user, so none can be sent. [Media.Name] and [Options.Account] go only to
 // the caller's own metering hook and the results.
 //
+// # Billing
+//
+// With a Config.Meter (a *metering.Ledger, or any metering.Hook) each file
+// is billed under one key (see [Media.Key]): the account, the content and
+// every option that shapes the answer, not the name. The same photo with
+// the same options is charged once, under whatever name it comes; a file
+// with a key already in progress in the pipeline waits for that one and
+// is Replayed at no cost.
+//
 // # Errors
 //
-// Every error returned has a [Code]; use errors.Is with the sentinels
-// (ErrTooLarge, ErrInsufficientCredits, ...) or [CodeOf]. In a batch,
-// each failed file's [Result] carries its error and the batch goes on.
+// Every error returned carries an errcode.Code, picfre's one vocabulary:
+// errcode.Of(err), or errors.Is(err, errcode.TooLarge) and friends; the
+// metering, retention, privacy and provider packages answer to the same
+// codes, and Code.HTTPStatus maps them to HTTP. In a batch, each failed
+// file's [Result] carries its error and the batch goes on.
+//
+// # Observability
+//
+// Config.Logger gets one record per file; Config.TracerProvider a span
+// per file and per provider request; Config.MeterProvider counters of
+// files, failures by code, credits, tokens and requests. None of them
+// carries content, generated metadata, file names or accounts unless
+// Config.Identify says so, and each costs nothing when unset.
 //
 // # Concurrency
 //
 // A [Pipeline] is safe for concurrent use. [Pipeline.TagAll] bounds the
-// requests in flight and its memory does not grow with the batch length.
+// groups of files in flight (Options.Concurrency) and its memory does not
+// grow with the batch length; Config.MaxRequests bounds the provider
+// requests of all calls together.
 package picfre

@@ -31,14 +31,16 @@ import (
 //
 // Implementations are safe for concurrent use.
 type Tagger interface {
-	// Tag processes one file. On failure the error is a *Error with a
-	// Code, and the file was not charged.
+	// Tag processes one file. On failure the error carries an
+	// errcode.Code, and the file was not charged.
 	Tag(ctx context.Context, m Media, o Options) (*Result, error)
 	// TagAll processes a stream of files with bounded concurrency and
 	// calls emit with each result in input order. A file that fails
 	// yields a Result with Err set; the batch goes on. TagAll returns the
-	// error of emit, if any, ctx's error if it was cancelled, and
-	// otherwise nil: per-file failures are in the results.
+	// error of emit, if any; if ctx was cancelled, an error with code
+	// errcode.Canceled wrapping ctx's cause; and otherwise nil: per-file
+	// failures are in the results. Options that are not valid fail the
+	// call (invalid_argument) before any file is read.
 	TagAll(ctx context.Context, media iter.Seq[Media], o Options, emit func(*Result) error) error
 }
 
