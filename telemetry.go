@@ -115,6 +115,9 @@ func (t *telemetry) startRequest(ctx context.Context, jobs []*job, provider stri
 
 // endRequest ends a request span and counts the request.
 func (t *telemetry) endRequest(ctx context.Context, span trace.Span, provider, model string, err error) {
+	if span == nil && !t.metrics {
+		return
+	}
 	code := errcode.Of(err)
 	if span != nil {
 		if model != "" {
@@ -141,6 +144,9 @@ func outcomeCode(c errcode.Code) string {
 // endFile reports a settled file: its span, its metrics and its log
 // record.
 func (t *telemetry) endFile(ctx context.Context, j *job, o *settings) {
+	if j.span == nil && !t.metrics && t.logger == nil {
+		return
+	}
 	code := errcode.Of(j.err)
 	kind := string(j.kind)
 	if kind == "" {
