@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/picfre/picfre/internal/scratch"
 )
@@ -29,16 +28,4 @@ func ExampleRoot_Dir() {
 	// Output:
 	// true
 	// true
-}
-
-func ExampleRoot_CleanStale() {
-	parent, _ := os.MkdirTemp("", "example")
-	defer os.RemoveAll(parent)
-	// A folder left by a process that no longer runs (PID 2^22+1 is above
-	// Linux's largest PID).
-	_ = os.Mkdir(filepath.Join(parent, scratch.Prefix+"4194305-abc"), 0o700)
-
-	n, err := scratch.New(parent).CleanStale(context.Background(), 24*time.Hour)
-	fmt.Println(n, err)
-	// Output: 1 <nil>
 }

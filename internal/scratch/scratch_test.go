@@ -3,14 +3,87 @@ package scratch
 import (
 	"bufio"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 )
+
+// The environment of a helper process started by the tests: its role and
+// the parent folder it works in.
+const (
+	childEnv  = "PICFRE_SCRATCH_CHILD"
+	parentEnv = "PICFRE_SCRATCH_PARENT"
+)
+
+// TestMain runs the helper processes the tests start from this binary.
+func TestMain(m *testing.M) {
+	if role := os.Getenv(childEnv); role != "" {
+		os.Exit(runChild(role, os.Getenv(parentEnv)))
+	}
+	os.Exit(m.Run())
+}
+
+// runChild plays one role, talking to the test over stdin and stdout:
+//
+//   - "owner" makes a scratch folder with a file in it, prints
+//     "<pid> <folder>" and waits until stdin closes (then cleans up) or it
+//     is killed (then the folder stays behind).
+//   - "init" runs an owner as its child and waits for it; started in a new
+//     PID namespace it is that namespace's PID 1, and the owner is not.
+//   - "cleaner" prints its PID, then answers every line it reads with
+//     "<removed> <error>" from one CleanStale(ctx, 0) on the parent.
+func runChild(role, parent string) int {
+	switch role {
+	case "owner":
+		dir, cleanup, err := New(parent).Dir(context.Background())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "owner:", err)
+			return 3
+		}
+		defer cleanup()
+		if err := os.WriteFile(filepath.Join(dir, "frame-001.jpg"), []byte("jpeg"), 0o600); err != nil {
+			fmt.Fprintln(os.Stderr, "owner:", err)
+			return 3
+		}
+		fmt.Printf("%d %s\n", os.Getpid(), dir)
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		return 0
+	case "init":
+		// Move the namespace's next PID far from the few a Go process's
+		// threads take, so the owner's PID is not one of a cleaner's
+		// thread IDs in its namespace (kill(2) accepts those too). This
+		// only matters to the PID checks this package no longer makes.
+		_ = os.WriteFile("/proc/sys/kernel/ns_last_pid", []byte("1000"), 0)
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), childEnv+"=owner")
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "init:", err)
+			return 3
+		}
+		return 0
+	case "cleaner":
+		r := New(parent)
+		fmt.Printf("%d\n", os.Getpid())
+		in := bufio.NewScanner(os.Stdin)
+		for in.Scan() {
+			n, err := r.CleanStale(context.Background(), 0)
+			fmt.Printf("%d %v\n", n, err)
+		}
+		return 0
+	}
+	fmt.Fprintln(os.Stderr, "unknown role", role)
+	return 2
+}
+
+// name returns a scratch name whose random part starts with s.
+func name(s string) string {
+	return Prefix + s + strings.Repeat("A", nameLen-len(s))
+}
 
 func TestDirCreatesPrivateFolderAndCleanupRemovesIt(t *testing.T) {
 	r := New(t.TempDir())
@@ -18,18 +91,19 @@ func TestDirCreatesPrivateFolderAndCleanupRemovesIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(dir)
+	fi, err := os.Lstat(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !fi.IsDir() || fi.Mode().Perm() != 0o700 {
 		t.Fatalf("mode %v, want a 0700 folder", fi.Mode())
 	}
-	if !strings.HasPrefix(filepath.Base(dir), Prefix) || filepath.Dir(dir) != r.Parent() {
-		t.Fatalf("folder %s not a scratch folder of %s", dir, r.Parent())
+	base := filepath.Base(dir)
+	if !isScratchName(base) || strings.HasSuffix(base, privateSuffix) || filepath.Dir(dir) != r.Parent() {
+		t.Fatalf("folder %s not a public scratch folder of %s", dir, r.Parent())
 	}
-	if pid, ok := ownerPID(filepath.Base(dir)); !ok || pid != os.Getpid() {
-		t.Fatalf("owner of %s = %d, %v", dir, pid, ok)
+	if entries, _ := os.ReadDir(r.Parent()); len(entries) != 1 {
+		t.Fatalf("parent holds %d entries, want the folder alone", len(entries))
 	}
 	if err := os.MkdirAll(filepath.Join(dir, "a", "b"), 0o700); err != nil {
 		t.Fatal(err)
@@ -73,142 +147,33 @@ func TestDirHonoursCancelledContext(t *testing.T) {
 	}
 }
 
-func TestOwnerPID(t *testing.T) {
+func TestIsScratchName(t *testing.T) {
 	tests := []struct {
 		name string
-		pid  int
-		ok   bool
+		want bool
 	}{
-		{"picfre-scratch-123-abc", 123, true},
-		{"picfre-scratch-1-", 1, true},
-		{"picfre-scratch--abc", 0, false},
-		{"picfre-scratch-0-abc", 0, false},
-		{"picfre-scratch-x1-abc", 0, false},
-		{"picfre-scratch-123", 0, false},
-		{"picfre-scratch-99999999999-a", 0, false},
-		{"other-123-abc", 0, false},
+		{Prefix + "ABCDEFGHIJKLMNOPQRSTUVWXYZ", true},
+		{Prefix + "234567ABCDEFGHIJKLMNOPQRST", true},
+		{Prefix + "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + privateSuffix, true},
+		{Prefix + "ABCDEFGHIJKLMNOPQRSTUVWXY", false},   // too short
+		{Prefix + "ABCDEFGHIJKLMNOPQRSTUVWXYZA", false}, // too long
+		{Prefix + "abcdefghijklmnopqrstuvwxyz", false},  // not rand.Text's alphabet
+		{Prefix + "ABCDEFGHIJKLMNOPQRSTUVWXY1", false},
+		{Prefix + "ABCDEFGHIJKLMNOPQRSTUVWXYZ.old", false},
+		{Prefix + "4242-123456", false}, // the PID-named folders of before
+		{"other-ABCDEFGHIJKLMNOPQRSTUVWXYZ", false},
+		{Prefix, false},
 	}
 	for _, tt := range tests {
-		pid, ok := ownerPID(tt.name)
-		if pid != tt.pid || ok != tt.ok {
-			t.Errorf("ownerPID(%q) = %d, %v; want %d, %v", tt.name, pid, ok, tt.pid, tt.ok)
+		if got := isScratchName(tt.name); got != tt.want {
+			t.Errorf("isScratchName(%q) = %v, want %v", tt.name, got, tt.want)
 		}
-	}
-}
-
-// The helper process: when run with PICFRE_SCRATCH_CHILD set to a parent
-// folder, it makes a scratch folder there, writes a file into it, prints
-// the folder's path and waits to be killed.
-func TestMain(m *testing.M) {
-	if parent := os.Getenv("PICFRE_SCRATCH_CHILD"); parent != "" {
-		dir, cleanup, err := New(parent).Dir(context.Background())
-		if err != nil {
-			os.Exit(3)
-		}
-		defer cleanup() // never runs: the process is killed
-		_ = os.WriteFile(filepath.Join(dir, "frame-001.jpg"), []byte("jpeg"), 0o600)
-		os.Stdout.WriteString(dir + "\n")
-		time.Sleep(time.Minute)
-		os.Exit(4)
-	}
-	os.Exit(m.Run())
-}
-
-func TestCleanStaleRemovesFolderOfKilledProcess(t *testing.T) {
-	parent := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "PICFRE_SCRATCH_CHILD="+parent)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		t.Fatalf("child gave no folder: %v", err)
-	}
-	dir := strings.TrimSpace(line)
-
-	r := New(parent)
-	// While the child runs, its folder is not stale.
-	if n, err := r.CleanStale(t.Context(), 0); err != nil || n != 0 {
-		t.Fatalf("CleanStale with the owner alive = %d, %v", n, err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "frame-001.jpg")); err != nil {
-		t.Fatalf("live child's file gone: %v", err)
-	}
-
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = cmd.Wait() // reap, so the PID no longer exists
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("a killed process's folder should survive it until cleaned: %v", err)
-	}
-	n, err := r.CleanStale(t.Context(), 0)
-	if err != nil || n != 1 {
-		t.Fatalf("CleanStale = %d, %v; want 1 removed", n, err)
-	}
-	if _, err := os.Stat(dir); !os.IsNotExist(err) {
-		t.Fatalf("stale folder still there: %v", err)
-	}
-}
-
-func TestCleanStaleByAge(t *testing.T) {
-	parent := t.TempDir()
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	r := NewWithClock(parent, func() time.Time { return now })
-	r.alive = func(int) bool { return true } // every owner "runs" (a recycled PID)
-
-	old := filepath.Join(parent, Prefix+"4242-old")
-	young := filepath.Join(parent, Prefix+"4243-young")
-	mine, cleanup, err := r.Dir(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cleanup()
-	for _, d := range []string{old, young} {
-		if err := os.Mkdir(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ages := map[string]time.Duration{old: 25 * time.Hour, young: time.Hour, mine: 100 * time.Hour}
-	for d, age := range ages {
-		if err := os.Chtimes(d, now.Add(-age), now.Add(-age)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	unrelated := filepath.Join(parent, "not-ours-1-x")
-	if err := os.Mkdir(unrelated, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(unrelated, filepath.Join(parent, Prefix+"1-link")); err != nil {
-		t.Fatal(err)
-	}
-
-	n, err := r.CleanStale(t.Context(), 24*time.Hour)
-	if err != nil || n != 1 {
-		t.Fatalf("CleanStale = %d, %v; want 1", n, err)
-	}
-	for d, want := range map[string]bool{old: false, young: true, mine: true, unrelated: true} {
-		_, err := os.Stat(d)
-		if exists := err == nil; exists != want {
-			t.Errorf("%s exists = %v, want %v", filepath.Base(d), exists, want)
-		}
-	}
-	// Without an age bound nothing of a live owner goes.
-	if n, err := r.CleanStale(t.Context(), 0); err != nil || n != 0 {
-		t.Fatalf("CleanStale(0) = %d, %v", n, err)
 	}
 }
 
 func TestCleanStaleMissingParent(t *testing.T) {
 	r := New(filepath.Join(t.TempDir(), "nope"))
-	if n, err := r.CleanStale(t.Context(), time.Hour); err != nil || n != 0 {
+	if n, err := r.CleanStale(t.Context(), 0); err != nil || n != 0 {
 		t.Fatalf("CleanStale = %d, %v", n, err)
 	}
 }
