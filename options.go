@@ -267,10 +267,12 @@ type Config struct {
 	// MaxTimedBytes bounds a video or audio file's size (default 4 GiB).
 	// Such files are streamed to a scratch file, never held in memory.
 	MaxTimedBytes int64
-	// ScratchDir is the folder under which private scratch folders for
-	// video and audio are made and removed (os.TempDir() when empty).
-	// Folders left by a process that crashed are removed the first time
-	// one is needed.
+	// ScratchDir is the folder, on a local file system (flock(2) must
+	// work there), under which private scratch folders for video and
+	// audio are made and removed (os.TempDir() when empty). Each folder
+	// is locked by its process while it lives; folders whose process
+	// died, in any container sharing the folder, are removed the first
+	// time one is needed.
 	ScratchDir string
 	// FFmpeg and FFprobe are the paths of the tools video and audio need
 	// (Debian package ffmpeg); empty means looked up on PATH when first

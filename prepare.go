@@ -36,12 +36,15 @@ type timed struct {
 	scratch *scratch.Root
 }
 
-func (t *timed) setup(ctx context.Context, cfg Config) (video.Tools, *scratch.Root, error) {
+func (t *timed) setup(ctx context.Context, cfg Config, tel *telemetry) (video.Tools, *scratch.Root, error) {
 	t.once.Do(func() {
 		t.scratch = scratch.New(cfg.ScratchDir)
 		// Folders of processes that died (crash, SIGKILL) are removed;
-		// a failure here must not stop the work.
-		_, _ = t.scratch.CleanStale(ctx, 0)
+		// a failure here must not stop the work, but the operator hears
+		// of it (a scratch folder on a file system without locks).
+		if _, err := t.scratch.CleanStale(ctx, 0); err != nil {
+			tel.warn(ctx, "picfre: cleaning stale scratch folders", err)
+		}
 		if cfg.FFmpeg != "" && cfg.FFprobe != "" {
 			t.tools = video.Tools{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe}
 			return
@@ -191,14 +194,14 @@ func (pl *Pipeline) prepareTimed(ctx context.Context, j *job, r io.Reader, f med
 		j.fail(errcode.Errorf(errcode.UnsupportedMedia, "provider %s cannot take audio", pl.prov.Name()))
 		return
 	}
-	tools, root, err := pl.timed.setup(ctx, pl.cfg)
+	tools, root, err := pl.timed.setup(ctx, pl.cfg, pl.tel)
 	if err != nil {
 		j.fail(errcode.WrapIfNone(errcode.UnsupportedMedia, err))
 		return
 	}
 	dir, cleanup, err := root.Dir(ctx)
 	if err != nil {
-		j.fail(errcode.Errorf(errcode.Unavailable, "scratch folder: %w", pathless(err)))
+		j.fail(errcode.WrapIfNone(errcode.Unavailable, fmt.Errorf("scratch folder: %w", pathless(err))))
 		return
 	}
 	// Removed by settle, on every path, once the request is done: a part

@@ -225,3 +225,11 @@ func (t *telemetry) panicked(ctx context.Context, msg string, value any, stack [
 	}
 	t.logger.LogAttrs(ctx, slog.LevelError, msg, slog.String("panic", fmt.Sprint(value)), slog.String("stack", string(stack)))
 }
+
+// warn logs an operational problem that does not fail a file.
+func (t *telemetry) warn(ctx context.Context, msg string, err error) {
+	if t.logger == nil {
+		return
+	}
+	t.logger.LogAttrs(ctx, slog.LevelWarn, msg, slog.String("code", string(errcode.Of(err))), slog.String("error", err.Error()))
+}
