@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/metering/memstore"
 )
@@ -132,4 +133,78 @@ func ExampleMulti() {
 	b, _ := billing.Balance(ctx, "erin")
 	fmt.Println(b.Credits)
 	// Output: 3
+}
+
+// A failed file is not charged; the attempt stays on record, naming no
+// file, with the code it failed with, until a purge deletes it.
+func ExampleLedger_Attempts() {
+	ctx := context.Background()
+	ledger := metering.NewLedger(memstore.New(), metering.Options{})
+	ledger.TopUp(ctx, metering.TopUp{Account: "fay", Credits: 5, PaymentRef: "pay-8"})
+	h, _ := ledger.Authorize(ctx, metering.Authorization{Account: "fay", IdempotencyKey: "k", Credits: 2, Task: "metadata", MediaType: "image"})
+	ledger.Void(ctx, h, errcode.TooLarge)
+	attempts, _ := ledger.Attempts(ctx, "fay")
+	for _, a := range attempts {
+		fmt.Println(a.IdempotencyKey, a.State, a.Reason, a.Credits)
+	}
+	b, _ := ledger.Balance(ctx, "fay")
+	fmt.Println("available", b.Available)
+	// Output:
+	// k voided too_large 2
+	// available 5
+}
+
+// A purge deletes old usage records and folds their debits into the
+// history, so the balance stays; an account under a legal hold keeps its
+// records, and cannot be erased, until the hold is lifted.
+func ExampleLedger_Purge() {
+	ctx := context.Background()
+	now := time.Date(2025, 1, 15, 10, 0, 0, 0, time.UTC)
+	ledger := metering.NewLedger(memstore.New(), metering.Options{Clock: func() time.Time { return now }})
+	for _, account := range []string{"gus", "hal"} {
+		ledger.TopUp(ctx, metering.TopUp{Account: account, Credits: 10, PaymentRef: "pay-" + account})
+		h, _ := ledger.Authorize(ctx, metering.Authorization{Account: account, IdempotencyKey: "photo", Credits: 3})
+		ledger.Capture(ctx, h, metering.Event{File: "photo.jpg"})
+	}
+	ledger.SetLegalHold(ctx, "hal", true)
+	_, err := ledger.EraseUsage(ctx, "hal")
+	fmt.Println(errors.Is(err, metering.ErrLegalHold))
+
+	now = now.AddDate(0, 4, 0)
+	r, err := ledger.Purge(ctx, metering.Purge{
+		UsageBefore: now.AddDate(0, -3, 0), // usually retention.Policy.Cutoff(now)
+		BatchSize:   500, MaxBatches: 1000, Lease: 15 * time.Minute,
+	})
+	fmt.Println("purged", r.Usage, err)
+	for _, c := range r.UsageAccounts {
+		fmt.Println(c.Account, c.Records, "legal hold:", c.LegalHold)
+	}
+	for _, account := range []string{"gus", "hal"} {
+		h, _ := ledger.History(ctx, account)
+		b, _ := ledger.Balance(ctx, account)
+		fmt.Println(account, h[0].Kind, h[len(h)-1].Kind, b.Credits)
+	}
+	// Output:
+	// true
+	// purged 1 <nil>
+	// gus 1 legal hold: false
+	// hal 1 legal hold: true
+	// gus purged topup 7
+	// hal topup usage 7
+}
+
+// Usage lists what a data subject's export shows of each charged file.
+func ExampleLedger_Usage() {
+	ctx := context.Background()
+	ledger := metering.NewLedger(memstore.New(), metering.Options{
+		Clock: func() time.Time { return time.Date(2025, 5, 1, 9, 30, 0, 0, time.UTC) },
+	})
+	ledger.TopUp(ctx, metering.TopUp{Account: "ivy", Credits: 5, PaymentRef: "pay-4"})
+	h, _ := ledger.Authorize(ctx, metering.Authorization{Account: "ivy", IdempotencyKey: "k1", Credits: 1, Task: "metadata", MediaType: "image"})
+	ledger.Capture(ctx, h, metering.Event{File: "harbour.jpg", Provider: "local", Model: "local-1"})
+	usage, _ := ledger.Usage(ctx, "ivy")
+	for _, u := range usage {
+		fmt.Println(u.File, u.Time.Format(time.RFC3339), u.Task, u.Credits, u.Model)
+	}
+	// Output: harbour.jpg 2025-05-01T09:30:00Z metadata 1 local-1
 }

@@ -3,6 +3,8 @@ package metering_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -247,4 +249,184 @@ func TestRefuseBefore(t *testing.T) {
 	if b, err := l.Balance(ctx, "acme"); err != nil || b.Credits != 8 || b.Held != 0 {
 		t.Fatalf("balance = %+v, %v; want 8 credits (the old event not charged)", b, err)
 	}
+}
+
+// failing is a store whose Balance fails with err.
+type failing struct {
+	driver.Store
+	err error
+}
+
+func (f failing) Balance(context.Context, string, time.Time) (driver.Balance, error) {
+	return driver.Balance{}, f.err
+}
+
+// TestErrorWrapping: the Ledger wraps each store error once, keeps the
+// store's code, and classifies an uncoded one as the database failing.
+func TestErrorWrapping(t *testing.T) {
+	boom := errors.New("disk I/O error")
+	for _, c := range []struct {
+		err  error
+		code errcode.Code
+		msg  string
+	}{
+		{boom, errcode.Unavailable, "metering: balance: disk I/O error"},
+		{context.Canceled, errcode.Canceled, "metering: balance: context canceled"},
+		{fmt.Errorf("%w: details", driver.ErrConflict), errcode.Conflict, "metering: balance: idempotency conflict: details"},
+	} {
+		l := metering.NewLedger(failing{memstore.New(), c.err}, metering.Options{})
+		_, err := l.Balance(t.Context(), "acct")
+		if !errors.Is(err, c.err) || errcode.Of(err) != c.code || err.Error() != c.msg {
+			t.Errorf("store error %v: got %q (%s), want %q (%s)", c.err, err, errcode.Of(err), c.msg, c.code)
+		}
+	}
+	l := newLedger(t, 1)
+	_, err := l.Authorize(t.Context(), metering.Authorization{Account: "acct", IdempotencyKey: "k", Credits: 2})
+	if got, want := fmt.Sprint(err), "metering: authorize: insufficient credits"; got != want {
+		t.Errorf("authorize above the balance: %q, want %q", got, want)
+	}
+	_, err = l.TopUp(t.Context(), metering.TopUp{Account: "acct", Credits: 0, PaymentRef: "p"})
+	if got, want := fmt.Sprint(err), "metering: topup: invalid argument: credits must be positive"; got != want || errcode.Of(err) != errcode.InvalidArgument {
+		t.Errorf("top-up of zero: %q, want %q", got, want)
+	}
+	// Pricing and Multi name the package once too.
+	_, err = metering.Pricing{}.Price(metering.PriceInput{})
+	if got, want := fmt.Sprint(err), "metering: price: no price for this task and media type"; got != want {
+		t.Errorf("unpriced: %q, want %q", got, want)
+	}
+}
+
+// voidRecorder is a Hook that records the reasons of its voids.
+type voidRecorder struct {
+	metering.Discard
+	reasons []errcode.Code
+}
+
+func (v *voidRecorder) Void(_ context.Context, _ metering.Hold, reason errcode.Code) error {
+	v.reasons = append(v.reasons, reason)
+	return nil
+}
+
+// TestVoidReason: the reason reaches every hook of a Multi and is kept
+// with the attempt; a hook refusing rolls the others back with its code;
+// a reason that is no code is kept as internal.
+func TestVoidReason(t *testing.T) {
+	a, b := &voidRecorder{}, &voidRecorder{}
+	m := metering.Multi(a, b)
+	auth := metering.Authorization{Account: "acct", IdempotencyKey: "k", Credits: 1}
+	h, err := m.Authorize(t.Context(), auth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Void(t.Context(), h, errcode.InvalidMedia); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a.reasons, []errcode.Code{errcode.InvalidMedia}) || !slices.Equal(b.reasons, a.reasons) {
+		t.Fatalf("reasons %v and %v, want invalid_media for both", a.reasons, b.reasons)
+	}
+	// The hook after a refuses: a's hold is voided with the refusal's code.
+	if _, err := metering.Multi(a, newLedger(t, 0)).Authorize(t.Context(), auth); !errors.Is(err, metering.ErrInsufficientCredits) {
+		t.Fatal(err)
+	}
+	if got := a.reasons[len(a.reasons)-1]; got != errcode.InsufficientCredits {
+		t.Fatalf("rollback reason %s, want insufficient_credits", got)
+	}
+
+	l := newLedger(t, 10)
+	for key, c := range map[string]struct{ in, want errcode.Code }{
+		"k1": {errcode.ProviderFailure, errcode.ProviderFailure},
+		"k2": {"no such code", errcode.Internal},
+		"k3": {"", ""},
+	} {
+		h, err := l.Authorize(t.Context(), metering.Authorization{Account: "acct", IdempotencyKey: key, Credits: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Void(t.Context(), h, c.in); err != nil {
+			t.Fatal(err)
+		}
+		at, err := l.Attempts(t.Context(), "acct")
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(at, func(a metering.Attempt) bool { return a.IdempotencyKey == key })
+		if i < 0 || at[i].State != metering.AttemptVoided || at[i].Reason != c.want {
+			t.Errorf("void with %q: attempts %+v, want %s kept", c.in, at, c.want)
+		}
+	}
+}
+
+// blocking is a store whose Balance waits until released, and which
+// counts its Close calls.
+type blocking struct {
+	driver.Store
+	entered, release chan struct{}
+	closes           *int
+}
+
+func (b blocking) Balance(ctx context.Context, account string, now time.Time) (driver.Balance, error) {
+	close(b.entered)
+	<-b.release
+	return b.Store.Balance(ctx, account, now)
+}
+
+func (b blocking) Close() error { *b.closes++; return nil }
+
+// TestCloseWaits: Close waits for the call in progress, closes the store
+// once, and later calls fail with ErrClosed.
+func TestCloseWaits(t *testing.T) {
+	closes := 0
+	st := blocking{memstore.New(), make(chan struct{}), make(chan struct{}), &closes}
+	l := metering.NewLedger(st, metering.Options{})
+	balanceDone := make(chan error)
+	go func() { _, err := l.Balance(context.Background(), "acct"); balanceDone <- err }()
+	<-st.entered
+	closed := make(chan error)
+	go func() { closed <- l.Close() }()
+	select {
+	case <-closed:
+		t.Fatal("Close returned while a call was in progress")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(st.release)
+	if err := <-balanceDone; err != nil {
+		t.Fatalf("the call in progress: %v", err)
+	}
+	if err := <-closed; err != nil || closes != 1 {
+		t.Fatalf("Close = %v after %d store closes; want nil, 1", err, closes)
+	}
+	if _, err := l.History(t.Context(), "acct"); !errors.Is(err, metering.ErrClosed) {
+		t.Fatalf("History after Close: %v", err)
+	}
+	if err := l.Close(); !errors.Is(err, metering.ErrClosed) || closes != 1 {
+		t.Fatalf("second Close = %v, %d store closes", err, closes)
+	}
+}
+
+// bare is a store without any optional interface.
+type bare struct{ driver.Store }
+
+// TestPurgeFallbacks: without the optional interfaces a purge runs
+// without a lock and without counts, and a dry run is refused.
+func TestPurgeFallbacks(t *testing.T) {
+	clock := meteringtest.NewClock(meteringtest.Epoch)
+	l := metering.NewLedger(bare{memstore.New()}, metering.Options{Clock: clock.Now})
+	if _, err := l.TopUp(t.Context(), metering.TopUp{Account: "acct", Credits: 5, PaymentRef: "p"}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := l.Authorize(t.Context(), metering.Authorization{Account: "acct", IdempotencyKey: "k", Credits: 2})
+	if err != nil || l.Capture(t.Context(), h, metering.Event{}) != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Hour)
+	p := metering.Purge{UsageBefore: clock.Now(), BatchSize: 10, MaxBatches: 10, Lease: time.Minute, DryRun: true}
+	if _, err := l.Purge(t.Context(), p); !errors.Is(err, metering.ErrDryRunUnsupported) || errcode.Of(err) != errcode.InvalidArgument {
+		t.Fatalf("dry run without a counter: %v", err)
+	}
+	p.DryRun = false
+	r, err := l.Purge(t.Context(), p)
+	if err != nil || r.Usage != 1 || len(r.UsageAccounts) != 0 || r.Batches != 3 {
+		t.Fatalf("purge without a lock or counter = %+v, %v", r, err)
+	}
+	meteringtest.ReconcileAccount(t, l, "acct")
 }

@@ -281,7 +281,7 @@ func testConcurrent(t *testing.T, open opener) {
 	}()
 	<-g.entered
 	r, err := (&retention.Sweeper{Ledger: metering.NewLedger(open(t), metering.Options{Clock: later}), Clock: later}).Sweep(t.Context(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
-	if !errors.Is(err, retention.ErrSweepInProgress) || r.Skipped == "" || r.Purged != 0 {
+	if !errors.Is(err, retention.ErrSweepInProgress) || r.Skipped != "retention: another sweep is running" || r.Purged != 0 {
 		t.Fatalf("overlapping sweep: %+v, %v; want ErrSweepInProgress", r, err)
 	}
 	close(g.release)
