@@ -21,19 +21,14 @@ var (
 	// a dry run, or set SweepOptions.AllowFuture when no ledger is live
 	// (tests, a copy of the data).
 	ErrFutureAsOf = errcode.New(errcode.InvalidArgument, "retention: sweep as of a future time")
-)
 
-// Conditions the Ledger detects, under the names this package has always
-// used; they are the same values as metering's, so errors.Is matches
-// either name.
-var (
+	// A condition the Ledger detects, under the name this package has
+	// always used: the same value as metering's, so errors.Is matches
+	// either name.
+
 	// ErrSweepInProgress: another sweep (in this or another process)
 	// holds the database's sweep lock; this one did nothing. It is not a
 	// failure: the other sweep does the work. Try again later. The same
 	// value as metering.ErrSweepInProgress.
 	ErrSweepInProgress = metering.ErrSweepInProgress
-
-	// ErrDryRunUnsupported: the ledger's store cannot count what it would
-	// purge. The same value as metering.ErrDryRunUnsupported.
-	ErrDryRunUnsupported = metering.ErrDryRunUnsupported
 )

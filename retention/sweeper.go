@@ -66,7 +66,8 @@ type Sweeper struct {
 
 // SweepOptions tune one sweep. The zero value sweeps now.
 type SweepOptions struct {
-	// DryRun counts what would be purged and deletes nothing.
+	// DryRun counts what would be purged and deletes nothing; it fails
+	// with metering.ErrDryRunUnsupported on a store that cannot count.
 	DryRun bool
 	// AsOf sweeps as if the time were AsOf (the cutoff is computed from
 	// it); the clock's now when zero.
