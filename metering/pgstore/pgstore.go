@@ -86,7 +86,7 @@ func Open(ctx context.Context, dsn string, opts Options) (driver.Store, error) {
 // Tables are created in the first schema of the pool's search_path. A
 // server that cannot be reached or migrated fails with
 // errcode.Unavailable.
-func New(ctx context.Context, pool *pgxpool.Pool, _ Options) (driver.Store, error) {
+func New(ctx context.Context, pool *pgxpool.Pool, opts Options) (driver.Store, error) {
 	if pool == nil {
 		return nil, errcode.New(errcode.InvalidArgument, "pgstore: nil pool")
 	}
