@@ -344,7 +344,7 @@ func (pl *Pipeline) settleOne(ctx context.Context, j *job) {
 	if j.err != nil {
 		// A failed void leaves the hold to expire on its own; the
 		// file's own error is what the caller needs to see.
-		_ = pl.cfg.Meter.Void(ctx, j.hold)
+		_ = pl.cfg.Meter.Void(ctx, j.hold, errcode.Of(j.err))
 	}
 }
 

@@ -1,13 +1,14 @@
 // Package metering bills processed files: the [Hook] the pipeline calls to
 // authorize, capture and void credits, the [Event] recorded for each file,
-// and the credit ledger behind them.
+// prices, and the credit [Ledger] behind them.
 //
 // # The billing cycle
 //
 // For each file the pipeline calls Authorize before any provider is
 // called, then exactly one of Capture (the file succeeded) or Void (it
-// failed, was cancelled or panicked). A file that fails therefore costs
-// nothing, and an idempotency key makes a re-run charge nobody twice.
+// failed, was cancelled or panicked; Void gets the failure's errcode.Code
+// as its reason). A file that fails therefore costs nothing, and an
+// idempotency key makes a re-run charge nobody twice.
 //
 // [Discard] bills nothing (the default); [Multi] fans one file out to
 // several hooks; [Ledger] is the credit ledger.
@@ -16,16 +17,22 @@
 //
 // An [Event] holds the account, the file's name, the time, the task, the
 // credits, and the provider's model and token counts. Content and
-// generated metadata are never part of it.
+// generated metadata are never part of it. A hold that was not captured
+// (an [Attempt]) names no file; a voided one keeps the code the file
+// failed with.
 //
 // # The ledger
 //
-// A [Ledger] keeps accounts over a [Store]: memstore (tests, one
-// process), sqlitestore (the embedded default, one file shared by the
-// processes of one machine) or pgstore (PostgreSQL, many service
-// instances). The same conformance suite, meteringtest, runs against all
-// three, including 16 goroutines and 4 OS processes racing for one
-// balance, and processes killed between authorize and capture.
+// A [Ledger] is the one type embedders hold. It runs over a store — a
+// driver.Store from metering/memstore (tests, one process),
+// metering/sqlitestore (the embedded default, one file shared by the
+// processes of one machine) or metering/pgstore (PostgreSQL, many service
+// instances) — which package store opens by DSN. The stores are drivers:
+// they export nothing but their constructor, so every call passes the
+// Ledger's checks. The same conformance suite, meteringtest, runs through
+// the Ledger against all three, including 16 goroutines and 4 OS processes
+// racing for one balance, and processes killed between authorize and
+// capture.
 //
 //   - Top-ups are idempotent by payment reference: the same reference
 //     credits once; with another amount or account it is [ErrConflict].
@@ -40,6 +47,15 @@
 //     stores debit with one conditional statement in the same transaction
 //     as the entry, behind CHECK constraints.
 //
+// # Errors
+//
+// Every error of a Ledger names the operation once ("metering: authorize:
+// insufficient credits") and answers errcode.Of: the outcomes above with
+// their own codes and sentinels (errors.Is(err, ErrInsufficientCredits)),
+// bad arguments with invalid_argument ([ErrInvalid]), a cancelled context
+// with canceled, and a database that failed or timed out with
+// unavailable — retry later; every write is idempotent.
+//
 // # Idempotency keys
 //
 // One key, one outcome. Authorize with a key that was already captured
@@ -51,10 +67,10 @@
 // A key whose hold was voided or expired can be held anew.
 //
 // Holds that were not captured — failed (voided), expired, or still open
-// — are kept, naming no file, until the retention sweep purges them
-// (Store.PurgeHolds, which also releases holds a crashed worker left open
-// on an account that never authorized again); Store.ListAttempts lists
-// them for a data subject's export.
+// — are kept, naming no file, until a purge deletes them (which also
+// releases holds a crashed worker left open on an account that never
+// authorized again); [Ledger.Attempts] lists them for a data subject's
+// export.
 //
 // A hold that expired before Capture is still captured if the account's
 // available credits cover the charge (the work was done); otherwise
@@ -68,26 +84,30 @@
 // table of per-task and per-media-type base prices plus a rate per started
 // minute (or other unit) of video and audio, all in whole credits.
 //
-// # Retention
+// # Retention, legal holds and erasure
 //
-// Usage records and top-ups are kept apart. [Store.PurgeUsage] deletes old
-// usage records in batches and folds their debits into a per-account
-// rollup, so that the history still adds up to the balance; accounts under
-// a legal hold are skipped. Once a usage record is purged its idempotency
-// key is forgotten, so a replay of a purged key would be charged again:
-// set Options.RefuseBefore to the retention cutoff (retention.Policy.Cutoff)
-// and Capture refuses events older than the window with [ErrEventTooOld].
-// Top-ups (payment records) are never purged with usage; only
-// [Store.PurgeTopUps] deletes them, once the bookkeeping period has passed
-// (retention.Policy.TopUpYears), folding their credits into the same
-// rollup. Their payment references are forgotten with them, so a payment
-// redelivered after the purge would credit again; the Ledger stamps
-// top-ups with its own clock, so it cannot tell such a replay by its time,
-// and the period (at least seven full calendar years) must outlast any
-// redelivery window of the payment provider.
+// Usage records and top-ups are kept apart. [Ledger.Purge] deletes old
+// usage records, dead holds and, when asked, old top-ups, in batches (one
+// transaction each), folding what it deletes into a per-account rollup so
+// that the history still adds up to the balance; package retention turns a
+// policy into its cutoffs. One purge runs at a time across the processes
+// sharing a database ([ErrSweepInProgress] for the others), and a dry run
+// counts instead of deleting. Accounts under a legal hold
+// ([Ledger.SetLegalHold]) are skipped by purges and refused by
+// [Ledger.EraseUsage] ([ErrLegalHold]).
 //
-// Three optional Store interfaces serve the retention sweeper:
-// [PurgeCounter] and [TopUpPurgeCounter] count what a purge would delete
-// (a dry run), and [SweepLocker] lets one sweep run at a time across
-// processes. All three stores implement them.
+// Once a usage record is purged its idempotency key is forgotten, so a
+// replay of a purged key would be charged again: set Options.RefuseBefore
+// to the retention cutoff (retention.Policy.Cutoff) and Capture refuses
+// events older than the window with [ErrEventTooOld]. A purged top-up's
+// payment reference is forgotten too, so a payment redelivered after the
+// purge would credit again; the Ledger stamps top-ups with its own clock,
+// so it cannot tell such a replay by its time, and the period (at least
+// seven full calendar years) must outlast any redelivery window of the
+// payment provider.
+//
+// # Concurrency
+//
+// A Ledger, Discard, Multi over safe hooks and Pricing are safe for
+// concurrent use. Close a Ledger once, after its last call.
 package metering

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/metering/memstore"
 )
@@ -14,7 +15,7 @@ import (
 func ExampleLedger() {
 	ctx := context.Background()
 	ledger := metering.NewLedger(memstore.New(), metering.Options{})
-	if _, err := ledger.TopUp(ctx, "alice", 10, "stripe-pi-001"); err != nil {
+	if _, err := ledger.TopUp(ctx, metering.TopUp{Account: "alice", Credits: 10, PaymentRef: "stripe-pi-001"}); err != nil {
 		panic(err)
 	}
 	hold, err := ledger.Authorize(ctx, metering.Authorization{
@@ -24,7 +25,8 @@ func ExampleLedger() {
 	if err != nil {
 		panic(err)
 	}
-	// ... the provider is called here; on failure: ledger.Void(ctx, hold) ...
+	// ... the provider is called here; on failure:
+	// ledger.Void(ctx, hold, errcode.Of(err)) ...
 	err = ledger.Capture(context.WithoutCancel(ctx), hold, metering.Event{
 		File: "beach.jpg", Provider: "openai", Model: "gpt-5-mini", InputTokens: 310, OutputTokens: 120,
 	})
@@ -48,9 +50,9 @@ func ExampleLedger() {
 func ExampleLedger_TopUp() {
 	ctx := context.Background()
 	ledger := metering.NewLedger(memstore.New(), metering.Options{})
-	ledger.TopUp(ctx, "alice", 100, "pay-1")
-	ledger.TopUp(ctx, "alice", 100, "pay-1") // a retried webhook: credits once
-	_, err := ledger.TopUp(ctx, "alice", 50, "pay-1")
+	ledger.TopUp(ctx, metering.TopUp{Account: "alice", Credits: 100, PaymentRef: "pay-1"})
+	ledger.TopUp(ctx, metering.TopUp{Account: "alice", Credits: 100, PaymentRef: "pay-1"}) // a retried webhook: credits once
+	_, err := ledger.TopUp(ctx, metering.TopUp{Account: "alice", Credits: 50, PaymentRef: "pay-1"})
 	fmt.Println(errors.Is(err, metering.ErrConflict))
 	b, _ := ledger.Balance(ctx, "alice")
 	fmt.Println(b.Credits)
@@ -62,7 +64,7 @@ func ExampleLedger_TopUp() {
 func ExampleLedger_Authorize_insufficient() {
 	ctx := context.Background()
 	ledger := metering.NewLedger(memstore.New(), metering.Options{})
-	ledger.TopUp(ctx, "bob", 2, "pay-7")
+	ledger.TopUp(ctx, metering.TopUp{Account: "bob", Credits: 2, PaymentRef: "pay-7"})
 	_, err := ledger.Authorize(ctx, metering.Authorization{Account: "bob", IdempotencyKey: "k", Credits: 5})
 	fmt.Println(errors.Is(err, metering.ErrInsufficientCredits))
 	// Output: true
@@ -77,7 +79,7 @@ func ExampleOptions_holdTTL() {
 		Clock:   func() time.Time { return now },
 		HoldTTL: 5 * time.Minute,
 	})
-	ledger.TopUp(ctx, "carol", 10, "pay-9")
+	ledger.TopUp(ctx, metering.TopUp{Account: "carol", Credits: 10, PaymentRef: "pay-9"})
 	ledger.Authorize(ctx, metering.Authorization{Account: "carol", IdempotencyKey: "k", Credits: 10})
 	b, _ := ledger.Balance(ctx, "carol")
 	fmt.Println("available while held:", b.Available)
@@ -92,10 +94,10 @@ func ExampleOptions_holdTTL() {
 func ExampleLedger_History() {
 	ctx := context.Background()
 	ledger := metering.NewLedger(memstore.New(), metering.Options{})
-	ledger.TopUp(ctx, "dave", 20, "pay-3")
+	ledger.TopUp(ctx, metering.TopUp{Account: "dave", Credits: 20, PaymentRef: "pay-3"})
 	h, _ := ledger.Authorize(ctx, metering.Authorization{Account: "dave", IdempotencyKey: "k1", Credits: 4})
 	ledger.Capture(ctx, h, metering.Event{File: "a.jpg"})
-	ledger.Refund(ctx, "dave", 4, "refund-k1", "blurry result")
+	ledger.Refund(ctx, metering.Refund{Account: "dave", Credits: 4, Key: "refund-k1", Reason: "blurry result"})
 	entries, _ := ledger.History(ctx, "dave")
 	for _, e := range entries {
 		fmt.Println(e.Kind, e.Credits, e.Ref)
@@ -121,7 +123,7 @@ func ExamplePricing() {
 func ExampleMulti() {
 	ctx := context.Background()
 	billing := metering.NewLedger(memstore.New(), metering.Options{})
-	billing.TopUp(ctx, "erin", 5, "pay-5")
+	billing.TopUp(ctx, metering.TopUp{Account: "erin", Credits: 5, PaymentRef: "pay-5"})
 	hook := metering.Multi(billing, metering.Discard{})
 	h, err := hook.Authorize(ctx, metering.Authorization{Account: "erin", IdempotencyKey: "k", Credits: 2})
 	if err != nil {
@@ -131,4 +133,78 @@ func ExampleMulti() {
 	b, _ := billing.Balance(ctx, "erin")
 	fmt.Println(b.Credits)
 	// Output: 3
+}
+
+// A failed file is not charged; the attempt stays on record, naming no
+// file, with the code it failed with, until a purge deletes it.
+func ExampleLedger_Attempts() {
+	ctx := context.Background()
+	ledger := metering.NewLedger(memstore.New(), metering.Options{})
+	ledger.TopUp(ctx, metering.TopUp{Account: "fay", Credits: 5, PaymentRef: "pay-8"})
+	h, _ := ledger.Authorize(ctx, metering.Authorization{Account: "fay", IdempotencyKey: "k", Credits: 2, Task: "metadata", MediaType: "image"})
+	ledger.Void(ctx, h, errcode.TooLarge)
+	attempts, _ := ledger.Attempts(ctx, "fay")
+	for _, a := range attempts {
+		fmt.Println(a.IdempotencyKey, a.State, a.Reason, a.Credits)
+	}
+	b, _ := ledger.Balance(ctx, "fay")
+	fmt.Println("available", b.Available)
+	// Output:
+	// k voided too_large 2
+	// available 5
+}
+
+// A purge deletes old usage records and folds their debits into the
+// history, so the balance stays; an account under a legal hold keeps its
+// records, and cannot be erased, until the hold is lifted.
+func ExampleLedger_Purge() {
+	ctx := context.Background()
+	now := time.Date(2025, 1, 15, 10, 0, 0, 0, time.UTC)
+	ledger := metering.NewLedger(memstore.New(), metering.Options{Clock: func() time.Time { return now }})
+	for _, account := range []string{"gus", "hal"} {
+		ledger.TopUp(ctx, metering.TopUp{Account: account, Credits: 10, PaymentRef: "pay-" + account})
+		h, _ := ledger.Authorize(ctx, metering.Authorization{Account: account, IdempotencyKey: "photo", Credits: 3})
+		ledger.Capture(ctx, h, metering.Event{File: "photo.jpg"})
+	}
+	ledger.SetLegalHold(ctx, "hal", true)
+	_, err := ledger.EraseUsage(ctx, "hal")
+	fmt.Println(errors.Is(err, metering.ErrLegalHold))
+
+	now = now.AddDate(0, 4, 0)
+	r, err := ledger.Purge(ctx, metering.Purge{
+		UsageBefore: now.AddDate(0, -3, 0), // usually retention.Policy.Cutoff(now)
+		BatchSize:   500, MaxBatches: 1000, Lease: 15 * time.Minute,
+	})
+	fmt.Println("purged", r.Usage, err)
+	for _, c := range r.UsageAccounts {
+		fmt.Println(c.Account, c.Records, "legal hold:", c.LegalHold)
+	}
+	for _, account := range []string{"gus", "hal"} {
+		h, _ := ledger.History(ctx, account)
+		b, _ := ledger.Balance(ctx, account)
+		fmt.Println(account, h[0].Kind, h[len(h)-1].Kind, b.Credits)
+	}
+	// Output:
+	// true
+	// purged 1 <nil>
+	// gus 1 legal hold: false
+	// hal 1 legal hold: true
+	// gus purged topup 7
+	// hal topup usage 7
+}
+
+// Usage lists what a data subject's export shows of each charged file.
+func ExampleLedger_Usage() {
+	ctx := context.Background()
+	ledger := metering.NewLedger(memstore.New(), metering.Options{
+		Clock: func() time.Time { return time.Date(2025, 5, 1, 9, 30, 0, 0, time.UTC) },
+	})
+	ledger.TopUp(ctx, metering.TopUp{Account: "ivy", Credits: 5, PaymentRef: "pay-4"})
+	h, _ := ledger.Authorize(ctx, metering.Authorization{Account: "ivy", IdempotencyKey: "k1", Credits: 1, Task: "metadata", MediaType: "image"})
+	ledger.Capture(ctx, h, metering.Event{File: "harbour.jpg", Provider: "local", Model: "local-1"})
+	usage, _ := ledger.Usage(ctx, "ivy")
+	for _, u := range usage {
+		fmt.Println(u.File, u.Time.Format(time.RFC3339), u.Task, u.Credits, u.Model)
+	}
+	// Output: harbour.jpg 2025-05-01T09:30:00Z metadata 1 local-1
 }

@@ -31,9 +31,8 @@ var ErrInvalidAccount = errcode.New(errcode.InvalidArgument, "privacy: invalid a
 type Subjects struct {
 	// Store keeps contacts, pseudonyms and pending removals. Required.
 	Store Store
-	// Ledger is the credit ledger's store; nil when the service keeps no
-	// ledger.
-	Ledger metering.Store
+	// Ledger is the credit ledger; nil when the service keeps no ledger.
+	Ledger *metering.Ledger
 	// Retention is the retention policy, for the statement of what is
 	// kept and until when.
 	Retention retention.Policy
@@ -330,7 +329,7 @@ func (s *Subjects) Export(ctx context.Context, account string) (*Export, error) 
 		if x.LegalHold, err = l.LegalHold(ctx, account); err != nil {
 			return nil, fmt.Errorf("privacy: export: %w", err)
 		}
-		b, err := l.Balance(ctx, account, now)
+		b, err := l.Balance(ctx, account)
 		if err != nil {
 			return nil, fmt.Errorf("privacy: export: %w", err)
 		}
@@ -367,7 +366,7 @@ func (s *Subjects) Export(ctx context.Context, account string) (*Export, error) 
 					u.Model, u.InputTokens, u.OutputTokens, u.IdempotencyKey, until})
 			}
 		}
-		attempts, err := l.ListAttempts(ctx, account)
+		attempts, err := l.Attempts(ctx, account)
 		if err != nil {
 			return nil, fmt.Errorf("privacy: export: %w", err)
 		}
@@ -505,7 +504,7 @@ func (s *Subjects) Erase(ctx context.Context, account string) (ErasureReport, er
 	if l := s.Ledger; l != nil {
 		// Count the settled attempts EraseUsage deletes (holds being
 		// processed are kept until they settle).
-		attempts, err := l.ListAttempts(ctx, account)
+		attempts, err := l.Attempts(ctx, account)
 		if err != nil {
 			return ErasureReport{}, fmt.Errorf("privacy: erase: %w", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/metering/memstore"
 	"github.com/picfre/picfre/privacy"
@@ -14,15 +15,14 @@ func ExampleSubjects_Erase() {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	ledgerStore := memstore.New()
-	ledger := metering.NewLedger(ledgerStore, metering.Options{Clock: clock})
-	ledger.TopUp(ctx, "jane", 20, "pay-1")
+	ledger := metering.NewLedger(memstore.New(), metering.Options{Clock: clock})
+	ledger.TopUp(ctx, metering.TopUp{Account: "jane", Credits: 20, PaymentRef: "pay-1"})
 	h, _ := ledger.Authorize(ctx, metering.Authorization{Account: "jane", IdempotencyKey: "beach.jpg", Credits: 2})
 	ledger.Capture(ctx, h, metering.Event{File: "beach.jpg"})
 	failed, _ := ledger.Authorize(ctx, metering.Authorization{Account: "jane", IdempotencyKey: "blurry.jpg", Credits: 2})
-	ledger.Void(ctx, failed) // the file failed: not charged, but the attempt is on record
+	ledger.Void(ctx, failed, errcode.BadOutput) // the file failed: not charged, but the attempt is on record
 
-	subjects := &privacy.Subjects{Store: privacy.NewMemStore(), Ledger: ledgerStore, Clock: clock}
+	subjects := &privacy.Subjects{Store: privacy.NewMemStore(), Ledger: ledger, Clock: clock}
 	email, granted := "jane@example.com", privacy.ConsentGranted
 	subjects.Correct(ctx, "jane", privacy.Correction{Email: &email, AdUserData: &granted, AdPersonalization: &granted})
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/privacy"
 )
@@ -187,7 +188,8 @@ func TestCorrectRaces(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ls, ps := mk(t)
 			ctx := t.Context()
-			subj := &privacy.Subjects{Store: ps, Ledger: ls, Clock: func() time.Time { return t0 }}
+			clock := func() time.Time { return t0 }
+			subj := &privacy.Subjects{Store: ps, Ledger: metering.NewLedger(ls, metering.Options{Clock: clock}), Clock: clock}
 			const rounds = 20
 			for i := range rounds {
 				account := fmt.Sprint("lost-update-", i)
@@ -243,8 +245,8 @@ func TestExportAttempts(t *testing.T) {
 			now := t0
 			clock := func() time.Time { return now }
 			l := metering.NewLedger(ls, metering.Options{Clock: clock, HoldTTL: 15 * time.Minute})
-			subj := &privacy.Subjects{Store: ps, Ledger: ls, Clock: clock}
-			if _, err := l.TopUp(ctx, "jane", 10, "pay-1"); err != nil {
+			subj := &privacy.Subjects{Store: ps, Ledger: l, Clock: clock}
+			if _, err := l.TopUp(ctx, metering.TopUp{Account: "jane", Credits: 10, PaymentRef: "pay-1"}); err != nil {
 				t.Fatal(err)
 			}
 			authorize := func(key string, credits int64) metering.Hold {
@@ -254,7 +256,7 @@ func TestExportAttempts(t *testing.T) {
 				}
 				return h
 			}
-			if err := l.Void(ctx, authorize("failed", 2)); err != nil {
+			if err := l.Void(ctx, authorize("failed", 2), errcode.ProviderFailure); err != nil {
 				t.Fatal(err)
 			}
 			authorize("crashed", 3)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/driver"
 	"github.com/picfre/picfre/metering/memstore"
 	"github.com/picfre/picfre/metering/pgstore"
 	"github.com/picfre/picfre/metering/sqlitestore"
@@ -22,14 +23,14 @@ import (
 )
 
 // backend makes a ledger store and a privacy store over one fresh database.
-type backend func(t *testing.T) (metering.Store, privacy.Store)
+type backend func(t *testing.T) (driver.Store, privacy.Store)
 
 func backends() map[string]backend {
 	return map[string]backend{
-		"memory": func(t *testing.T) (metering.Store, privacy.Store) {
+		"memory": func(t *testing.T) (driver.Store, privacy.Store) {
 			return memstore.New(), privacy.NewMemStore()
 		},
-		"sqlite": func(t *testing.T) (metering.Store, privacy.Store) {
+		"sqlite": func(t *testing.T) (driver.Store, privacy.Store) {
 			file := filepath.Join(t.TempDir(), "ledger.db")
 			ls, err := sqlitestore.Open(t.Context(), file, sqlitestore.Options{})
 			if err != nil {
@@ -47,7 +48,7 @@ func backends() map[string]backend {
 			}
 			return ls, ps
 		},
-		"postgres": func(t *testing.T) (metering.Store, privacy.Store) {
+		"postgres": func(t *testing.T) (driver.Store, privacy.Store) {
 			dsn := testenv.Postgres(t)
 			ls, err := pgstore.Open(t.Context(), dsn, pgstore.Options{})
 			if err != nil {
@@ -168,9 +169,9 @@ func TestSubjects(t *testing.T) {
 			clock := func() time.Time { return now }
 			l := metering.NewLedger(ls, metering.Options{Clock: clock})
 			// A 7-year period: the export states the end date it implies.
-			subj := &privacy.Subjects{Store: ps, Ledger: ls, Clock: clock, Retention: retention.Policy{TopUpYears: 7}}
+			subj := &privacy.Subjects{Store: ps, Ledger: l, Clock: clock, Retention: retention.Policy{TopUpYears: 7}}
 			for _, a := range []string{"jane", "other"} {
-				if _, err := l.TopUp(ctx, a, 50, "pay-"+a); err != nil {
+				if _, err := l.TopUp(ctx, metering.TopUp{Account: a, Credits: 50, PaymentRef: "pay-" + a}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -183,7 +184,7 @@ func TestSubjects(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := l.Refund(ctx, "jane", 1, "r1", "blurry result"); err != nil {
+			if _, err := l.Refund(ctx, metering.Refund{Account: "jane", Credits: 1, Key: "r1", Reason: "blurry result"}); err != nil {
 				t.Fatal(err)
 			}
 			rec, err := subj.Correct(ctx, "jane", privacy.Correction{
@@ -236,7 +237,7 @@ func TestSubjects(t *testing.T) {
 			}
 
 			// A legal hold refuses erasure, and nothing is deleted.
-			if err := ls.SetLegalHold(ctx, "jane", true); err != nil {
+			if err := l.SetLegalHold(ctx, "jane", true); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := subj.Erase(ctx, "jane"); !errors.Is(err, metering.ErrLegalHold) {
@@ -245,7 +246,7 @@ func TestSubjects(t *testing.T) {
 			if held, _ := subj.Export(ctx, "jane"); len(held.Usage) != 2 || held.Contact == nil || !held.LegalHold {
 				t.Fatalf("a refused erasure deleted data: %+v", held)
 			}
-			if err := ls.SetLegalHold(ctx, "jane", false); err != nil {
+			if err := l.SetLegalHold(ctx, "jane", false); err != nil {
 				t.Fatal(err)
 			}
 
@@ -371,10 +372,10 @@ func TestTopUpRetentionStatement(t *testing.T) {
 	} {
 		ls := memstore.New()
 		l := metering.NewLedger(ls, metering.Options{Clock: clock})
-		if _, err := l.TopUp(ctx, "jane", 50, "pay-1"); err != nil {
+		if _, err := l.TopUp(ctx, metering.TopUp{Account: "jane", Credits: 50, PaymentRef: "pay-1"}); err != nil {
 			t.Fatal(err)
 		}
-		subj := &privacy.Subjects{Store: privacy.NewMemStore(), Ledger: ls, Clock: clock, Retention: retention.Policy{TopUpYears: tc.years}}
+		subj := &privacy.Subjects{Store: privacy.NewMemStore(), Ledger: l, Clock: clock, Retention: retention.Policy{TopUpYears: tc.years}}
 		x, err := subj.Export(ctx, "jane")
 		if err != nil {
 			t.Fatal(err)

@@ -25,26 +25,26 @@
 //
 // # Sweeping
 //
-// A [Sweeper] deletes the usage records older than the cutoff through
-// metering.Store.PurgeUsage, in batches (one transaction each), folding
-// their debits into a per-account rollup so that every balance, and the
-// sum of every account's history, stay exactly as they were. Accounts
-// under a legal hold (metering.Store.SetLegalHold) are skipped until the
-// hold is lifted; holds have no expiry of their own. Batches go on until
-// one deletes nothing (bounded by Sweeper.MaxBatches). The sweep then
-// deletes, through metering.Store.PurgeHolds, the holds of attempts that
-// were never charged — failed, expired, or left open by a crashed worker —
-// giving the credits of open ones back. Top-ups are kept indefinitely by
-// default; when Policy.TopUpYears is set, the sweep last deletes, through
-// metering.Store.PurgeTopUps, the top-ups whose TopUpKeptUntil is not
-// after the sweep's time, folding their credits into the same rollup. A dry
-// run counts what a sweep would delete; SweepOptions.AsOf runs the sweep
-// as of another time.
+// A [Sweeper] computes the cutoffs of its Policy as of a time and has the
+// ledger delete (metering.Ledger.Purge) the usage records older than the
+// usage cutoff, in batches (one transaction each), folding their debits
+// into a per-account rollup so that every balance, and the sum of every
+// account's history, stay exactly as they were. Accounts under a legal
+// hold (metering.Ledger.SetLegalHold) are skipped until the hold is
+// lifted; holds have no expiry of their own. Batches go on until one
+// deletes nothing (bounded by Sweeper.MaxBatches). The sweep then deletes
+// the holds of attempts that were never charged — failed, expired, or
+// left open by a crashed worker — giving the credits of open ones back.
+// Top-ups are kept indefinitely by default; when Policy.TopUpYears is set,
+// the sweep last deletes the top-ups whose TopUpKeptUntil is not after the
+// sweep's time, folding their credits into the same rollup. A dry run
+// counts what a sweep would delete; SweepOptions.AsOf runs the sweep as of
+// another time.
 //
 // Several service instances may run the sweeper on one database: under
-// the store's sweep lock (metering.SweepLocker — a PostgreSQL advisory
-// lock, or a lease row claimed in an immediate SQLite transaction) only one
-// sweeps at a time; the others return [ErrSweepInProgress] and do nothing.
+// the store's sweep lock (a PostgreSQL advisory lock, or a lease row
+// claimed in an immediate SQLite transaction) only one sweeps at a time;
+// the others return [ErrSweepInProgress] and do nothing.
 //
 // # Late events
 //

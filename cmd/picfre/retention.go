@@ -13,9 +13,10 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver for the privacy store
 
-	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/internal/sqlitedb"
 	"github.com/picfre/picfre/privacy"
 	"github.com/picfre/picfre/retention"
+	"github.com/picfre/picfre/store"
 )
 
 const retentionUsage = `usage:
@@ -90,15 +91,15 @@ func runRetention(ctx context.Context, args []string, e env) error {
 		if *account == "" {
 			return usagef("retention hold: --account is required")
 		}
-		l, closer, err := openLedger(ctx, *ledgerDSN, metering.Options{})
+		db, err := store.Open(ctx, *ledgerDSN, store.Options{})
 		if err != nil {
+			return fmt.Errorf("retention hold: open ledger: %w", err)
+		}
+		defer db.Close()
+		if err := db.Ledger().SetLegalHold(ctx, *account, !*off); err != nil {
 			return fmt.Errorf("retention hold: %w", err)
 		}
-		defer closer.Close()
-		if err := l.Store().SetLegalHold(ctx, *account, !*off); err != nil {
-			return fmt.Errorf("retention hold: %w", err)
-		}
-		on, err := l.Store().LegalHold(ctx, *account)
+		on, err := db.Ledger().LegalHold(ctx, *account)
 		if err != nil {
 			return fmt.Errorf("retention hold: %w", err)
 		}
@@ -124,12 +125,12 @@ func runRetention(ctx context.Context, args []string, e env) error {
 	if err := policy.Validate(); err != nil {
 		return usagef("retention sweep: --topup-years must be 0 (keep top-ups forever) or at least %d", retention.LegalTopUpYears)
 	}
-	l, closer, err := openLedger(ctx, *ledgerDSN, metering.Options{})
+	db, err := store.Open(ctx, *ledgerDSN, store.Options{})
 	if err != nil {
-		return fmt.Errorf("retention sweep: %w", err)
+		return fmt.Errorf("retention sweep: open ledger: %w", err)
 	}
-	defer closer.Close()
-	sw := &retention.Sweeper{Store: l.Store(), Policy: policy, BatchSize: *batch}
+	defer db.Close()
+	sw := &retention.Sweeper{Ledger: db.Ledger(), Policy: policy, BatchSize: *batch}
 	r, err := sw.Sweep(ctx, opt)
 	switch {
 	case errors.Is(err, retention.ErrSweepInProgress):
@@ -146,34 +147,32 @@ func runRetention(ctx context.Context, args []string, e env) error {
 // same SQLite file or PostgreSQL database) and returns the data-subject
 // service over them. Close the returned Closer when done.
 func openSubjects(ctx context.Context, dsn string) (*privacy.Subjects, io.Closer, error) {
-	l, lc, err := openLedger(ctx, dsn, metering.Options{})
+	ldb, err := store.Open(ctx, dsn, store.Options{})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("open ledger: %w", err)
 	}
 	var db *sql.DB
 	var dialect privacy.Dialect
 	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		path = strings.TrimPrefix(path, "//")
-		// The same settings as the ledger's: immediate write
-		// transactions, a busy timeout, WAL.
-		db, err = sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
+		// The same file, with the same settings as the ledger's.
+		db, err = sqlitedb.Open(strings.TrimPrefix(path, "//"), sqlitedb.Options{})
 		dialect = privacy.SQLite
 	} else {
 		db, err = sql.Open("pgx", dsn)
 		dialect = privacy.Postgres
 	}
 	if err != nil {
-		lc.Close()
+		ldb.Close()
 		return nil, nil, errors.New("open privacy store: cannot open the database")
 	}
 	ps, err := privacy.OpenSQLStore(ctx, db, dialect)
 	if err != nil {
 		db.Close()
-		lc.Close()
+		ldb.Close()
 		return nil, nil, err
 	}
-	s := &privacy.Subjects{Store: ps, Ledger: l.Store()}
-	return s, closers{db, lc}, nil
+	s := &privacy.Subjects{Store: ps, Ledger: ldb.Ledger()}
+	return s, closers{db, ldb}, nil
 }
 
 // closers closes each in turn and returns the first error.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/metering/pgstore"
 )
@@ -17,8 +19,30 @@ func ExampleOpen() {
 		fmt.Println(err)
 		return
 	}
-	defer store.Close()
 	ledger := metering.NewLedger(store, metering.Options{})
+	defer ledger.Close() // closes the store and its pool
+	b, _ := ledger.Balance(ctx, "alice")
+	fmt.Println(b.Available)
+}
+
+// One pool for the ledger and the other stores of the database; the
+// caller closes it after the Ledger. (Not run as a test: it needs a
+// server.)
+func ExampleNew() {
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, "postgres://picfre@db.internal:5432/billing?sslmode=verify-full")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer pool.Close()
+	store, err := pgstore.New(ctx, pool, pgstore.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ledger := metering.NewLedger(store, metering.Options{})
+	defer ledger.Close() // leaves the pool open
 	b, _ := ledger.Balance(ctx, "alice")
 	fmt.Println(b.Available)
 }
