@@ -184,7 +184,7 @@ func TestSameFileIsChargedOnce(t *testing.T) {
 	for _, packed := range []bool{true, false} {
 		t.Run(fmt.Sprint("packed=", packed), func(t *testing.T) {
 			l := metering.NewLedger(memstore.New(), metering.Options{})
-			if _, err := l.TopUp(t.Context(), "acct", 10, "pay-1"); err != nil {
+			if _, err := l.TopUp(t.Context(), metering.TopUp{Account: "acct", Credits: 10, PaymentRef: "pay-1"}); err != nil {
 				t.Fatal(err)
 			}
 			caps := provider.Capabilities{}
@@ -255,7 +255,7 @@ func TestTelemetry(t *testing.T) {
 			var logs bytes.Buffer
 			logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			l := metering.NewLedger(memstore.New(), metering.Options{})
-			if _, err := l.TopUp(t.Context(), "ACCOUNT-7731", 10, "pay-1"); err != nil {
+			if _, err := l.TopUp(t.Context(), metering.TopUp{Account: "ACCOUNT-7731", Credits: 10, PaymentRef: "pay-1"}); err != nil {
 				t.Fatal(err)
 			}
 			pl := picfre.New(fake.New(fake.Options{}), picfre.Config{Meter: l, Pricer: metering.Pricing{Rates: []metering.Rate{{Base: 2}}},

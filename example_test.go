@@ -121,8 +121,8 @@ func ExampleNew() {
 func Example_ledger() {
 	ctx := context.Background()
 	ledger := metering.NewLedger(memstore.New(), metering.Options{})
-	// defer ledger.Close() -- MERGE: the redesigned Ledger closes its store
-	if _, err := ledger.TopUp(ctx, "acct-1", 10, "payment-1"); err != nil {
+	defer ledger.Close()
+	if _, err := ledger.TopUp(ctx, metering.TopUp{Account: "acct-1", Credits: 10, PaymentRef: "payment-1"}); err != nil {
 		fmt.Println(err)
 		return
 	}
