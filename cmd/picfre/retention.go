@@ -15,6 +15,7 @@ import (
 
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/privacy"
+	"github.com/picfre/picfre/privacy/contactstore"
 	"github.com/picfre/picfre/retention"
 )
 
@@ -151,28 +152,28 @@ func openSubjects(ctx context.Context, dsn string) (*privacy.Subjects, io.Closer
 		return nil, nil, err
 	}
 	var db *sql.DB
-	var dialect privacy.Dialect
+	var dialect contactstore.Dialect
 	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
 		path = strings.TrimPrefix(path, "//")
 		// The same settings as the ledger's: immediate write
 		// transactions, a busy timeout, WAL.
 		db, err = sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
-		dialect = privacy.SQLite
+		dialect = contactstore.SQLite
 	} else {
 		db, err = sql.Open("pgx", dsn)
-		dialect = privacy.Postgres
+		dialect = contactstore.Postgres
 	}
 	if err != nil {
 		lc.Close()
 		return nil, nil, errors.New("open privacy store: cannot open the database")
 	}
-	ps, err := privacy.OpenSQLStore(ctx, db, dialect)
+	ps, err := contactstore.OpenSQL(ctx, db, dialect)
 	if err != nil {
 		db.Close()
 		lc.Close()
 		return nil, nil, err
 	}
-	s := &privacy.Subjects{Store: ps, Ledger: l.Store()}
+	s := &privacy.Subjects{Contacts: ps, Ledger: l.Store()}
 	return s, closers{db, lc}, nil
 }
 
