@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/answer"
 	"github.com/picfre/picfre/internal/media"
 	"github.com/picfre/picfre/internal/prompt"
@@ -313,7 +314,7 @@ func (pl *Pipeline) settleOne(ctx context.Context, j *job) {
 	if j.err != nil {
 		// A failed void leaves the hold to expire on its own; the
 		// file's own error is what the caller needs to see.
-		_ = pl.cfg.Meter.Void(ctx, j.hold)
+		_ = pl.cfg.Meter.Void(ctx, j.hold, errcode.Of(j.err))
 	}
 }
 

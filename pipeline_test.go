@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/provider/fake"
@@ -32,12 +33,12 @@ type recorder struct {
 	deny      map[string]bool // accounts with no credit
 	holds     []metering.Hold
 	captured  map[string]metering.Event
-	voided    map[string]bool
+	voided    map[string]errcode.Code // hold ID → the reason it was voided with
 	authCalls int
 }
 
 func newRecorder() *recorder {
-	return &recorder{captured: map[string]metering.Event{}, voided: map[string]bool{}, deny: map[string]bool{}}
+	return &recorder{captured: map[string]metering.Event{}, voided: map[string]errcode.Code{}, deny: map[string]bool{}}
 }
 
 func (r *recorder) Authorize(_ context.Context, a metering.Authorization) (metering.Hold, error) {
@@ -58,24 +59,41 @@ func (r *recorder) Capture(ctx context.Context, h metering.Hold, e metering.Even
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, dup := r.captured[h.ID]; dup || r.voided[h.ID] {
+	if _, dup := r.captured[h.ID]; dup || r.isVoided(h.ID) {
 		return fmt.Errorf("hold %s settled twice", h.ID)
 	}
 	r.captured[h.ID] = e
 	return nil
 }
 
-func (r *recorder) Void(ctx context.Context, h metering.Hold) error {
+func (r *recorder) Void(ctx context.Context, h metering.Hold, reason errcode.Code) error {
 	if ctx.Err() != nil {
 		return errors.New("void with a cancelled context")
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, dup := r.captured[h.ID]; dup || r.voided[h.ID] {
+	if _, dup := r.captured[h.ID]; dup || r.isVoided(h.ID) {
 		return fmt.Errorf("hold %s settled twice", h.ID)
 	}
-	r.voided[h.ID] = true
+	r.voided[h.ID] = reason
 	return nil
+}
+
+// isVoided reports whether the hold was voided; r.mu must be held.
+func (r *recorder) isVoided(id string) bool {
+	_, ok := r.voided[id]
+	return ok
+}
+
+// reasons returns the reasons of the voids.
+func (r *recorder) reasons() []errcode.Code {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []errcode.Code
+	for _, c := range r.voided {
+		out = append(out, c)
+	}
+	return out
 }
 
 // settledOnce asserts every hold ended in exactly one capture or void.
@@ -85,9 +103,12 @@ func (r *recorder) settledOnce(t *testing.T) (captures, voids int) {
 	defer r.mu.Unlock()
 	for _, h := range r.holds {
 		_, c := r.captured[h.ID]
-		v := r.voided[h.ID]
+		reason, v := r.voided[h.ID]
 		if c == v {
 			t.Errorf("hold %s: captured=%v voided=%v, want exactly one", h.ID, c, v)
+		}
+		if v && !reason.Valid() {
+			t.Errorf("hold %s voided with reason %q, want a code", h.ID, reason)
 		}
 	}
 	return len(r.captured), len(r.voided)
@@ -374,6 +395,11 @@ func TestCancelVoidsEverything(t *testing.T) {
 	c, v := rec.settledOnce(t)
 	if c != 2 || v == 0 || c+v != len(rec.holds) {
 		t.Fatalf("captures %d voids %d holds %d; want 2 captures and the rest voided", c, v, len(rec.holds))
+	}
+	for _, reason := range rec.reasons() {
+		if reason != errcode.Canceled {
+			t.Errorf("a hold was voided with reason %s, want canceled", reason)
+		}
 	}
 	for _, r := range got[2:] {
 		if !errors.Is(r.Err, picfre.ErrCanceled) {

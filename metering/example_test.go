@@ -14,7 +14,7 @@ import (
 func ExampleLedger() {
 	ctx := context.Background()
 	ledger := metering.NewLedger(memstore.New(), metering.Options{})
-	if _, err := ledger.TopUp(ctx, "alice", 10, "stripe-pi-001"); err != nil {
+	if _, err := ledger.TopUp(ctx, metering.TopUp{Account: "alice", Credits: 10, PaymentRef: "stripe-pi-001"}); err != nil {
 		panic(err)
 	}
 	hold, err := ledger.Authorize(ctx, metering.Authorization{
@@ -24,7 +24,8 @@ func ExampleLedger() {
 	if err != nil {
 		panic(err)
 	}
-	// ... the provider is called here; on failure: ledger.Void(ctx, hold) ...
+	// ... the provider is called here; on failure:
+	// ledger.Void(ctx, hold, errcode.Of(err)) ...
 	err = ledger.Capture(context.WithoutCancel(ctx), hold, metering.Event{
 		File: "beach.jpg", Provider: "openai", Model: "gpt-5-mini", InputTokens: 310, OutputTokens: 120,
 	})
@@ -48,9 +49,9 @@ func ExampleLedger() {
 func ExampleLedger_TopUp() {
 	ctx := context.Background()
 	ledger := metering.NewLedger(memstore.New(), metering.Options{})
-	ledger.TopUp(ctx, "alice", 100, "pay-1")
-	ledger.TopUp(ctx, "alice", 100, "pay-1") // a retried webhook: credits once
-	_, err := ledger.TopUp(ctx, "alice", 50, "pay-1")
+	ledger.TopUp(ctx, metering.TopUp{Account: "alice", Credits: 100, PaymentRef: "pay-1"})
+	ledger.TopUp(ctx, metering.TopUp{Account: "alice", Credits: 100, PaymentRef: "pay-1"}) // a retried webhook: credits once
+	_, err := ledger.TopUp(ctx, metering.TopUp{Account: "alice", Credits: 50, PaymentRef: "pay-1"})
 	fmt.Println(errors.Is(err, metering.ErrConflict))
 	b, _ := ledger.Balance(ctx, "alice")
 	fmt.Println(b.Credits)
@@ -62,7 +63,7 @@ func ExampleLedger_TopUp() {
 func ExampleLedger_Authorize_insufficient() {
 	ctx := context.Background()
 	ledger := metering.NewLedger(memstore.New(), metering.Options{})
-	ledger.TopUp(ctx, "bob", 2, "pay-7")
+	ledger.TopUp(ctx, metering.TopUp{Account: "bob", Credits: 2, PaymentRef: "pay-7"})
 	_, err := ledger.Authorize(ctx, metering.Authorization{Account: "bob", IdempotencyKey: "k", Credits: 5})
 	fmt.Println(errors.Is(err, metering.ErrInsufficientCredits))
 	// Output: true
@@ -77,7 +78,7 @@ func ExampleOptions_holdTTL() {
 		Clock:   func() time.Time { return now },
 		HoldTTL: 5 * time.Minute,
 	})
-	ledger.TopUp(ctx, "carol", 10, "pay-9")
+	ledger.TopUp(ctx, metering.TopUp{Account: "carol", Credits: 10, PaymentRef: "pay-9"})
 	ledger.Authorize(ctx, metering.Authorization{Account: "carol", IdempotencyKey: "k", Credits: 10})
 	b, _ := ledger.Balance(ctx, "carol")
 	fmt.Println("available while held:", b.Available)
@@ -92,10 +93,10 @@ func ExampleOptions_holdTTL() {
 func ExampleLedger_History() {
 	ctx := context.Background()
 	ledger := metering.NewLedger(memstore.New(), metering.Options{})
-	ledger.TopUp(ctx, "dave", 20, "pay-3")
+	ledger.TopUp(ctx, metering.TopUp{Account: "dave", Credits: 20, PaymentRef: "pay-3"})
 	h, _ := ledger.Authorize(ctx, metering.Authorization{Account: "dave", IdempotencyKey: "k1", Credits: 4})
 	ledger.Capture(ctx, h, metering.Event{File: "a.jpg"})
-	ledger.Refund(ctx, "dave", 4, "refund-k1", "blurry result")
+	ledger.Refund(ctx, metering.Refund{Account: "dave", Credits: 4, Key: "refund-k1", Reason: "blurry result"})
 	entries, _ := ledger.History(ctx, "dave")
 	for _, e := range entries {
 		fmt.Println(e.Kind, e.Credits, e.Ref)
@@ -121,7 +122,7 @@ func ExamplePricing() {
 func ExampleMulti() {
 	ctx := context.Background()
 	billing := metering.NewLedger(memstore.New(), metering.Options{})
-	billing.TopUp(ctx, "erin", 5, "pay-5")
+	billing.TopUp(ctx, metering.TopUp{Account: "erin", Credits: 5, PaymentRef: "pay-5"})
 	hook := metering.Multi(billing, metering.Discard{})
 	h, err := hook.Authorize(ctx, metering.Authorization{Account: "erin", IdempotencyKey: "k", Credits: 2})
 	if err != nil {

@@ -7,11 +7,6 @@ import (
 	"github.com/picfre/picfre/errcode"
 )
 
-// ErrInsufficientCredits is returned by Authorize when the account cannot
-// cover the price. The pipeline then fails the file with the
-// insufficient_credits code and never calls the provider for it.
-var ErrInsufficientCredits = errcode.New(errcode.InsufficientCredits, "metering: insufficient credits")
-
 // Authorization asks for credits to be held before a provider is called.
 type Authorization struct {
 	// Account is the embedder's account identifier.
@@ -73,9 +68,12 @@ type Hook interface {
 	// Capture settles a hold with the usage event of the file. It charges
 	// at most h.Credits; calling it again with the same hold is a no-op.
 	Capture(ctx context.Context, h Hold, e Event) error
-	// Void releases a hold without charging. Voiding a captured or
-	// already voided hold is a no-op.
-	Void(ctx context.Context, h Hold) error
+	// Void releases a hold without charging. reason is the code of the
+	// file's failure (errcode.Of of its error: invalid_media,
+	// provider_failure, canceled ...), for the hook's records and logs;
+	// it may be empty. Voiding a captured or already voided hold is a
+	// no-op.
+	Void(ctx context.Context, h Hold, reason errcode.Code) error
 }
 
 // Discard is a Hook that holds, charges and records nothing. It is the
@@ -92,6 +90,6 @@ func (Discard) Authorize(_ context.Context, a Authorization) (Hold, error) {
 func (Discard) Capture(context.Context, Hold, Event) error { return nil }
 
 // Void does nothing.
-func (Discard) Void(context.Context, Hold) error { return nil }
+func (Discard) Void(context.Context, Hold, errcode.Code) error { return nil }
 
 var _ Hook = Discard{}

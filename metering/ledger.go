@@ -4,9 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/metering/driver"
 )
 
 // DefaultHoldTTL is how long a hold lives when Options.HoldTTL is zero.
@@ -49,25 +54,39 @@ type Options struct {
 }
 
 // Ledger is the credit ledger: accounts, top-ups, holds, captures, voids,
-// refunds and adjustments over a [Store]. It implements [Hook].
+// refunds, adjustments, legal holds, the listings a data subject's export
+// needs, and the retention purge, over a driver.Store (memstore,
+// sqlitestore, pgstore; package store opens one by DSN). It implements
+// [Hook].
+//
+// A Ledger validates every argument, reads the clock, chooses hold
+// identifiers and wraps every error of its store exactly once, with the
+// store's code when it has one and errcode.Unavailable otherwise (the
+// database failed); a cancelled context gives errcode.Canceled.
 //
 // A Ledger is safe for concurrent use, and several Ledgers (in several
-// processes) may share one SQL store. It validates every argument, reads
-// the clock and chooses hold identifiers, so that each Store method sees
-// complete, checked requests.
+// processes) may share one SQL database. Close waits for the calls in
+// progress; later calls fail with ErrClosed.
 type Ledger struct {
-	store  Store
+	d      driver.Store
 	clock  func() time.Time
 	ttl    time.Duration
 	settle time.Duration
 	refuse func(now time.Time) time.Time
+
+	// mu is held for reading by every call and for writing by Close, so
+	// that Close waits for the calls in progress.
+	mu     sync.RWMutex
+	closed bool
 }
 
 var _ Hook = (*Ledger)(nil)
 
-// NewLedger returns a Ledger over s.
-func NewLedger(s Store, opts Options) *Ledger {
-	l := &Ledger{store: s, clock: opts.Clock, ttl: opts.HoldTTL, settle: opts.SettleTimeout, refuse: opts.RefuseBefore}
+// NewLedger returns a Ledger over the store d, which it owns: Close
+// closes d. Embedders usually get their Ledger from package store, which
+// opens d by DSN; NewLedger is for driver authors and tests.
+func NewLedger(d driver.Store, opts Options) *Ledger {
+	l := &Ledger{d: d, clock: opts.Clock, ttl: opts.HoldTTL, settle: opts.SettleTimeout, refuse: opts.RefuseBefore}
 	if l.clock == nil {
 		l.clock = time.Now
 	}
@@ -80,8 +99,30 @@ func NewLedger(s Store, opts Options) *Ledger {
 	return l
 }
 
-// Store returns the store the ledger works on.
-func (l *Ledger) Store() Store { return l.store }
+// Close waits for the calls in progress, then closes the store. Calls
+// after Close, a second Close included, fail with ErrClosed.
+func (l *Ledger) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return wrap("close", ErrClosed)
+	}
+	l.closed = true
+	return wrap("close", l.d.Close())
+}
+
+// enter starts a call: it fails with ErrClosed once the Ledger is closed,
+// and otherwise holds mu for reading until leave.
+func (l *Ledger) enter() error {
+	l.mu.RLock()
+	if l.closed {
+		l.mu.RUnlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+func (l *Ledger) leave() { l.mu.RUnlock() }
 
 // now returns the clock's time in UTC at microsecond precision, the
 // precision every store keeps.
@@ -93,11 +134,14 @@ func Normalize(t time.Time) time.Time {
 	return t.UTC().Round(0).Truncate(time.Microsecond)
 }
 
+// wrap names the operation once and gives an error without a code of its
+// own errcode.Unavailable (a context error errcode.Canceled): the one
+// place where a store's errors become the Ledger's.
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("metering: %s: %w", op, err)
+	return errcode.WrapIfNone(errcode.Unavailable, fmt.Errorf("metering: %s: %w", op, err))
 }
 
 func invalid(what string) error { return fmt.Errorf("%w: %s", ErrInvalid, what) }
@@ -136,32 +180,48 @@ func newHoldID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// TopUp credits account with credits bought under paymentRef. It is
-// idempotent by paymentRef: the same reference again credits nothing and
-// returns the first entry; with another amount or account it fails with
-// ErrConflict.
-func (l *Ledger) TopUp(ctx context.Context, account string, credits int64, paymentRef string) (Entry, error) {
-	if err := checkID("account", account); err != nil {
-		return Entry{}, wrap("topup", err)
+// TopUp credits t.Account with t.Credits bought under t.PaymentRef. It is
+// idempotent by the payment reference: the same reference again credits
+// nothing and returns the first entry; with another amount or account it
+// fails with ErrConflict.
+func (l *Ledger) TopUp(ctx context.Context, t TopUp) (Entry, error) {
+	const op = "topup"
+	if err := checkID("account", t.Account); err != nil {
+		return Entry{}, wrap(op, err)
 	}
-	if err := checkID("payment reference", paymentRef); err != nil {
-		return Entry{}, wrap("topup", err)
+	if err := checkID("payment reference", t.PaymentRef); err != nil {
+		return Entry{}, wrap(op, err)
 	}
-	if credits <= 0 {
-		return Entry{}, wrap("topup", invalid("credits must be positive"))
+	if t.Credits <= 0 {
+		return Entry{}, wrap(op, invalid("credits must be positive"))
 	}
-	e, err := l.store.TopUp(ctx, TopUpRequest{Account: account, Credits: credits, PaymentRef: paymentRef, Now: l.now()})
-	return e, wrap("topup", err)
+	if err := l.enter(); err != nil {
+		return Entry{}, wrap(op, err)
+	}
+	defer l.leave()
+	e, err := l.d.TopUp(ctx, driver.TopUpRequest{Account: t.Account, Credits: t.Credits, PaymentRef: t.PaymentRef, Now: l.now()})
+	if err != nil {
+		return Entry{}, wrap(op, err)
+	}
+	return fromDriverEntry(e), nil
 }
 
 // Balance returns the account's balance now. An unknown account has a
 // zero balance.
 func (l *Ledger) Balance(ctx context.Context, account string) (Balance, error) {
+	const op = "balance"
 	if err := checkID("account", account); err != nil {
-		return Balance{}, wrap("balance", err)
+		return Balance{}, wrap(op, err)
 	}
-	b, err := l.store.Balance(ctx, account, l.now())
-	return b, wrap("balance", err)
+	if err := l.enter(); err != nil {
+		return Balance{}, wrap(op, err)
+	}
+	defer l.leave()
+	b, err := l.d.Balance(ctx, account, l.now())
+	if err != nil {
+		return Balance{}, wrap(op, err)
+	}
+	return Balance{Credits: b.Credits, Held: b.Held, Available: b.Available}, nil
 }
 
 // Authorize holds a.Credits on a.Account for the hold TTL.
@@ -172,33 +232,59 @@ func (l *Ledger) Balance(ctx context.Context, account string) (Balance, error) {
 // live hold it fails with ErrInProgress. When the available credits do
 // not cover a.Credits it fails with ErrInsufficientCredits.
 func (l *Ledger) Authorize(ctx context.Context, a Authorization) (Hold, error) {
+	const op = "authorize"
 	if err := checkID("account", a.Account); err != nil {
-		return Hold{}, wrap("authorize", err)
+		return Hold{}, wrap(op, err)
 	}
 	if err := checkID("idempotency key", a.IdempotencyKey); err != nil {
-		return Hold{}, wrap("authorize", err)
+		return Hold{}, wrap(op, err)
 	}
 	if a.Credits < 0 {
-		return Hold{}, wrap("authorize", invalid("credits are negative"))
+		return Hold{}, wrap(op, invalid("credits are negative"))
 	}
 	if err := ctx.Err(); err != nil {
-		return Hold{}, wrap("authorize", err)
+		return Hold{}, wrap(op, err)
 	}
-	a.Task, a.MediaType = clip(a.Task), clip(a.MediaType)
+	if err := l.enter(); err != nil {
+		return Hold{}, wrap(op, err)
+	}
+	defer l.leave()
 	now := l.now()
-	h, err := l.store.Authorize(ctx, HoldRequest{
-		Authorization: a,
-		HoldID:        newHoldID(),
-		Now:           now,
-		ExpiresAt:     now.Add(l.ttl),
+	h, err := l.d.Authorize(ctx, driver.HoldRequest{
+		Account: a.Account, IdempotencyKey: a.IdempotencyKey, Credits: a.Credits,
+		Task: clip(a.Task), MediaType: clip(a.MediaType),
+		HoldID: newHoldID(), Now: now, ExpiresAt: now.Add(l.ttl),
 	})
-	return h, wrap("authorize", err)
+	if err != nil {
+		return Hold{}, wrap(op, err)
+	}
+	return Hold(h), nil
 }
 
 // settleContext detaches ctx from its cancellation, so that credits are
 // settled even when the caller gave up, and bounds the store's time.
 func (l *Ledger) settleContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), l.settle)
+}
+
+// settleErr wraps the error of a settling call. Its context is detached
+// from the caller's, so a deadline there is the settle timeout: the store
+// took too long, which is the store being unavailable, not the caller
+// cancelling.
+func settleErr(op string, err error) error {
+	if err != nil && !errcode.Has(err) && errors.Is(err, context.DeadlineExceeded) {
+		return errcode.Wrap(errcode.Unavailable, fmt.Errorf("metering: %s: %w", op, err))
+	}
+	return wrap(op, err)
+}
+
+// checkHold checks the identifiers of a hold passed back to Capture or
+// Void.
+func checkHold(h Hold) error {
+	if err := checkID("account", h.Account); err != nil {
+		return err
+	}
+	return checkID("idempotency key", h.IdempotencyKey)
 }
 
 // Capture charges the hold and records e as its usage event, exactly
@@ -213,108 +299,224 @@ func (l *Ledger) settleContext(ctx context.Context) (context.Context, context.Ca
 // when the account's available credits cover it, else Capture fails with
 // ErrHoldExpired.
 func (l *Ledger) Capture(ctx context.Context, h Hold, e Event) error {
+	const op = "capture"
 	if h.Settled {
 		return nil
 	}
-	if err := checkID("account", h.Account); err != nil {
-		return wrap("capture", err)
-	}
-	if err := checkID("idempotency key", h.IdempotencyKey); err != nil {
-		return wrap("capture", err)
+	if err := checkHold(h); err != nil {
+		return wrap(op, err)
 	}
 	switch {
 	case e.Account == "":
 		e.Account = h.Account
 	case e.Account != h.Account:
-		return wrap("capture", fmt.Errorf("%w: event account differs from the hold's", ErrConflict))
+		return wrap(op, fmt.Errorf("%w: event account differs from the hold's", ErrConflict))
 	}
 	switch {
 	case e.IdempotencyKey == "":
 		e.IdempotencyKey = h.IdempotencyKey
 	case e.IdempotencyKey != h.IdempotencyKey:
-		return wrap("capture", fmt.Errorf("%w: event key differs from the hold's", ErrConflict))
+		return wrap(op, fmt.Errorf("%w: event key differs from the hold's", ErrConflict))
 	}
 	switch {
 	case e.Credits < 0 || e.InputTokens < 0 || e.OutputTokens < 0:
-		return wrap("capture", invalid("negative credits or tokens"))
+		return wrap(op, invalid("negative credits or tokens"))
 	case e.Credits == 0:
 		e.Credits = h.Credits
 	case e.Credits > h.Credits:
-		return wrap("capture", ErrExceedsHold)
+		return wrap(op, ErrExceedsHold)
 	}
+	if err := l.enter(); err != nil {
+		return wrap(op, err)
+	}
+	defer l.leave()
 	now := l.now()
 	if e.Time.IsZero() {
 		e.Time = now
 	}
 	e.Time = Normalize(e.Time)
 	if l.refuse != nil && e.Time.Before(l.refuse(now)) {
-		return wrap("capture", ErrEventTooOld)
+		return wrap(op, ErrEventTooOld)
 	}
 	e.File, e.Task, e.MediaType = clip(e.File), clip(e.Task), clip(e.MediaType)
 	e.Provider, e.Model = clip(e.Provider), clip(e.Model)
 	ctx, cancel := l.settleContext(ctx)
 	defer cancel()
-	return wrap("capture", l.store.Capture(ctx, CaptureRequest{Hold: h, Event: e, Now: now}))
+	return settleErr(op, l.d.Capture(ctx, driver.CaptureRequest{Hold: driver.Hold(h), Event: driver.Event(e), Now: now}))
 }
 
-// Void releases the hold without charging. It runs even when ctx is
-// cancelled; voiding a settled, captured, expired or already voided hold
-// is a no-op.
-func (l *Ledger) Void(ctx context.Context, h Hold) error {
+// Void releases the hold without charging and records reason, the code
+// the file failed with, with the attempt (see Attempts); a reason that is
+// not one of errcode's codes is recorded as errcode.Internal. Void runs
+// even when ctx is cancelled; voiding a settled, captured, expired or
+// already voided hold is a no-op.
+func (l *Ledger) Void(ctx context.Context, h Hold, reason errcode.Code) error {
+	const op = "void"
 	if h.Settled {
 		return nil
 	}
-	if err := checkID("account", h.Account); err != nil {
-		return wrap("void", err)
+	if err := checkHold(h); err != nil {
+		return wrap(op, err)
 	}
-	if err := checkID("idempotency key", h.IdempotencyKey); err != nil {
-		return wrap("void", err)
+	if reason != "" && !reason.Valid() {
+		reason = errcode.Internal
 	}
+	if err := l.enter(); err != nil {
+		return wrap(op, err)
+	}
+	defer l.leave()
 	ctx, cancel := l.settleContext(ctx)
 	defer cancel()
-	return wrap("void", l.store.Void(ctx, h, l.now()))
+	return settleErr(op, l.d.Void(ctx, driver.VoidRequest{Hold: driver.Hold(h), Reason: reason, Now: l.now()}))
 }
 
-// Refund gives credits back to account as a new entry, once per
-// idempotency key (the same key with another amount or account fails with
-// ErrConflict). credits must be positive.
-func (l *Ledger) Refund(ctx context.Context, account string, credits int64, key, reason string) (Entry, error) {
-	if credits <= 0 {
+// Refund gives r.Credits (positive) back to r.Account as a new entry,
+// once per r.Key: the same key with another amount or reason fails with
+// ErrConflict.
+func (l *Ledger) Refund(ctx context.Context, r Refund) (Entry, error) {
+	if r.Credits <= 0 {
 		return Entry{}, wrap("refund", invalid("credits must be positive"))
 	}
-	return l.adjust(ctx, "refund", KindRefund, account, credits, key, reason)
+	return l.adjust(ctx, "refund", driver.KindRefund, Adjustment(r))
 }
 
-// Adjust corrects account's credits by a signed amount as a new entry,
-// once per idempotency key. A negative adjustment cannot take more than
-// the available credits (ErrInsufficientCredits).
-func (l *Ledger) Adjust(ctx context.Context, account string, credits int64, key, reason string) (Entry, error) {
-	if credits == 0 {
+// Adjust corrects a.Account's credits by a.Credits (signed, not zero) as
+// a new entry, once per a.Key. A negative adjustment cannot take more
+// than the available credits (ErrInsufficientCredits).
+func (l *Ledger) Adjust(ctx context.Context, a Adjustment) (Entry, error) {
+	if a.Credits == 0 {
 		return Entry{}, wrap("adjust", invalid("credits are zero"))
 	}
-	return l.adjust(ctx, "adjust", KindAdjust, account, credits, key, reason)
+	return l.adjust(ctx, "adjust", driver.KindAdjust, a)
 }
 
-func (l *Ledger) adjust(ctx context.Context, op string, kind EntryKind, account string, credits int64, key, reason string) (Entry, error) {
-	if err := checkID("account", account); err != nil {
+func (l *Ledger) adjust(ctx context.Context, op string, kind driver.EntryKind, a Adjustment) (Entry, error) {
+	if err := checkID("account", a.Account); err != nil {
 		return Entry{}, wrap(op, err)
 	}
-	if err := checkID("idempotency key", key); err != nil {
+	if err := checkID("idempotency key", a.Key); err != nil {
 		return Entry{}, wrap(op, err)
 	}
-	e, err := l.store.Adjust(ctx, AdjustRequest{
-		Kind: kind, Account: account, IdempotencyKey: key, Credits: credits,
-		Reason: clip(reason), Now: l.now(),
+	if err := l.enter(); err != nil {
+		return Entry{}, wrap(op, err)
+	}
+	defer l.leave()
+	e, err := l.d.Adjust(ctx, driver.AdjustRequest{
+		Kind: kind, Account: a.Account, IdempotencyKey: a.Key, Credits: a.Credits,
+		Reason: clip(a.Reason), Now: l.now(),
 	})
-	return e, wrap(op, err)
+	if err != nil {
+		return Entry{}, wrap(op, err)
+	}
+	return fromDriverEntry(e), nil
 }
 
-// History returns the account's entries in the order they were recorded;
-// their credits add up to the balance.
+// History returns the account's entries in the order they were recorded,
+// preceded by one KindPurged entry when usage records were purged and one
+// KindPurgedTopUps entry when top-ups were; their credits add up to the
+// balance.
 func (l *Ledger) History(ctx context.Context, account string) ([]Entry, error) {
+	return list(l, ctx, "history", account, l.d.History, fromDriverEntry)
+}
+
+// TopUps returns the account's top-ups (payment records) in the order
+// they were recorded, without those purged by retention.
+func (l *Ledger) TopUps(ctx context.Context, account string) ([]Entry, error) {
+	return list(l, ctx, "topups", account, l.d.ListTopUps, fromDriverEntry)
+}
+
+// Usage returns the account's usage records, one per charged file, in
+// the order they were captured: what a data subject's export lists.
+func (l *Ledger) Usage(ctx context.Context, account string) ([]Event, error) {
+	return list(l, ctx, "usage", account, l.d.ListUsage, func(e driver.Event) Event { return Event(e) })
+}
+
+// Attempts returns the account's holds that were not captured — files
+// being processed, and failed (voided) or expired attempts not yet purged
+// — oldest first. Captured holds are usage records (see Usage).
+func (l *Ledger) Attempts(ctx context.Context, account string) ([]Attempt, error) {
+	return list(l, ctx, "attempts", account, l.d.ListAttempts, func(a driver.Attempt) Attempt {
+		return Attempt{Account: a.Account, IdempotencyKey: a.IdempotencyKey, State: AttemptState(a.State),
+			Credits: a.Credits, Task: a.Task, MediaType: a.MediaType, Reason: a.Reason, Time: a.Time, ExpiresAt: a.ExpiresAt}
+	})
+}
+
+// list runs one of the store's per-account listings and converts its
+// records.
+func list[D, U any](l *Ledger, ctx context.Context, op, account string, f func(context.Context, string) ([]D, error), conv func(D) U) ([]U, error) {
 	if err := checkID("account", account); err != nil {
-		return nil, wrap("history", err)
+		return nil, wrap(op, err)
 	}
-	h, err := l.store.History(ctx, account)
-	return h, wrap("history", err)
+	if err := l.enter(); err != nil {
+		return nil, wrap(op, err)
+	}
+	defer l.leave()
+	ds, err := f(ctx, account)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	out := make([]U, len(ds))
+	for i, d := range ds {
+		out[i] = conv(d)
+	}
+	return out, nil
+}
+
+// SetLegalHold places (on) or lifts a legal hold on the account. While it
+// is on, Purge keeps the account's records and EraseUsage refuses it with
+// ErrLegalHold. An unknown account is created, so that a hold can precede
+// its first record.
+func (l *Ledger) SetLegalHold(ctx context.Context, account string, on bool) error {
+	const op = "set legal hold"
+	if err := checkID("account", account); err != nil {
+		return wrap(op, err)
+	}
+	if err := l.enter(); err != nil {
+		return wrap(op, err)
+	}
+	defer l.leave()
+	return wrap(op, l.d.SetLegalHold(ctx, account, on))
+}
+
+// LegalHold reports whether the account is under a legal hold.
+func (l *Ledger) LegalHold(ctx context.Context, account string) (bool, error) {
+	const op = "legal hold"
+	if err := checkID("account", account); err != nil {
+		return false, wrap(op, err)
+	}
+	if err := l.enter(); err != nil {
+		return false, wrap(op, err)
+	}
+	defer l.leave()
+	on, err := l.d.LegalHold(ctx, account)
+	return on, wrap(op, err)
+}
+
+// EraseUsage deletes the account's usage records and the attempts that
+// have settled (voided or expired), folding the debits into its rollup so
+// that the balance does not change, and returns the number of usage
+// records deleted. Holds still open are kept until they settle. It fails
+// with ErrLegalHold, deleting nothing, while the account is under a legal
+// hold. Erased idempotency keys are forgotten: the same file processed
+// again is charged again.
+func (l *Ledger) EraseUsage(ctx context.Context, account string) (int, error) {
+	const op = "erase usage"
+	if err := checkID("account", account); err != nil {
+		return 0, wrap(op, err)
+	}
+	if err := l.enter(); err != nil {
+		return 0, wrap(op, err)
+	}
+	defer l.leave()
+	n, err := l.d.EraseUsage(ctx, account)
+	return n, wrap(op, err)
+}
+
+func fromDriverEntry(e driver.Entry) Entry {
+	out := Entry{Seq: e.Seq, Account: e.Account, Kind: EntryKind(e.Kind), Credits: e.Credits, Time: e.Time, Ref: e.Ref, Reason: e.Reason}
+	if e.Usage != nil {
+		u := Event(*e.Usage)
+		out.Usage = &u
+	}
+	return out
 }

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/driver"
 	"github.com/picfre/picfre/metering/memstore"
 	"github.com/picfre/picfre/metering/meteringtest"
 )
@@ -59,7 +61,7 @@ func TestDiscard(t *testing.T) {
 	if err != nil || h.Credits != 1<<60 || h.Account != "a" {
 		t.Fatalf("Discard.Authorize = %+v, %v", h, err)
 	}
-	if d.Capture(t.Context(), h, metering.Event{}) != nil || d.Void(t.Context(), h) != nil {
+	if d.Capture(t.Context(), h, metering.Event{}) != nil || d.Void(t.Context(), h, errcode.Internal) != nil {
 		t.Fatal("Discard must not fail")
 	}
 }
@@ -68,7 +70,7 @@ func newLedger(t *testing.T, credits int64) *metering.Ledger {
 	t.Helper()
 	l := metering.NewLedger(memstore.New(), metering.Options{Clock: meteringtest.NewClock(meteringtest.Epoch).Now})
 	if credits > 0 {
-		if _, err := l.TopUp(t.Context(), "acct", credits, "pay"); err != nil {
+		if _, err := l.TopUp(t.Context(), metering.TopUp{Account: "acct", Credits: credits, PaymentRef: "pay"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -124,7 +126,7 @@ func TestMulti(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Void(t.Context(), h3); err != nil {
+	if err := m.Void(t.Context(), h3, errcode.BadOutput); err != nil {
 		t.Fatal(err)
 	}
 	if available(t, a) != 90 || available(t, b) != 90 {
@@ -165,7 +167,7 @@ func FuzzMultiHoldID(f *testing.F) {
 		if err != nil && !errors.Is(err, metering.ErrUnknownHold) {
 			t.Fatalf("untyped error %v", err)
 		}
-		if err2 := m.Void(context.Background(), h); (err == nil) != (err2 == nil) {
+		if err2 := m.Void(context.Background(), h, ""); (err == nil) != (err2 == nil) {
 			t.Fatalf("Capture and Void disagree: %v, %v", err, err2)
 		}
 	})
@@ -181,7 +183,7 @@ func TestCaptureClipsLongText(t *testing.T) {
 	if err := l.Capture(t.Context(), h, metering.Event{File: long}); err != nil {
 		t.Fatal(err)
 	}
-	u, err := l.Store().ListUsage(t.Context(), "acct")
+	u, err := l.Usage(t.Context(), "acct")
 	if err != nil || len(u) != 1 {
 		t.Fatal(u, err)
 	}
@@ -190,10 +192,10 @@ func TestCaptureClipsLongText(t *testing.T) {
 	}
 }
 
-// slowStore blocks Capture and Void until their context ends.
-type slowStore struct{ metering.Store }
+// slowStore blocks Capture until its context ends.
+type slowStore struct{ driver.Store }
 
-func (slowStore) Capture(ctx context.Context, _ metering.CaptureRequest) error {
+func (slowStore) Capture(ctx context.Context, _ driver.CaptureRequest) error {
 	<-ctx.Done()
 	return ctx.Err()
 }
@@ -204,8 +206,8 @@ func TestSettleTimeout(t *testing.T) {
 	cancel()
 	start := time.Now()
 	err := l.Capture(ctx, metering.Hold{ID: "x", Account: "a", IdempotencyKey: "k", Credits: 1}, metering.Event{})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Capture = %v, want the settle deadline (not the caller's cancellation)", err)
+	if !errors.Is(err, context.DeadlineExceeded) || errcode.Of(err) != errcode.Unavailable {
+		t.Fatalf("Capture = %v (%s), want the settle deadline as unavailable (not the caller's cancellation)", err, errcode.Of(err))
 	}
 	if time.Since(start) < 20*time.Millisecond {
 		t.Fatal("Capture gave up before the settle timeout")
@@ -217,7 +219,7 @@ func TestRefuseBefore(t *testing.T) {
 	window := func(now time.Time) time.Time { return now.AddDate(0, 0, -90) }
 	l := metering.NewLedger(memstore.New(), metering.Options{Clock: func() time.Time { return now }, RefuseBefore: window})
 	ctx := t.Context()
-	if _, err := l.TopUp(ctx, "acme", 10, "pay-1"); err != nil {
+	if _, err := l.TopUp(ctx, metering.TopUp{Account: "acme", Credits: 10, PaymentRef: "pay-1"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -237,7 +239,7 @@ func TestRefuseBefore(t *testing.T) {
 			t.Errorf("Capture of an event at %v = %v, want %v", c.at, err, c.want)
 		}
 		if err != nil {
-			if err := l.Void(ctx, h); err != nil {
+			if err := l.Void(ctx, h, errcode.Of(err)); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/picfre/picfre/errcode"
 )
 
 // Multi returns a Hook that fans out to hooks, in order: a file is
@@ -40,7 +42,7 @@ func (m multi) Authorize(ctx context.Context, a Authorization) (Hold, error) {
 		if err != nil {
 			vctx := context.WithoutCancel(ctx)
 			for j := i - 1; j >= 0; j-- {
-				_ = m[j].Void(vctx, holds[j]) // best effort; the hold expires anyway
+				_ = m[j].Void(vctx, holds[j], errcode.Of(err)) // best effort; the hold expires anyway
 			}
 			return Hold{}, err
 		}
@@ -49,7 +51,7 @@ func (m multi) Authorize(ctx context.Context, a Authorization) (Hold, error) {
 	}
 	b, err := json.Marshal(subs)
 	if err != nil {
-		return Hold{}, fmt.Errorf("metering: multi: %w", err)
+		return Hold{}, errcode.Errorf(errcode.Internal, "metering: multi: %w", err)
 	}
 	settled := len(subs) > 0
 	for _, s := range subs {
@@ -97,14 +99,14 @@ func (m multi) Capture(ctx context.Context, h Hold, e Event) error {
 	return errors.Join(errs...)
 }
 
-func (m multi) Void(ctx context.Context, h Hold) error {
+func (m multi) Void(ctx context.Context, h Hold, reason errcode.Code) error {
 	holds, err := m.split(h)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for i, hk := range m {
-		errs = append(errs, hk.Void(ctx, holds[i]))
+		errs = append(errs, hk.Void(ctx, holds[i], reason))
 	}
 	return errors.Join(errs...)
 }

@@ -43,11 +43,11 @@ func TestErrorCodes(t *testing.T) {
 		t.Errorf("CustomerMatch over a failing store: %v (code %s)", err, errcode.Of(err))
 	}
 
-	ls := memstore.New()
-	if err := ls.SetLegalHold(ctx, "held", true); err != nil {
+	ledger := metering.NewLedger(memstore.New(), metering.Options{})
+	if err := ledger.SetLegalHold(ctx, "held", true); err != nil {
 		t.Fatal(err)
 	}
-	subj := &privacy.Subjects{Contacts: contactstore.NewMemory(), Ledger: ls}
+	subj := &privacy.Subjects{Contacts: contactstore.NewMemory(), Ledger: ledger}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	for _, tc := range []struct {

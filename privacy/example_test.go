@@ -6,26 +6,28 @@ import (
 	"os"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
-	"github.com/picfre/picfre/metering/memstore"
 	"github.com/picfre/picfre/privacy"
 	"github.com/picfre/picfre/privacy/contactstore"
 	"github.com/picfre/picfre/privacy/custmatch"
 	"github.com/picfre/picfre/privacy/pseudonym"
 	"github.com/picfre/picfre/retention"
+	"github.com/picfre/picfre/store"
 )
 
 func ExampleSubjects_Export() {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	ledgerStore := memstore.New()
-	ledger := metering.NewLedger(ledgerStore, metering.Options{Clock: clock})
-	ledger.TopUp(ctx, "jane", 20, "pay-1")
+	db := store.Memory(store.Options{Ledger: metering.Options{Clock: clock}}) // or store.Open(ctx, "sqlite:ledger.db", ...)
+	defer db.Close()
+	ledger := db.Ledger()
+	ledger.TopUp(ctx, metering.TopUp{Account: "jane", Credits: 20, PaymentRef: "pay-1"})
 	h, _ := ledger.Authorize(ctx, metering.Authorization{Account: "jane", IdempotencyKey: "beach.jpg", Credits: 2})
 	ledger.Capture(ctx, h, metering.Event{File: "beach.jpg"})
 
-	subjects := &privacy.Subjects{Contacts: contactstore.NewMemory(), Ledger: ledgerStore, Clock: clock,
+	subjects := &privacy.Subjects{Contacts: db.Contacts(), Ledger: ledger, Clock: clock,
 		Retention: retention.Policy{UsageMonths: 6, TopUpYears: 10}}
 	x, err := subjects.Export(ctx, "jane")
 	if err != nil {
@@ -74,15 +76,16 @@ func ExampleSubjects_Erase() {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	ledgerStore := memstore.New()
-	ledger := metering.NewLedger(ledgerStore, metering.Options{Clock: clock})
-	ledger.TopUp(ctx, "jane", 20, "pay-1")
+	db := store.Memory(store.Options{Ledger: metering.Options{Clock: clock}}) // or store.Open(ctx, "sqlite:ledger.db", ...)
+	defer db.Close()
+	ledger := db.Ledger()
+	ledger.TopUp(ctx, metering.TopUp{Account: "jane", Credits: 20, PaymentRef: "pay-1"})
 	h, _ := ledger.Authorize(ctx, metering.Authorization{Account: "jane", IdempotencyKey: "beach.jpg", Credits: 2})
 	ledger.Capture(ctx, h, metering.Event{File: "beach.jpg"})
 	failed, _ := ledger.Authorize(ctx, metering.Authorization{Account: "jane", IdempotencyKey: "blurry.jpg", Credits: 2})
-	ledger.Void(ctx, failed) // the file failed: not charged, but the attempt is on record
+	ledger.Void(ctx, failed, errcode.BadOutput) // the file failed: not charged, but the attempt is on record
 
-	subjects := &privacy.Subjects{Contacts: contactstore.NewMemory(), Ledger: ledgerStore, Clock: clock}
+	subjects := &privacy.Subjects{Contacts: db.Contacts(), Ledger: ledger, Clock: clock}
 	email, granted := "jane@example.com", custmatch.ConsentGranted
 	subjects.Correct(ctx, "jane", privacy.Correction{Email: &email, AdUserData: &granted, AdPersonalization: &granted})
 

@@ -103,7 +103,10 @@ type ExportAttempt struct {
 	MediaType string    `json:"media_type,omitempty"`
 	// State is "held" (being processed), "voided" (failed and released)
 	// or "expired" (abandoned; the hold ran out).
-	State          string    `json:"state"`
+	State string `json:"state"`
+	// Failure is the error code a voided file failed with (for example
+	// "bad_output"); empty for other states.
+	Failure        string    `json:"failure,omitempty"`
 	Credits        int64     `json:"credits_held"`
 	IdempotencyKey string    `json:"idempotency_key"`
 	KeptUntil      time.Time `json:"kept_until"`
@@ -287,7 +290,7 @@ func (s *Subjects) exportLedger(ctx context.Context, x *Export, now time.Time) e
 	if x.LegalHold, err = l.LegalHold(ctx, account); err != nil {
 		return err
 	}
-	b, err := l.Balance(ctx, account, now)
+	b, err := l.Balance(ctx, account)
 	if err != nil {
 		return err
 	}
@@ -327,7 +330,7 @@ func (s *Subjects) exportLedger(ctx context.Context, x *Export, now time.Time) e
 				u.Model, u.InputTokens, u.OutputTokens, u.IdempotencyKey, until})
 		}
 	}
-	attempts, err := l.ListAttempts(ctx, account)
+	attempts, err := l.Attempts(ctx, account)
 	if err != nil {
 		return err
 	}
@@ -344,7 +347,7 @@ func (s *Subjects) exportLedger(ctx context.Context, x *Export, now time.Time) e
 		}
 		until := s.Retention.UsageExpires(from)
 		attemptsUntil = later(attemptsUntil, until)
-		x.Attempts = append(x.Attempts, ExportAttempt{a.Time, a.Task, a.MediaType, state, a.Credits, a.IdempotencyKey, until})
+		x.Attempts = append(x.Attempts, ExportAttempt{a.Time, a.Task, a.MediaType, state, string(a.Reason), a.Credits, a.IdempotencyKey, until})
 	}
 	if n := len(x.TopUps); n > 0 {
 		r := Retained{retention.KindTopUp, n, s.reasonTopUp(), &topUntil}

@@ -28,9 +28,9 @@ type Subjects struct {
 	// removals: (*store.DB).Contacts, or a store from
 	// privacy/contactstore. Required.
 	Contacts driver.ContactStore
-	// Ledger is the credit ledger's store; nil when the service keeps no
-	// ledger.
-	Ledger metering.Store
+	// Ledger is the credit ledger: (*store.DB).Ledger, or
+	// metering.NewLedger over a store; nil when the service keeps none.
+	Ledger *metering.Ledger
 	// Retention is the retention policy the service applies; the export
 	// states what is kept and until when from it.
 	Retention retention.Policy
@@ -252,7 +252,7 @@ func (s *Subjects) Erase(ctx context.Context, account string) (ErasureReport, er
 	if l := s.Ledger; l != nil {
 		// Count the settled attempts EraseUsage deletes (holds being
 		// processed are kept until they settle).
-		attempts, err := l.ListAttempts(ctx, account)
+		attempts, err := l.Attempts(ctx, account)
 		if err != nil {
 			return ErasureReport{}, wrap("erase", err)
 		}

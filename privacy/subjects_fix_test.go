@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/privacy"
 	"github.com/picfre/picfre/privacy/agegate"
@@ -40,7 +41,7 @@ func phoneHash(t *testing.T, phone string) string {
 func TestCustomerMatchNeedsConsent(t *testing.T) {
 	for name, mk := range backends() {
 		t.Run(name, func(t *testing.T) {
-			_, ps := mk(t)
+			ps := mk(t, metering.Options{}).Contacts()
 			ctx := t.Context()
 			subj := &privacy.Subjects{Contacts: ps, Clock: func() time.Time { return t0 }}
 			if _, err := subj.Correct(ctx, "never-asked", privacy.Correction{Email: ptr("a@example.com"), EEA: ptr(false)}); err != nil {
@@ -73,7 +74,7 @@ func TestCustomerMatchNeedsConsent(t *testing.T) {
 func TestCorrectQueuesReplacedHashes(t *testing.T) {
 	for name, mk := range backends() {
 		t.Run(name, func(t *testing.T) {
-			_, ps := mk(t)
+			ps := mk(t, metering.Options{}).Contacts()
 			ctx := t.Context()
 			now := t0
 			subj := &privacy.Subjects{Contacts: ps, Clock: func() time.Time { return now }}
@@ -190,9 +191,11 @@ func TestCustomerMatchAgeGate(t *testing.T) {
 func TestCorrectRaces(t *testing.T) {
 	for name, mk := range backends() {
 		t.Run(name, func(t *testing.T) {
-			ls, ps := mk(t)
 			ctx := t.Context()
-			subj := &privacy.Subjects{Contacts: ps, Ledger: ls, Clock: func() time.Time { return t0 }}
+			clock := func() time.Time { return t0 }
+			db := mk(t, metering.Options{Clock: clock})
+			ps := db.Contacts()
+			subj := &privacy.Subjects{Contacts: ps, Ledger: db.Ledger(), Clock: clock}
 			const rounds = 20
 			for i := range rounds {
 				account := fmt.Sprint("lost-update-", i)
@@ -243,13 +246,13 @@ func TestCorrectRaces(t *testing.T) {
 func TestExportAttempts(t *testing.T) {
 	for name, mk := range backends() {
 		t.Run(name, func(t *testing.T) {
-			ls, ps := mk(t)
 			ctx := t.Context()
 			now := t0
 			clock := func() time.Time { return now }
-			l := metering.NewLedger(ls, metering.Options{Clock: clock, HoldTTL: 15 * time.Minute})
-			subj := &privacy.Subjects{Contacts: ps, Ledger: ls, Clock: clock}
-			if _, err := l.TopUp(ctx, "jane", 10, "pay-1"); err != nil {
+			db := mk(t, metering.Options{Clock: clock, HoldTTL: 15 * time.Minute})
+			l := db.Ledger()
+			subj := &privacy.Subjects{Contacts: db.Contacts(), Ledger: l, Clock: clock}
+			if _, err := l.TopUp(ctx, metering.TopUp{Account: "jane", Credits: 10, PaymentRef: "pay-1"}); err != nil {
 				t.Fatal(err)
 			}
 			authorize := func(key string, credits int64) metering.Hold {
@@ -259,7 +262,7 @@ func TestExportAttempts(t *testing.T) {
 				}
 				return h
 			}
-			if err := l.Void(ctx, authorize("failed", 2)); err != nil {
+			if err := l.Void(ctx, authorize("failed", 2), errcode.ProviderFailure); err != nil {
 				t.Fatal(err)
 			}
 			authorize("crashed", 3)
@@ -271,17 +274,17 @@ func TestExportAttempts(t *testing.T) {
 				t.Fatal(err)
 			}
 			type row struct {
-				key, state string
-				at         time.Time
+				key, state, failure string
+				at                  time.Time
 			}
 			var got []row
 			for _, a := range x.Attempts {
 				if a.Task != "metadata" || a.MediaType != "video" || a.KeptUntil.IsZero() {
 					t.Fatalf("attempt = %+v", a)
 				}
-				got = append(got, row{a.IdempotencyKey, a.State, a.Time})
+				got = append(got, row{a.IdempotencyKey, a.State, a.Failure, a.Time})
 			}
-			want := []row{{"crashed", "expired", t0}, {"failed", "voided", t0}, {"running", "held", t0.Add(time.Hour)}}
+			want := []row{{"crashed", "expired", "", t0}, {"failed", "voided", "provider_failure", t0}, {"running", "held", "", t0.Add(time.Hour)}}
 			if !slices.Equal(got, want) {
 				t.Fatalf("export attempts = %+v, want %+v", got, want)
 			}

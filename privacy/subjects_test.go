@@ -1,7 +1,6 @@
 package privacy_test
 
 import (
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -12,65 +11,42 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
-
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/metering/memstore"
-	"github.com/picfre/picfre/metering/pgstore"
-	"github.com/picfre/picfre/metering/sqlitestore"
 	"github.com/picfre/picfre/privacy"
 	"github.com/picfre/picfre/privacy/agegate"
 	"github.com/picfre/picfre/privacy/contactstore"
 	"github.com/picfre/picfre/privacy/custmatch"
 	"github.com/picfre/picfre/privacy/driver"
 	"github.com/picfre/picfre/retention"
+	"github.com/picfre/picfre/store"
 )
 
-// backend makes a ledger store and a privacy store over one fresh database.
-type backend func(t *testing.T) (metering.Store, driver.ContactStore)
+// backend opens a fresh database — the credit ledger and the contact
+// store over it — as store.Open does for a DSN.
+type backend func(t *testing.T, opts metering.Options) *store.DB
 
 func backends() map[string]backend {
+	open := func(t *testing.T, dsn string, opts metering.Options) *store.DB {
+		t.Helper()
+		db, err := store.Open(t.Context(), dsn, store.Options{Ledger: opts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
 	return map[string]backend{
-		"memory": func(t *testing.T) (metering.Store, driver.ContactStore) {
-			return memstore.New(), contactstore.NewMemory()
+		"memory": func(t *testing.T, opts metering.Options) *store.DB {
+			return store.Memory(store.Options{Ledger: opts})
 		},
-		"sqlite": func(t *testing.T) (metering.Store, driver.ContactStore) {
-			file := filepath.Join(t.TempDir(), "ledger.db")
-			ls, err := sqlitestore.Open(t.Context(), file, sqlitestore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { ls.Close() })
-			db, err := sql.Open("sqlite", "file:"+file+"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			ps, err := contactstore.OpenSQL(t.Context(), db, contactstore.SQLite)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ls, ps
+		"sqlite": func(t *testing.T, opts metering.Options) *store.DB {
+			return open(t, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"), opts)
 		},
-		"postgres": func(t *testing.T) (metering.Store, driver.ContactStore) {
-			dsn := testenv.Postgres(t)
-			ls, err := pgstore.Open(t.Context(), dsn, pgstore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { ls.Close() })
-			db, err := sql.Open("pgx", dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			ps, err := contactstore.OpenSQL(t.Context(), db, contactstore.Postgres)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ls, ps
+		"postgres": func(t *testing.T, opts metering.Options) *store.DB {
+			return open(t, testenv.Postgres(t), opts)
 		},
 	}
 }
@@ -83,15 +59,15 @@ var t0 = time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC)
 func TestSubjects(t *testing.T) {
 	for name, mk := range backends() {
 		t.Run(name, func(t *testing.T) {
-			ls, ps := mk(t)
 			ctx := t.Context()
 			now := t0
 			clock := func() time.Time { return now }
-			l := metering.NewLedger(ls, metering.Options{Clock: clock})
+			db := mk(t, metering.Options{Clock: clock})
+			l, ps := db.Ledger(), db.Contacts()
 			// A 7-year period: the export states the end date it implies.
-			subj := &privacy.Subjects{Contacts: ps, Ledger: ls, Clock: clock, Retention: retention.Policy{TopUpYears: 7}}
+			subj := &privacy.Subjects{Contacts: ps, Ledger: l, Clock: clock, Retention: retention.Policy{TopUpYears: 7}}
 			for _, a := range []string{"jane", "other"} {
-				if _, err := l.TopUp(ctx, a, 50, "pay-"+a); err != nil {
+				if _, err := l.TopUp(ctx, metering.TopUp{Account: a, Credits: 50, PaymentRef: "pay-" + a}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -104,7 +80,7 @@ func TestSubjects(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if _, err := l.Refund(ctx, "jane", 1, "r1", "blurry result"); err != nil {
+			if _, err := l.Refund(ctx, metering.Refund{Account: "jane", Credits: 1, Key: "r1", Reason: "blurry result"}); err != nil {
 				t.Fatal(err)
 			}
 			rec, err := subj.Correct(ctx, "jane", privacy.Correction{
@@ -165,7 +141,7 @@ func TestSubjects(t *testing.T) {
 			}
 
 			// A legal hold refuses erasure, and nothing is deleted.
-			if err := ls.SetLegalHold(ctx, "jane", true); err != nil {
+			if err := l.SetLegalHold(ctx, "jane", true); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := subj.Erase(ctx, "jane"); !errors.Is(err, metering.ErrLegalHold) {
@@ -174,7 +150,7 @@ func TestSubjects(t *testing.T) {
 			if held, _ := subj.Export(ctx, "jane"); len(held.Usage) != 2 || held.Contact == nil || !held.LegalHold {
 				t.Fatalf("a refused erasure deleted data: %+v", held)
 			}
-			if err := ls.SetLegalHold(ctx, "jane", false); err != nil {
+			if err := l.SetLegalHold(ctx, "jane", false); err != nil {
 				t.Fatal(err)
 			}
 
@@ -303,12 +279,11 @@ func TestTopUpRetentionStatement(t *testing.T) {
 		{7, ptr(time.Date(2034, 1, 1, 0, 0, 0, 0, time.UTC))},
 		{10, ptr(time.Date(2037, 1, 1, 0, 0, 0, 0, time.UTC))},
 	} {
-		ls := memstore.New()
-		l := metering.NewLedger(ls, metering.Options{Clock: clock})
-		if _, err := l.TopUp(ctx, "jane", 50, "pay-1"); err != nil {
+		l := metering.NewLedger(memstore.New(), metering.Options{Clock: clock})
+		if _, err := l.TopUp(ctx, metering.TopUp{Account: "jane", Credits: 50, PaymentRef: "pay-1"}); err != nil {
 			t.Fatal(err)
 		}
-		subj := &privacy.Subjects{Contacts: contactstore.NewMemory(), Ledger: ls, Clock: clock, Retention: retention.Policy{TopUpYears: tc.years}}
+		subj := &privacy.Subjects{Contacts: contactstore.NewMemory(), Ledger: l, Clock: clock, Retention: retention.Policy{TopUpYears: tc.years}}
 		x, err := subj.Export(ctx, "jane")
 		if err != nil {
 			t.Fatal(err)
@@ -397,9 +372,8 @@ func TestRetentionStatement(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ls := memstore.New()
-			l := metering.NewLedger(ls, metering.Options{Clock: clock})
-			if _, err := l.TopUp(ctx, "jane", 50, "pay-1"); err != nil {
+			l := metering.NewLedger(memstore.New(), metering.Options{Clock: clock})
+			if _, err := l.TopUp(ctx, metering.TopUp{Account: "jane", Credits: 50, PaymentRef: "pay-1"}); err != nil {
 				t.Fatal(err)
 			}
 			h, err := l.Authorize(ctx, metering.Authorization{Account: "jane", IdempotencyKey: "k1", Credits: 2})
@@ -413,21 +387,21 @@ func TestRetentionStatement(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := l.Void(ctx, failed); err != nil {
+			if err := l.Void(ctx, failed, errcode.BadOutput); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := l.Refund(ctx, "jane", 1, "r1", "blurry result"); err != nil {
+			if _, err := l.Refund(ctx, metering.Refund{Account: "jane", Credits: 1, Key: "r1", Reason: "blurry result"}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := l.Adjust(ctx, "jane", -3, "a1", "goodwill correction"); err != nil {
+			if _, err := l.Adjust(ctx, metering.Adjustment{Account: "jane", Credits: -3, Key: "a1", Reason: "goodwill correction"}); err != nil {
 				t.Fatal(err)
 			}
 			if tc.hold {
-				if err := ls.SetLegalHold(ctx, "jane", true); err != nil {
+				if err := l.SetLegalHold(ctx, "jane", true); err != nil {
 					t.Fatal(err)
 				}
 			}
-			subj := &privacy.Subjects{Contacts: contactstore.NewMemory(), Ledger: ls, Clock: clock, Retention: tc.policy}
+			subj := &privacy.Subjects{Contacts: contactstore.NewMemory(), Ledger: l, Clock: clock, Retention: tc.policy}
 			x, err := subj.Export(ctx, "jane")
 			if err != nil {
 				t.Fatal(err)

@@ -40,24 +40,23 @@ func ExamplePolicy_Validate() {
 
 func ExampleSweeper() {
 	ctx := context.Background()
-	store := memstore.New()
 	recorded := time.Date(2025, 1, 15, 10, 0, 0, 0, time.UTC)
 	policy := retention.Policy{}
-	ledger := metering.NewLedger(store, metering.Options{
+	ledger := metering.NewLedger(memstore.New(), metering.Options{
 		Clock:        func() time.Time { return recorded },
 		RefuseBefore: policy.Cutoff, // a late retry of a purged event is refused
 	})
-	ledger.TopUp(ctx, "acme", 100, "pay-1")
+	ledger.TopUp(ctx, metering.TopUp{Account: "acme", Credits: 100, PaymentRef: "pay-1"})
 	h, _ := ledger.Authorize(ctx, metering.Authorization{Account: "acme", IdempotencyKey: "beach.jpg", Credits: 2})
 	ledger.Capture(ctx, h, metering.Event{File: "beach.jpg"})
 
-	sw := &retention.Sweeper{Store: store, Policy: policy, Clock: func() time.Time { return recorded.AddDate(1, 0, 0) }}
+	sw := &retention.Sweeper{Ledger: ledger, Policy: policy, Clock: func() time.Time { return recorded.AddDate(1, 0, 0) }}
 	for _, asOf := range []string{"2025-04-14T10:00:00Z", "2025-04-16T10:00:00Z"} {
 		t, _ := time.Parse(time.RFC3339, asOf)
 		r, err := sw.Sweep(ctx, retention.SweepOptions{AsOf: t})
 		fmt.Println(asOf, "purged", r.Purged, err)
 	}
-	b, _ := store.Balance(ctx, "acme", recorded)
+	b, _ := ledger.Balance(ctx, "acme")
 	fmt.Println("balance", b.Credits)
 	// Output:
 	// 2025-04-14T10:00:00Z purged 0 <nil>

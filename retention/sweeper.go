@@ -1,7 +1,9 @@
 package retention
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -22,23 +24,23 @@ const DefaultMaxBatches = 100_000
 // the next sweep (SQLite only) when Sweeper.Lease is zero.
 const DefaultLease = 15 * time.Minute
 
-// Sweeper purges usage records that have outlived the policy, in batches,
-// folding their debits into each account's rollup so that balances do not
-// change, and then the holds of failed or abandoned attempts that can no
-// longer settle (metering.Store.PurgeHolds), giving back the credits of
-// holds a crashed worker left open. Accounts under a legal hold are
-// skipped. When Policy.TopUpYears is set it then purges the top-ups whose
-// retention has ended (metering.Store.PurgeTopUps), folding their credits
-// into the same rollup; by default top-ups are never touched. Only one sweep runs at a time across all processes sharing the
-// store when the store implements metering.SweepLocker (pgstore and
-// sqlitestore do).
+// Sweeper applies a Policy to a ledger: it computes the cutoffs as of a
+// time and has the Ledger purge (metering.Ledger.Purge) the usage records
+// that have outlived the policy, then the holds of failed or abandoned
+// attempts that can no longer settle (giving back the credits of holds a
+// crashed worker left open), and, when Policy.TopUpYears is set, the
+// top-ups whose retention has ended; by default top-ups are never
+// touched. Everything purged is folded into each account's rollup, so no
+// balance changes. Accounts under a legal hold are skipped. Only one sweep
+// runs at a time across all processes sharing the ledger's database
+// (SQLite and PostgreSQL).
 //
 // Set its fields before the first Sweep and do not change them after; a
-// Sweeper is then safe for concurrent use (concurrent sweeps on a store
-// with a sweep lock return ErrSweepInProgress but one).
+// Sweeper is then safe for concurrent use (concurrent sweeps on one
+// database return ErrSweepInProgress but one).
 type Sweeper struct {
-	// Store holds the usage records. Required.
-	Store metering.Store
+	// Ledger holds the records. Required.
+	Ledger *metering.Ledger
 	// Policy says how long usage records (and, when TopUpYears is set,
 	// top-ups) are kept.
 	Policy Policy
@@ -53,12 +55,12 @@ type Sweeper struct {
 	// that reaches it sets Report.Incomplete; the next sweep goes on.
 	MaxBatches int
 	// Lease bounds how long the lock of a crashed sweep blocks the next
-	// one, where the lock does not die with its holder; DefaultLease when
-	// zero. Keep it longer than a sweep takes.
+	// one, where the lock does not die with its holder (SQLite);
+	// DefaultLease when zero. Keep it longer than a sweep takes.
 	Lease time.Duration
 	// Logger receives one record per batch (debug) and per sweep (info);
-	// nothing is logged when nil. Records carry counts and account
-	// identifiers, never file names.
+	// nothing is logged when nil. Records carry counts, never file names
+	// or accounts.
 	Logger *slog.Logger
 }
 
@@ -129,17 +131,18 @@ func (s *Sweeper) now() time.Time {
 	return s.Clock()
 }
 
-// Sweep purges the usage records recorded before Policy.Cutoff(as of),
-// in batches of BatchSize, under the store's sweep lock, then the dead
-// holds, then, when Policy.TopUpYears is set, the top-ups paid before
-// Policy.TopUpCutoff(as of). When another
-// sweep holds the lock it returns a Report with Skipped set and
-// ErrSweepInProgress. A cancelled ctx stops it between batches; what was
-// purged stays purged and balances stay consistent, since each batch is
-// one transaction.
+// Sweep purges the usage records recorded before Policy.Cutoff(as of)
+// and the dead holds, then, when Policy.TopUpYears is set, the top-ups
+// paid before Policy.TopUpCutoff(as of), in batches of BatchSize, under
+// the database's sweep lock. When another sweep holds the lock it returns
+// a Report with Skipped set and an error matching ErrSweepInProgress. A
+// cancelled ctx stops it between batches; what was purged stays purged
+// and balances stay consistent, since each batch is one transaction.
+// Errors of the ledger are returned as the Ledger wrapped them
+// ("metering: purge: ...").
 func (s *Sweeper) Sweep(ctx context.Context, opt SweepOptions) (Report, error) {
-	if s.Store == nil {
-		return Report{}, fmt.Errorf("%w: no store", ErrInvalidPolicy)
+	if s.Ledger == nil {
+		return Report{}, fmt.Errorf("%w: no ledger", ErrInvalidPolicy)
 	}
 	if err := s.Policy.Validate(); err != nil {
 		return Report{}, err
@@ -160,146 +163,38 @@ func (s *Sweeper) Sweep(ctx context.Context, opt SweepOptions) (Report, error) {
 	if c, ok := s.Policy.TopUpCutoff(asOf); ok {
 		r.TopUpCutoff = metering.Normalize(c)
 	}
-	counter, canCount := s.Store.(metering.PurgeCounter)
-	topUpCounter, canCountTopUps := s.Store.(metering.TopUpPurgeCounter)
-	if r.TopUpCutoff.IsZero() {
-		canCountTopUps = false
-	} else {
-		canCount = canCount && canCountTopUps
-	}
-	if opt.DryRun {
-		if !canCount {
-			return r, ErrDryRunUnsupported
-		}
-		err := s.count(ctx, counter, &r)
-		if err == nil && canCountTopUps {
-			err = s.countTopUps(ctx, topUpCounter, &r)
-		}
-		r.Purged, r.TopUpsPurged = 0, 0
-		for _, a := range r.Accounts {
-			r.Purged += a.Records
-		}
-		for _, a := range r.TopUpAccounts {
-			r.TopUpsPurged += a.Records
-		}
-		s.log(ctx, r)
-		return r, err
-	}
-	run := func(ctx context.Context) error {
-		if canCount {
-			if err := s.count(ctx, counter, &r); err != nil {
-				return err
-			}
-			if canCountTopUps {
-				if err := s.countTopUps(ctx, topUpCounter, &r); err != nil {
-					return err
-				}
-			}
-		}
-		return s.purge(ctx, &r)
-	}
-	locker, ok := s.Store.(metering.SweepLocker)
-	if !ok {
-		err := run(ctx)
-		s.log(ctx, r)
-		return r, err
-	}
-	lease := s.Lease
-	if lease == 0 {
-		lease = DefaultLease
-	}
-	locked, err := locker.WithSweepLock(ctx, now, lease, run)
-	if err == nil && !locked {
-		r.Skipped = ErrSweepInProgress.Error()
-		err = ErrSweepInProgress
+	pr, err := s.Ledger.Purge(ctx, metering.Purge{
+		UsageBefore:  r.Cutoff,
+		TopUpsBefore: r.TopUpCutoff,
+		DryRun:       opt.DryRun,
+		BatchSize:    cmp.Or(s.BatchSize, DefaultBatchSize),
+		MaxBatches:   cmp.Or(s.MaxBatches, DefaultMaxBatches),
+		Lease:        cmp.Or(s.Lease, DefaultLease),
+		Logger:       s.Logger,
+	})
+	r.Purged, r.Holds, r.TopUpsPurged, r.Batches, r.Incomplete = pr.Usage, pr.Holds, pr.TopUps, pr.Batches, pr.Incomplete
+	r.Accounts, r.SkippedHeld = accounts(pr.UsageAccounts, r.Accounts, r.SkippedHeld)
+	r.TopUpAccounts, r.SkippedHeld = accounts(pr.TopUpAccounts, r.TopUpAccounts, r.SkippedHeld)
+	slices.Sort(r.SkippedHeld)
+	r.SkippedHeld = slices.Compact(r.SkippedHeld)
+	if errors.Is(err, ErrSweepInProgress) {
+		r.Skipped = "retention: " + ErrSweepInProgress.Error()
 	}
 	s.log(ctx, r)
 	return r, err
 }
 
-func (s *Sweeper) count(ctx context.Context, c metering.PurgeCounter, r *Report) error {
-	counts, err := c.CountPurgeable(ctx, r.Cutoff)
-	if err != nil {
-		return fmt.Errorf("retention: count: %w", err)
-	}
+// accounts adds the counts of accounts not under a legal hold to out and
+// the names of those under one to held.
+func accounts(counts []metering.PurgeCount, out []AccountReport, held []string) ([]AccountReport, []string) {
 	for _, c := range counts {
 		if c.LegalHold {
-			r.SkippedHeld = append(r.SkippedHeld, c.Account)
+			held = append(held, c.Account)
 			continue
 		}
-		r.Accounts = append(r.Accounts, AccountReport{Account: c.Account, Records: c.Records, Credits: c.Credits})
+		out = append(out, AccountReport{Account: c.Account, Records: c.Records, Credits: c.Credits})
 	}
-	return nil
-}
-
-func (s *Sweeper) countTopUps(ctx context.Context, c metering.TopUpPurgeCounter, r *Report) error {
-	counts, err := c.CountPurgeableTopUps(ctx, r.TopUpCutoff)
-	if err != nil {
-		return fmt.Errorf("retention: count top-ups: %w", err)
-	}
-	for _, c := range counts {
-		if c.LegalHold {
-			if !slices.Contains(r.SkippedHeld, c.Account) {
-				r.SkippedHeld = append(r.SkippedHeld, c.Account)
-			}
-			continue
-		}
-		r.TopUpAccounts = append(r.TopUpAccounts, AccountReport{Account: c.Account, Records: c.Records, Credits: c.Credits})
-	}
-	slices.Sort(r.SkippedHeld)
-	return nil
-}
-
-// purge deletes usage records, then dead holds, then (when the policy
-// allows) top-ups, batch after batch until a batch deletes nothing. A batch deleting fewer than BatchSize does not
-// end the sweep: a store may select a full batch and delete less (an
-// account put under a legal hold meanwhile) while other records remain.
-func (s *Sweeper) purge(ctx context.Context, r *Report) error {
-	batch := s.BatchSize
-	if batch == 0 {
-		batch = DefaultBatchSize
-	}
-	maxBatches := s.MaxBatches
-	if maxBatches == 0 {
-		maxBatches = DefaultMaxBatches
-	}
-	type step struct {
-		what   string
-		purge  func(context.Context, time.Time, int) (int, error)
-		cutoff time.Time
-		total  *int
-	}
-	steps := []step{
-		{"usage", s.Store.PurgeUsage, r.Cutoff, &r.Purged},
-		{"holds", s.Store.PurgeHolds, r.Cutoff, &r.Holds},
-	}
-	if !r.TopUpCutoff.IsZero() {
-		steps = append(steps, step{"topups", s.Store.PurgeTopUps, r.TopUpCutoff, &r.TopUpsPurged})
-	}
-	for _, step := range steps {
-		for {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if r.Batches >= maxBatches {
-				r.Incomplete = true
-				return nil
-			}
-			n, err := step.purge(ctx, step.cutoff, batch)
-			if err != nil {
-				return fmt.Errorf("retention: purge %s: %w", step.what, err)
-			}
-			r.Batches++
-			*step.total += n
-			if s.Logger != nil {
-				s.Logger.DebugContext(ctx, "retention: purge batch", "batch", r.Batches, "kind", step.what, "purged", n)
-			}
-			if n == 0 {
-				break
-			}
-		}
-	}
-	return nil
+	return out, held
 }
 
 func (s *Sweeper) log(ctx context.Context, r Report) {

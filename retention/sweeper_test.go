@@ -10,8 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/driver"
 	"github.com/picfre/picfre/metering/memstore"
 	"github.com/picfre/picfre/metering/meteringtest"
 	"github.com/picfre/picfre/metering/pgstore"
@@ -21,7 +23,7 @@ import (
 
 // opener opens a handle on one shared store; every call of the same
 // opener reaches the same data.
-type opener func(t *testing.T) metering.Store
+type opener func(t *testing.T) driver.Store
 
 // backends returns, per store, a function that makes a fresh shared
 // database and returns an opener for it.
@@ -29,11 +31,11 @@ func backends() map[string]func(t *testing.T) opener {
 	return map[string]func(t *testing.T) opener{
 		"memstore": func(t *testing.T) opener {
 			s := memstore.New()
-			return func(*testing.T) metering.Store { return s }
+			return func(*testing.T) driver.Store { return s }
 		},
 		"sqlite": func(t *testing.T) opener {
 			file := filepath.Join(t.TempDir(), "ledger.db")
-			return func(t *testing.T) metering.Store {
+			return func(t *testing.T) driver.Store {
 				s, err := sqlitestore.Open(t.Context(), file, sqlitestore.Options{})
 				if err != nil {
 					t.Fatal(err)
@@ -44,7 +46,7 @@ func backends() map[string]func(t *testing.T) opener {
 		},
 		"postgres": func(t *testing.T) opener {
 			dsn := testenv.Postgres(t)
-			return func(t *testing.T) metering.Store {
+			return func(t *testing.T) driver.Store {
 				s, err := pgstore.Open(context.Background(), dsn, pgstore.Options{})
 				if err != nil {
 					t.Fatal(err)
@@ -91,22 +93,22 @@ type snapshot struct {
 	tops []metering.Entry
 }
 
-func snap(t *testing.T, st metering.Store, account string, now time.Time) snapshot {
+func snap(t *testing.T, l *metering.Ledger, account string) snapshot {
 	t.Helper()
-	b, err := st.Balance(t.Context(), account, now)
+	b, err := l.Balance(t.Context(), account)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tops, err := st.ListTopUps(t.Context(), account)
+	tops, err := l.TopUps(t.Context(), account)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return snapshot{b, tops}
 }
 
-func usageCount(t *testing.T, st metering.Store, account string) int {
+func usageCount(t *testing.T, l *metering.Ledger, account string) int {
 	t.Helper()
-	u, err := st.ListUsage(t.Context(), account)
+	u, err := l.Usage(t.Context(), account)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,13 +119,13 @@ func usageCount(t *testing.T, st metering.Store, account string) int {
 // before three months have passed and is gone one day after; top-ups and
 // balances are unchanged by any sweep; a legal hold stops the sweep for
 // that account; an event older than the window is refused.
-func testMustHold(t *testing.T, st metering.Store) {
+func testMustHold(t *testing.T, st driver.Store) {
 	clock := meteringtest.NewClock(today)
 	policy := retention.Policy{}
 	l := metering.NewLedger(st, metering.Options{Clock: clock.Now, RefuseBefore: policy.Cutoff})
 	accounts := []string{"acme", "bolt", "held"}
 	for _, a := range accounts {
-		if _, err := l.TopUp(t.Context(), a, 100, "pay-"+a); err != nil {
+		if _, err := l.TopUp(t.Context(), metering.TopUp{Account: a, Credits: 100, PaymentRef: "pay-" + a}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -134,36 +136,36 @@ func testMustHold(t *testing.T, st metering.Store) {
 	spend(t, l, "held", "h0", 5)
 	// A voided hold is no usage record and costs nothing.
 	h, err := l.Authorize(t.Context(), metering.Authorization{Account: "bolt", IdempotencyKey: "void", Credits: 1})
-	if err != nil || l.Void(t.Context(), h) != nil {
+	if err != nil || l.Void(t.Context(), h, errcode.ProviderFailure) != nil {
 		t.Fatal(err)
 	}
 	before := map[string]snapshot{}
 	for _, a := range accounts {
-		before[a] = snap(t, st, a, today)
+		before[a] = snap(t, l, a)
 	}
 	unchanged := func(when string) {
 		t.Helper()
 		for _, a := range accounts {
-			if got := snap(t, st, a, today); got.bal != before[a].bal || !slices.Equal(got.tops, before[a].tops) {
+			if got := snap(t, l, a); got.bal != before[a].bal || !slices.Equal(got.tops, before[a].tops) {
 				t.Fatalf("%s: %s changed from %+v to %+v", when, a, before[a], got)
 			}
-			meteringtest.ReconcileAccount(t, st, a, today)
+			meteringtest.ReconcileAccount(t, l, a)
 		}
 	}
 
 	three := retention.AddMonths(today, 3)
-	sw := &retention.Sweeper{Store: st, Policy: policy, Clock: func() time.Time { return three.AddDate(1, 0, 0) }, BatchSize: 2}
+	sw := &retention.Sweeper{Ledger: l, Policy: policy, Clock: func() time.Time { return three.AddDate(1, 0, 0) }, BatchSize: 2}
 
 	r, err := sw.Sweep(t.Context(), retention.SweepOptions{AsOf: three.AddDate(0, 0, -1)})
 	if err != nil || r.Purged != 0 || len(r.Accounts) != 0 {
 		t.Fatalf("sweep one day before three months: %+v, %v; want nothing purged", r, err)
 	}
-	if n := usageCount(t, st, "acme"); n != 5 {
+	if n := usageCount(t, l, "acme"); n != 5 {
 		t.Fatalf("usage after the early sweep: %d records, want 5", n)
 	}
 	unchanged("early sweep")
 
-	if err := st.SetLegalHold(t.Context(), "held", true); err != nil {
+	if err := l.SetLegalHold(t.Context(), "held", true); err != nil {
 		t.Fatal(err)
 	}
 	after := retention.SweepOptions{AsOf: three.AddDate(0, 0, 1)}
@@ -174,7 +176,7 @@ func testMustHold(t *testing.T, st metering.Store) {
 	if err != nil || !r.DryRun || r.Purged != 6 || !slices.Equal(r.Accounts, wantAccounts) || !slices.Equal(r.SkippedHeld, []string{"held"}) || r.Batches != 0 {
 		t.Fatalf("dry run: %+v, %v", r, err)
 	}
-	if n := usageCount(t, st, "acme"); n != 5 {
+	if n := usageCount(t, l, "acme"); n != 5 {
 		t.Fatalf("a dry run deleted usage: %d records left", n)
 	}
 
@@ -192,7 +194,7 @@ func testMustHold(t *testing.T, st metering.Store) {
 		t.Errorf("cutoff = %v", r.Cutoff)
 	}
 	for a, want := range map[string]int{"acme": 0, "bolt": 0, "held": 1} {
-		if n := usageCount(t, st, a); n != want {
+		if n := usageCount(t, l, a); n != want {
 			t.Errorf("usage of %s after the sweep: %d, want %d", a, n, want)
 		}
 	}
@@ -207,13 +209,13 @@ func testMustHold(t *testing.T, st metering.Store) {
 	if err := l.Capture(t.Context(), h, metering.Event{File: "a0.jpg", Time: today}); !errors.Is(err, metering.ErrEventTooOld) {
 		t.Fatalf("capture of a purged event's replay: %v, want ErrEventTooOld", err)
 	}
-	if err := l.Void(t.Context(), h); err != nil {
+	if err := l.Void(t.Context(), h, errcode.Of(err)); err != nil {
 		t.Fatal(err)
 	}
 	unchanged("refused replay")
 
 	// The hold lifted, the next sweep takes the held account's record.
-	if err := st.SetLegalHold(t.Context(), "held", false); err != nil {
+	if err := l.SetLegalHold(t.Context(), "held", false); err != nil {
 		t.Fatal(err)
 	}
 	r, err = sw.Sweep(t.Context(), after)
@@ -239,9 +241,9 @@ func testMustHold(t *testing.T, st metering.Store) {
 // gated is a store whose PurgeUsage waits to be released, so that a
 // second sweep surely overlaps the first.
 type gated struct {
-	metering.Store
-	metering.PurgeCounter
-	metering.SweepLocker
+	driver.Store
+	driver.PurgeCounter
+	driver.SweepLocker
 	once    sync.Once
 	entered chan struct{}
 	release chan struct{}
@@ -257,7 +259,7 @@ func testConcurrent(t *testing.T, open opener) {
 	st := open(t)
 	l := metering.NewLedger(st, metering.Options{Clock: func() time.Time { return today }})
 	for _, a := range []string{"a", "b", "c"} {
-		if _, err := l.TopUp(t.Context(), a, 1000, "pay-"+a); err != nil {
+		if _, err := l.TopUp(t.Context(), metering.TopUp{Account: a, Credits: 1000, PaymentRef: "pay-" + a}); err != nil {
 			t.Fatal(err)
 		}
 		for i := range 20 {
@@ -268,17 +270,17 @@ func testConcurrent(t *testing.T, open opener) {
 
 	// One sweep holds the lock: a second, on its own handle, does nothing.
 	first := open(t)
-	g := &gated{Store: first, PurgeCounter: first.(metering.PurgeCounter), SweepLocker: first.(metering.SweepLocker),
+	g := &gated{Store: first, PurgeCounter: first.(driver.PurgeCounter), SweepLocker: first.(driver.SweepLocker),
 		entered: make(chan struct{}), release: make(chan struct{})}
 	done := make(chan error, 1)
 	var firstReport retention.Report
 	go func() {
 		var err error
-		firstReport, err = (&retention.Sweeper{Store: g, Clock: later, BatchSize: 7}).Sweep(context.Background(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
+		firstReport, err = (&retention.Sweeper{Ledger: metering.NewLedger(g, metering.Options{Clock: later}), Clock: later, BatchSize: 7}).Sweep(context.Background(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
 		done <- err
 	}()
 	<-g.entered
-	r, err := (&retention.Sweeper{Store: open(t), Clock: later}).Sweep(t.Context(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
+	r, err := (&retention.Sweeper{Ledger: metering.NewLedger(open(t), metering.Options{Clock: later}), Clock: later}).Sweep(t.Context(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
 	if !errors.Is(err, retention.ErrSweepInProgress) || r.Skipped == "" || r.Purged != 0 {
 		t.Fatalf("overlapping sweep: %+v, %v; want ErrSweepInProgress", r, err)
 	}
@@ -298,7 +300,7 @@ func testConcurrent(t *testing.T, open opener) {
 	reports := make([]retention.Report, 4)
 	errs := make([]error, 4)
 	for i := range reports {
-		sw := &retention.Sweeper{Store: open(t), Clock: later, BatchSize: 5}
+		sw := &retention.Sweeper{Ledger: metering.NewLedger(open(t), metering.Options{Clock: later}), Clock: later, BatchSize: 5}
 		wg.Go(func() {
 			reports[i], errs[i] = sw.Sweep(t.Context(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
 		})
@@ -315,13 +317,13 @@ func testConcurrent(t *testing.T, open opener) {
 		t.Fatalf("racing sweeps purged %d records in all, want 60", total)
 	}
 	for _, a := range []string{"a", "b", "c"} {
-		if n := usageCount(t, st, a); n != 0 {
+		if n := usageCount(t, l, a); n != 0 {
 			t.Errorf("%s has %d usage records left", a, n)
 		}
-		if b := snap(t, st, a, today).bal; b.Credits != 960 {
+		if b := snap(t, l, a).bal; b.Credits != 960 {
 			t.Errorf("%s balance %+v, want 960", a, b)
 		}
-		meteringtest.ReconcileAccount(t, st, a, today)
+		meteringtest.ReconcileAccount(t, l, a)
 	}
 }
 
@@ -331,13 +333,13 @@ func BenchmarkSweepSQLite(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
 	clock := meteringtest.NewClock(today)
 	l := metering.NewLedger(st, metering.Options{Clock: clock.Now})
-	if _, err := l.TopUp(b.Context(), "acme", 1<<40, "pay"); err != nil {
+	defer l.Close()
+	if _, err := l.TopUp(b.Context(), metering.TopUp{Account: "acme", Credits: 1 << 40, PaymentRef: "pay"}); err != nil {
 		b.Fatal(err)
 	}
-	sw := &retention.Sweeper{Store: st, Clock: func() time.Time { return today.AddDate(1, 0, 0) }, BatchSize: 500}
+	sw := &retention.Sweeper{Ledger: l, Clock: func() time.Time { return today.AddDate(1, 0, 0) }, BatchSize: 500}
 	const records = 1000
 	round := 0
 	for b.Loop() {
@@ -366,7 +368,7 @@ func BenchmarkSweepSQLite(b *testing.B) {
 // the selected batch is put under a legal hold between its SELECT and its
 // locks.
 type shortFirst struct {
-	metering.Store
+	driver.Store
 	calls int
 }
 
@@ -380,33 +382,33 @@ func (s *shortFirst) PurgeUsage(ctx context.Context, before time.Time, limit int
 
 // testShortBatch: a batch that deletes fewer records than the batch size
 // does not end the sweep; it goes on until a batch deletes nothing.
-func testShortBatch(t *testing.T, st metering.Store) {
+func testShortBatch(t *testing.T, st driver.Store) {
 	clock := meteringtest.NewClock(today)
 	l := metering.NewLedger(st, metering.Options{Clock: clock.Now})
-	if _, err := l.TopUp(t.Context(), "acme", 100, "pay"); err != nil {
+	if _, err := l.TopUp(t.Context(), metering.TopUp{Account: "acme", Credits: 100, PaymentRef: "pay"}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 7 {
 		spend(t, l, "acme", fmt.Sprint("k", i), 1)
 	}
 	short := &shortFirst{Store: st}
-	sw := &retention.Sweeper{Store: short, Clock: func() time.Time { return today.AddDate(1, 0, 0) }, BatchSize: 3}
+	sw := &retention.Sweeper{Ledger: metering.NewLedger(short, metering.Options{Clock: clock.Now}), Clock: func() time.Time { return today.AddDate(1, 0, 0) }, BatchSize: 3}
 	r, err := sw.Sweep(t.Context(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
 	if err != nil || r.Purged != 7 || r.Incomplete {
 		t.Fatalf("sweep after a short batch: %+v, %v; want all 7 records purged", r, err)
 	}
-	if n := usageCount(t, st, "acme"); n != 0 {
+	if n := usageCount(t, l, "acme"); n != 0 {
 		t.Fatalf("%d usage records left after the sweep", n)
 	}
 	// 1 (short) + 3 + 3 + 0, then one hold batch finding nothing.
 	if short.calls != 4 || r.Batches != 5 {
 		t.Fatalf("PurgeUsage called %d times, %d batches; want 4 and 5", short.calls, r.Batches)
 	}
-	meteringtest.ReconcileAccount(t, st, "acme", today)
+	meteringtest.ReconcileAccount(t, l, "acme")
 
 	// A store that never runs dry stops at MaxBatches, marked incomplete.
 	endless := &endlessStore{Store: st}
-	sw = &retention.Sweeper{Store: endless, Clock: func() time.Time { return today.AddDate(1, 0, 0) }, MaxBatches: 5}
+	sw = &retention.Sweeper{Ledger: metering.NewLedger(endless, metering.Options{Clock: clock.Now}), Clock: func() time.Time { return today.AddDate(1, 0, 0) }, MaxBatches: 5}
 	r, err = sw.Sweep(t.Context(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
 	if err != nil || !r.Incomplete || r.Batches != 5 || endless.calls != 5 {
 		t.Fatalf("endless sweep: %+v, %v (%d calls); want it stopped after 5 batches", r, err, endless.calls)
@@ -415,7 +417,7 @@ func testShortBatch(t *testing.T, st metering.Store) {
 
 // endlessStore pretends every PurgeUsage deleted a record.
 type endlessStore struct {
-	metering.Store
+	driver.Store
 	calls int
 }
 
@@ -427,11 +429,11 @@ func (s *endlessStore) PurgeUsage(context.Context, time.Time, int) (int, error) 
 // testSweepStuckHolds: a hold left open by a crashed worker, on an
 // account that never authorizes again, is purged by the sweep and its
 // credits are given back; a failed attempt's voided hold goes too.
-func testSweepStuckHolds(t *testing.T, st metering.Store) {
+func testSweepStuckHolds(t *testing.T, st driver.Store) {
 	clock := meteringtest.NewClock(today)
 	l := metering.NewLedger(st, metering.Options{Clock: clock.Now})
 	for _, a := range []string{"crashed", "failed"} {
-		if _, err := l.TopUp(t.Context(), a, 10, "pay-"+a); err != nil {
+		if _, err := l.TopUp(t.Context(), metering.TopUp{Account: a, Credits: 10, PaymentRef: "pay-" + a}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -439,21 +441,21 @@ func testSweepStuckHolds(t *testing.T, st metering.Store) {
 		t.Fatal(err)
 	}
 	h, err := l.Authorize(t.Context(), metering.Authorization{Account: "failed", IdempotencyKey: "k", Credits: 2})
-	if err != nil || l.Void(t.Context(), h) != nil {
+	if err != nil || l.Void(t.Context(), h, errcode.ProviderFailure) != nil {
 		t.Fatal(err)
 	}
-	sw := &retention.Sweeper{Store: st, Clock: func() time.Time { return today.AddDate(1, 0, 0) }, BatchSize: 1}
+	sw := &retention.Sweeper{Ledger: l, Clock: func() time.Time { return today.AddDate(1, 0, 0) }, BatchSize: 1}
 	r, err := sw.Sweep(t.Context(), retention.SweepOptions{AsOf: today.AddDate(0, 4, 0)})
 	if err != nil || r.Purged != 0 || r.Holds != 2 || r.Batches != 4 { // usage 0; holds 1 + 1 + 0
 		t.Fatalf("sweep = %+v, %v; want 2 holds purged in 3 hold batches", r, err)
 	}
 	for _, a := range []string{"crashed", "failed"} {
-		if at, err := st.ListAttempts(t.Context(), a); err != nil || len(at) != 0 {
+		if at, err := l.Attempts(t.Context(), a); err != nil || len(at) != 0 {
 			t.Fatalf("attempts of %s after the sweep: %+v, %v", a, at, err)
 		}
 	}
 	// The crashed worker's 10 credits can be held again.
 	clock.Advance(24 * time.Hour)
 	spend(t, l, "crashed", "again", 10)
-	meteringtest.ReconcileAccount(t, st, "crashed", clock.Now())
+	meteringtest.ReconcileAccount(t, l, "crashed")
 }

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/driver"
 	"github.com/picfre/picfre/metering/meteringtest"
 	"github.com/picfre/picfre/retention"
 )
 
-func topUpRefs(t *testing.T, st metering.Store, account string) []string {
+func topUpRefs(t *testing.T, l *metering.Ledger, account string) []string {
 	t.Helper()
-	tops, err := st.ListTopUps(t.Context(), account)
+	tops, err := l.TopUps(t.Context(), account)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +30,7 @@ func topUpRefs(t *testing.T, st metering.Store, account string) []string {
 // exactly when its retention ends (the end of the seventh year after the
 // year of payment), keeps newer ones and those under a legal hold, never
 // changes a balance, and that the default policy purges no top-up.
-func testSweepTopUps(t *testing.T, st metering.Store) {
+func testSweepTopUps(t *testing.T, st driver.Store) {
 	paid2017 := time.Date(2017, 12, 31, 23, 0, 0, 0, time.UTC)
 	clock := meteringtest.NewClock(paid2017)
 	l := metering.NewLedger(st, metering.Options{Clock: clock.Now})
@@ -37,32 +38,32 @@ func testSweepTopUps(t *testing.T, st metering.Store) {
 		account, ref string
 		credits      int64
 	}{{"acme", "pay-2017", 100}, {"held", "pay-held", 30}} {
-		if _, err := l.TopUp(t.Context(), tu.account, tu.credits, tu.ref); err != nil {
+		if _, err := l.TopUp(t.Context(), metering.TopUp{Account: tu.account, Credits: tu.credits, PaymentRef: tu.ref}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	clock.Advance(time.Hour) // 2018-01-01T00:00Z: kept a year longer
-	if _, err := l.TopUp(t.Context(), "acme", 50, "pay-2018"); err != nil {
+	if _, err := l.TopUp(t.Context(), metering.TopUp{Account: "acme", Credits: 50, PaymentRef: "pay-2018"}); err != nil {
 		t.Fatal(err)
 	}
 	spend(t, l, "acme", "u1", 20)
-	if err := st.SetLegalHold(t.Context(), "held", true); err != nil {
+	if err := l.SetLegalHold(t.Context(), "held", true); err != nil {
 		t.Fatal(err)
 	}
 	balances := map[string]int64{"acme": 130, "held": 30}
 	check := func(when string, acme []string) {
 		t.Helper()
 		for a, want := range balances {
-			b, err := st.Balance(t.Context(), a, clock.Now())
+			b, err := l.Balance(t.Context(), a)
 			if err != nil || b.Credits != want {
 				t.Fatalf("%s: balance of %s = %+v, %v; want %d", when, a, b, err, want)
 			}
-			meteringtest.ReconcileAccount(t, st, a, clock.Now())
+			meteringtest.ReconcileAccount(t, l, a)
 		}
-		if got := topUpRefs(t, st, "acme"); !slices.Equal(got, acme) {
+		if got := topUpRefs(t, l, "acme"); !slices.Equal(got, acme) {
 			t.Fatalf("%s: acme's top-ups = %v, want %v", when, got, acme)
 		}
-		if got := topUpRefs(t, st, "held"); !slices.Equal(got, []string{"pay-held"}) {
+		if got := topUpRefs(t, l, "held"); !slices.Equal(got, []string{"pay-held"}) {
 			t.Fatalf("%s: held account's top-ups = %v, want pay-held kept", when, got)
 		}
 	}
@@ -75,7 +76,7 @@ func testSweepTopUps(t *testing.T, st metering.Store) {
 	far := func() time.Time { return time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 	// The default policy keeps top-ups forever.
-	keep := &retention.Sweeper{Store: st, Clock: far, BatchSize: 1}
+	keep := &retention.Sweeper{Ledger: l, Clock: far, BatchSize: 1}
 	r, err := keep.Sweep(t.Context(), retention.SweepOptions{AsOf: far()})
 	if err != nil || r.TopUpsPurged != 0 || !r.TopUpCutoff.IsZero() || len(r.TopUpAccounts) != 0 || r.Purged != 1 {
 		t.Fatalf("sweep with the default policy: %+v, %v; want usage purged and no top-up", r, err)
@@ -86,7 +87,7 @@ func testSweepTopUps(t *testing.T, st metering.Store) {
 	}
 	check("default policy", []string{"pay-2017", "pay-2018"})
 
-	sw := &retention.Sweeper{Store: st, Policy: retention.Policy{TopUpYears: 7}, Clock: far, BatchSize: 1}
+	sw := &retention.Sweeper{Ledger: l, Policy: retention.Policy{TopUpYears: 7}, Clock: far, BatchSize: 1}
 	r, err = sw.Sweep(t.Context(), retention.SweepOptions{AsOf: boundary.Add(-time.Microsecond)})
 	if err != nil || r.TopUpsPurged != 0 || !r.TopUpCutoff.Equal(time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("sweep just before the boundary: %+v, %v; want nothing purged", r, err)
@@ -118,19 +119,19 @@ func testSweepTopUps(t *testing.T, st metering.Store) {
 		t.Fatalf("sweep a year later: %+v, %v", r, err)
 	}
 	check("a year later", nil)
-	if err := st.SetLegalHold(t.Context(), "held", false); err != nil {
+	if err := l.SetLegalHold(t.Context(), "held", false); err != nil {
 		t.Fatal(err)
 	}
 	r, err = sw.Sweep(t.Context(), retention.SweepOptions{AsOf: boundary})
 	if err != nil || r.TopUpsPurged != 1 || len(r.SkippedHeld) != 0 {
 		t.Fatalf("sweep after the legal hold was lifted: %+v, %v", r, err)
 	}
-	b, err := st.Balance(t.Context(), "held", clock.Now())
+	b, err := l.Balance(t.Context(), "held")
 	if err != nil || b.Credits != 30 {
 		t.Fatalf("held account's balance after its top-up was purged = %+v, %v", b, err)
 	}
-	meteringtest.ReconcileAccount(t, st, "held", clock.Now())
-	if got := topUpRefs(t, st, "held"); len(got) != 0 {
+	meteringtest.ReconcileAccount(t, l, "held")
+	if got := topUpRefs(t, l, "held"); len(got) != 0 {
 		t.Fatalf("held account's top-ups after the hold was lifted = %v", got)
 	}
 }

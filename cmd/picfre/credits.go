@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/store"
 )
 
 const creditsUsage = `usage:
@@ -104,15 +105,16 @@ func runCredits(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fs.Usage()
 		return usagef("credits topup: --credits must be a positive integer and --ref is required")
 	}
-	l, closer, err := openLedger(ctx, *ledgerDSN, metering.Options{})
+	db, err := store.Open(ctx, *ledgerDSN, store.Options{})
 	if err != nil {
-		return fmt.Errorf("credits %s: %w", sub, err)
+		return fmt.Errorf("credits %s: open ledger: %w", sub, err)
 	}
-	defer closer.Close()
+	defer db.Close()
+	l := db.Ledger()
 	enc := json.NewEncoder(stdout)
 	switch sub {
 	case "topup":
-		e, err := l.TopUp(ctx, *account, *credits, *ref)
+		e, err := l.TopUp(ctx, metering.TopUp{Account: *account, Credits: *credits, PaymentRef: *ref})
 		if err != nil {
 			return fmt.Errorf("credits topup: %w", err)
 		}

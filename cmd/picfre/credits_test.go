@@ -13,6 +13,7 @@ import (
 
 	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/store"
 )
 
 func credits(t *testing.T, args ...string) (string, error) {
@@ -60,10 +61,11 @@ func exerciseCredits(t *testing.T, dsn string) {
 	}
 
 	// Charge one file the way the pipeline does, through the same DSN.
-	l, closer, err := openLedger(t.Context(), dsn, metering.Options{})
+	db, err := store.Open(t.Context(), dsn, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	l := db.Ledger()
 	h, err := l.Authorize(t.Context(), metering.Authorization{Account: "alice", IdempotencyKey: "k1", Credits: 7, Task: "metadata", MediaType: "image"})
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +73,7 @@ func exerciseCredits(t *testing.T, dsn string) {
 	if err := l.Capture(context.WithoutCancel(t.Context()), h, metering.Event{File: "beach.jpg", Provider: "local", Model: "local-1", InputTokens: 10}); err != nil {
 		t.Fatal(err)
 	}
-	closer.Close()
+	db.Close()
 
 	bal = decode[balanceRecord](t, mustCredits(t, "balance", "--ledger", dsn, "--account", "alice"))
 	if bal.Credits != 93 || bal.Available != 93 {
@@ -126,9 +128,9 @@ func TestCreditsUsage(t *testing.T) {
 
 func TestOpenLedgerRejectsUnknownDSN(t *testing.T) {
 	for _, dsn := range []string{"mysql://root:s3cret@db/ledger", "picfre-ledger.db", "sqlite:", ""} {
-		_, _, err := openLedger(t.Context(), dsn, metering.Options{})
-		if !errors.Is(err, errLedgerDSN) {
-			t.Errorf("openLedger(%q) = %v, want errLedgerDSN", dsn, err)
+		_, err := credits(t, "balance", "--ledger", dsn, "--account", "a")
+		if !errors.Is(err, store.ErrInvalidDSN) {
+			t.Errorf("credits --ledger %q = %v, want store.ErrInvalidDSN", dsn, err)
 		}
 		if err != nil && strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("the error repeats the password: %v", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/picfre/picfre/privacy/custmatch"
 	"github.com/picfre/picfre/privacy/strip"
 	"github.com/picfre/picfre/retention"
+	"github.com/picfre/picfre/store"
 )
 
 const privacyUsage = `usage:
@@ -256,12 +257,13 @@ func privacyStored(ctx context.Context, sub string, args []string, e env) error 
 	if policy.UsageMonths <= 0 || policy.Validate() != nil {
 		return usagef("privacy %s: --usage-months must be positive and --topup-years 0 (no end date) or at least %d", sub, retention.LegalTopUpYears)
 	}
-	s, closer, err := openSubjects(ctx, *ledgerDSN)
+	db, err := store.Open(ctx, *ledgerDSN, store.Options{})
 	if err != nil {
-		return fmt.Errorf("privacy %s: %w", sub, err)
+		return fmt.Errorf("privacy %s: open ledger: %w", sub, err)
 	}
-	defer closer.Close()
-	s.Retention = policy
+	defer db.Close()
+	// The ledger and the contact store over the one database.
+	s := &privacy.Subjects{Contacts: db.Contacts(), Ledger: db.Ledger(), Retention: policy}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	switch sub {

@@ -2,21 +2,14 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver for the privacy store
-
-	"github.com/picfre/picfre/metering"
-	"github.com/picfre/picfre/privacy"
-	"github.com/picfre/picfre/privacy/contactstore"
 	"github.com/picfre/picfre/retention"
+	"github.com/picfre/picfre/store"
 )
 
 const retentionUsage = `usage:
@@ -91,15 +84,15 @@ func runRetention(ctx context.Context, args []string, e env) error {
 		if *account == "" {
 			return usagef("retention hold: --account is required")
 		}
-		l, closer, err := openLedger(ctx, *ledgerDSN, metering.Options{})
+		db, err := store.Open(ctx, *ledgerDSN, store.Options{})
 		if err != nil {
+			return fmt.Errorf("retention hold: open ledger: %w", err)
+		}
+		defer db.Close()
+		if err := db.Ledger().SetLegalHold(ctx, *account, !*off); err != nil {
 			return fmt.Errorf("retention hold: %w", err)
 		}
-		defer closer.Close()
-		if err := l.Store().SetLegalHold(ctx, *account, !*off); err != nil {
-			return fmt.Errorf("retention hold: %w", err)
-		}
-		on, err := l.Store().LegalHold(ctx, *account)
+		on, err := db.Ledger().LegalHold(ctx, *account)
 		if err != nil {
 			return fmt.Errorf("retention hold: %w", err)
 		}
@@ -125,12 +118,12 @@ func runRetention(ctx context.Context, args []string, e env) error {
 	if err := policy.Validate(); err != nil {
 		return usagef("retention sweep: --topup-years must be 0 (keep top-ups forever) or at least %d", retention.LegalTopUpYears)
 	}
-	l, closer, err := openLedger(ctx, *ledgerDSN, metering.Options{})
+	db, err := store.Open(ctx, *ledgerDSN, store.Options{})
 	if err != nil {
-		return fmt.Errorf("retention sweep: %w", err)
+		return fmt.Errorf("retention sweep: open ledger: %w", err)
 	}
-	defer closer.Close()
-	sw := &retention.Sweeper{Store: l.Store(), Policy: policy, BatchSize: *batch}
+	defer db.Close()
+	sw := &retention.Sweeper{Ledger: db.Ledger(), Policy: policy, BatchSize: *batch}
 	r, err := sw.Sweep(ctx, opt)
 	switch {
 	case errors.Is(err, retention.ErrSweepInProgress):
@@ -141,51 +134,4 @@ func runRetention(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("retention sweep: %w", err)
 	}
 	return enc.Encode(r)
-}
-
-// openSubjects opens the ledger and the privacy store named by dsn (the
-// same SQLite file or PostgreSQL database) and returns the data-subject
-// service over them. Close the returned Closer when done.
-func openSubjects(ctx context.Context, dsn string) (*privacy.Subjects, io.Closer, error) {
-	l, lc, err := openLedger(ctx, dsn, metering.Options{})
-	if err != nil {
-		return nil, nil, err
-	}
-	var db *sql.DB
-	var dialect contactstore.Dialect
-	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		path = strings.TrimPrefix(path, "//")
-		// The same settings as the ledger's: immediate write
-		// transactions, a busy timeout, WAL.
-		db, err = sql.Open("sqlite", "file:"+path+"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)")
-		dialect = contactstore.SQLite
-	} else {
-		db, err = sql.Open("pgx", dsn)
-		dialect = contactstore.Postgres
-	}
-	if err != nil {
-		lc.Close()
-		return nil, nil, errors.New("open privacy store: cannot open the database")
-	}
-	ps, err := contactstore.OpenSQL(ctx, db, dialect)
-	if err != nil {
-		db.Close()
-		lc.Close()
-		return nil, nil, err
-	}
-	s := &privacy.Subjects{Contacts: ps, Ledger: l.Store()}
-	return s, closers{db, lc}, nil
-}
-
-// closers closes each in turn and returns the first error.
-type closers []io.Closer
-
-func (cs closers) Close() error {
-	var first error
-	for _, c := range cs {
-		if err := c.Close(); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
 }

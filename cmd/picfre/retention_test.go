@@ -12,6 +12,7 @@ import (
 	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/retention"
+	"github.com/picfre/picfre/store"
 )
 
 // sub runs one of the subcommand functions in-process and returns its
@@ -36,11 +37,12 @@ func mustSub(t *testing.T, fn func(context.Context, []string, env) error, args .
 // ledger whose clock reads now.
 func recordUsage(t *testing.T, dsn, account, key string, credits int64, now time.Time) {
 	t.Helper()
-	l, closer, err := openLedger(t.Context(), dsn, metering.Options{Clock: func() time.Time { return now }})
+	db, err := store.Open(t.Context(), dsn, store.Options{Ledger: metering.Options{Clock: func() time.Time { return now }}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closer.Close()
+	defer db.Close()
+	l := db.Ledger()
 	h, err := l.Authorize(t.Context(), metering.Authorization{Account: account, IdempotencyKey: key, Credits: credits, Task: "metadata", MediaType: "image"})
 	if err != nil {
 		t.Fatal(err)
@@ -148,12 +150,12 @@ func exerciseTopUpRetention(t *testing.T, dsn string) {
 		{"carol", "pay-2018", time.Date(2018, 1, 1, 0, 0, 0, 0, time.UTC)},
 		{"dave", "pay-dave", time.Date(2017, 7, 1, 0, 0, 0, 0, time.UTC)},
 	} {
-		l, closer, err := openLedger(t.Context(), dsn, metering.Options{Clock: func() time.Time { return tu.paid }})
+		db, err := store.Open(t.Context(), dsn, store.Options{Ledger: metering.Options{Clock: func() time.Time { return tu.paid }}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = l.TopUp(t.Context(), tu.account, 40, tu.ref)
-		closer.Close()
+		_, err = db.Ledger().TopUp(t.Context(), metering.TopUp{Account: tu.account, Credits: 40, PaymentRef: tu.ref})
+		db.Close()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,8 @@ import (
 func ExampleNew() {
 	ctx := context.Background()
 	ledger := metering.NewLedger(memstore.New(), metering.Options{})
-	ledger.TopUp(ctx, "alice", 25, "pay-1")
+	defer ledger.Close()
+	ledger.TopUp(ctx, metering.TopUp{Account: "alice", Credits: 25, PaymentRef: "pay-1"})
 	b, _ := ledger.Balance(ctx, "alice")
 	fmt.Println(b.Credits, b.Available)
 	// Output: 25 25

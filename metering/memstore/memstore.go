@@ -8,12 +8,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/metering/driver"
 )
 
-// Store is an in-memory metering.Store. It is safe for concurrent use
+// store is an in-memory driver.Store. It is safe for concurrent use
 // within one process; its contents are lost when the process ends.
-type Store struct {
+type store struct {
 	mu       sync.Mutex
 	seq      int64
 	accounts map[string]*account
@@ -42,20 +43,21 @@ type hold struct {
 	created    time.Time
 	expiresAt  time.Time
 	heldCounts bool // still counted in account.held
+	reason     errcode.Code
 }
 
 type topup struct {
-	entry metering.Entry
+	entry driver.Entry
 }
 
 type usage struct {
 	seq      int64
-	event    metering.Event
+	event    driver.Event
 	recorded time.Time
 }
 
 type adjustment struct {
-	entry metering.Entry
+	entry driver.Entry
 }
 
 type account struct {
@@ -63,7 +65,7 @@ type account struct {
 	held      int64 // sum of holds with heldCounts
 	legalHold bool
 	holds     map[string]*hold // by idempotency key
-	topups    []metering.Entry
+	topups    []driver.Entry
 	usage     []usage
 	adjust    map[string]*adjustment // by idempotency key
 	adjOrder  []string
@@ -78,18 +80,19 @@ type account struct {
 }
 
 var (
-	_ metering.Store             = (*Store)(nil)
-	_ metering.PurgeCounter      = (*Store)(nil)
-	_ metering.SweepLocker       = (*Store)(nil)
-	_ metering.TopUpPurgeCounter = (*Store)(nil)
+	_ driver.Store             = (*store)(nil)
+	_ driver.PurgeCounter      = (*store)(nil)
+	_ driver.SweepLocker       = (*store)(nil)
+	_ driver.TopUpPurgeCounter = (*store)(nil)
 )
 
-// New returns an empty store.
-func New() *Store {
-	return &Store{accounts: map[string]*account{}, topups: map[string]*topup{}}
+// New returns an empty in-memory store, to be handed to
+// metering.NewLedger.
+func New() driver.Store {
+	return &store{accounts: map[string]*account{}, topups: map[string]*topup{}}
 }
 
-func (s *Store) account(name string) *account {
+func (s *store) account(name string) *account {
 	a := s.accounts[name]
 	if a == nil {
 		a = &account{holds: map[string]*hold{}, adjust: map[string]*adjustment{}}
@@ -98,7 +101,7 @@ func (s *Store) account(name string) *account {
 	return a
 }
 
-func (s *Store) next() int64 { s.seq++; return s.seq }
+func (s *store) next() int64 { s.seq++; return s.seq }
 
 // check verifies the invariants the SQL stores enforce with CHECK
 // constraints; breaking one is a bug in this package.
@@ -108,21 +111,21 @@ func (a *account) check() {
 	}
 }
 
-// TopUp implements metering.Store.
-func (s *Store) TopUp(ctx context.Context, r metering.TopUpRequest) (metering.Entry, error) {
+// TopUp implements driver.Store.
+func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry, error) {
 	if err := ctx.Err(); err != nil {
-		return metering.Entry{}, err
+		return driver.Entry{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if t, ok := s.topups[r.PaymentRef]; ok {
 		if t.entry.Account != r.Account || t.entry.Credits != r.Credits {
-			return metering.Entry{}, fmt.Errorf("%w: payment reference already used", metering.ErrConflict)
+			return driver.Entry{}, fmt.Errorf("%w: payment reference already used", driver.ErrConflict)
 		}
 		return t.entry, nil
 	}
 	a := s.account(r.Account)
-	e := metering.Entry{Seq: s.next(), Account: r.Account, Kind: metering.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
+	e := driver.Entry{Seq: s.next(), Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
 	s.topups[r.PaymentRef] = &topup{entry: e}
 	a.topups = append(a.topups, e)
 	a.balance += r.Credits
@@ -143,10 +146,10 @@ func (a *account) sweep(now time.Time) {
 	}
 }
 
-// Authorize implements metering.Store.
-func (s *Store) Authorize(ctx context.Context, r metering.HoldRequest) (metering.Hold, error) {
+// Authorize implements driver.Store.
+func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hold, error) {
 	if err := ctx.Err(); err != nil {
-		return metering.Hold{}, err
+		return driver.Hold{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -156,15 +159,15 @@ func (s *Store) Authorize(ctx context.Context, r metering.HoldRequest) (metering
 		switch h.state {
 		case captured:
 			if h.credits != r.Credits || h.task != r.Task || h.mediaType != r.MediaType {
-				return metering.Hold{}, fmt.Errorf("%w: key was captured with other parameters", metering.ErrConflict)
+				return driver.Hold{}, fmt.Errorf("%w: key was captured with other parameters", driver.ErrConflict)
 			}
-			return metering.Hold{ID: h.id, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: h.credits, Settled: true}, nil
+			return driver.Hold{ID: h.id, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: h.credits, Settled: true}, nil
 		case held:
-			return metering.Hold{}, metering.ErrInProgress
+			return driver.Hold{}, driver.ErrInProgress
 		}
 	}
 	if a.balance-a.held < r.Credits {
-		return metering.Hold{}, metering.ErrInsufficientCredits
+		return driver.Hold{}, driver.ErrInsufficientCredits
 	}
 	a.holds[r.IdempotencyKey] = &hold{
 		id: r.HoldID, state: held, credits: r.Credits, task: r.Task, mediaType: r.MediaType,
@@ -172,11 +175,11 @@ func (s *Store) Authorize(ctx context.Context, r metering.HoldRequest) (metering
 	}
 	a.held += r.Credits
 	a.check()
-	return metering.Hold{ID: r.HoldID, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: r.Credits}, nil
+	return driver.Hold{ID: r.HoldID, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: r.Credits}, nil
 }
 
-// Capture implements metering.Store.
-func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
+// Capture implements driver.Store.
+func (s *store) Capture(ctx context.Context, r driver.CaptureRequest) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -184,22 +187,22 @@ func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
 	defer s.mu.Unlock()
 	a := s.accounts[r.Hold.Account]
 	if a == nil {
-		return metering.ErrUnknownHold
+		return driver.ErrUnknownHold
 	}
 	h := a.holds[r.Hold.IdempotencyKey]
 	switch {
 	case h == nil:
-		return metering.ErrUnknownHold
+		return driver.ErrUnknownHold
 	case h.state == captured:
 		return nil
 	case h.id != r.Hold.ID:
-		return metering.ErrHoldExpired
+		return driver.ErrHoldExpired
 	case h.state == voided:
-		return metering.ErrHoldVoided
+		return driver.ErrHoldVoided
 	}
 	amount := r.Event.Credits
 	if amount > h.credits {
-		return metering.ErrExceedsHold
+		return driver.ErrExceedsHold
 	}
 	if h.state == held && h.expiresAt.After(r.Now) {
 		a.held -= h.credits
@@ -212,7 +215,7 @@ func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
 		}
 		h.state = expired
 		if a.balance-a.held < amount {
-			return metering.ErrHoldExpired
+			return driver.ErrHoldExpired
 		}
 	}
 	a.balance -= amount
@@ -229,8 +232,9 @@ func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
 	return nil
 }
 
-// Void implements metering.Store.
-func (s *Store) Void(ctx context.Context, hd metering.Hold, _ time.Time) error {
+// Void implements driver.Store.
+func (s *store) Void(ctx context.Context, r driver.VoidRequest) error {
+	hd := r.Hold
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -244,7 +248,7 @@ func (s *Store) Void(ctx context.Context, hd metering.Hold, _ time.Time) error {
 	if h == nil || h.id != hd.ID || h.state != held {
 		return nil
 	}
-	h.state = voided
+	h.state, h.reason = voided, r.Reason
 	if h.heldCounts {
 		a.held -= h.credits
 		h.heldCounts = false
@@ -253,10 +257,10 @@ func (s *Store) Void(ctx context.Context, hd metering.Hold, _ time.Time) error {
 	return nil
 }
 
-// Adjust implements metering.Store.
-func (s *Store) Adjust(ctx context.Context, r metering.AdjustRequest) (metering.Entry, error) {
+// Adjust implements driver.Store.
+func (s *store) Adjust(ctx context.Context, r driver.AdjustRequest) (driver.Entry, error) {
 	if err := ctx.Err(); err != nil {
-		return metering.Entry{}, err
+		return driver.Entry{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -264,15 +268,15 @@ func (s *Store) Adjust(ctx context.Context, r metering.AdjustRequest) (metering.
 	if old, ok := a.adjust[r.IdempotencyKey]; ok {
 		e := old.entry
 		if e.Kind != r.Kind || e.Credits != r.Credits || e.Reason != r.Reason {
-			return metering.Entry{}, fmt.Errorf("%w: key was used with other values", metering.ErrConflict)
+			return driver.Entry{}, fmt.Errorf("%w: key was used with other values", driver.ErrConflict)
 		}
 		return e, nil
 	}
 	a.sweep(r.Now)
 	if a.balance-a.held+r.Credits < 0 {
-		return metering.Entry{}, metering.ErrInsufficientCredits
+		return driver.Entry{}, driver.ErrInsufficientCredits
 	}
-	e := metering.Entry{Seq: s.next(), Account: r.Account, Kind: r.Kind, Credits: r.Credits, Time: r.Now, Ref: r.IdempotencyKey, Reason: r.Reason}
+	e := driver.Entry{Seq: s.next(), Account: r.Account, Kind: r.Kind, Credits: r.Credits, Time: r.Now, Ref: r.IdempotencyKey, Reason: r.Reason}
 	a.adjust[r.IdempotencyKey] = &adjustment{entry: e}
 	a.adjOrder = append(a.adjOrder, r.IdempotencyKey)
 	a.balance += r.Credits
@@ -280,16 +284,16 @@ func (s *Store) Adjust(ctx context.Context, r metering.AdjustRequest) (metering.
 	return e, nil
 }
 
-// Balance implements metering.Store.
-func (s *Store) Balance(ctx context.Context, name string, now time.Time) (metering.Balance, error) {
+// Balance implements driver.Store.
+func (s *store) Balance(ctx context.Context, name string, now time.Time) (driver.Balance, error) {
 	if err := ctx.Err(); err != nil {
-		return metering.Balance{}, err
+		return driver.Balance{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	a := s.accounts[name]
 	if a == nil {
-		return metering.Balance{}, nil
+		return driver.Balance{}, nil
 	}
 	var live int64
 	for _, h := range a.holds {
@@ -297,11 +301,11 @@ func (s *Store) Balance(ctx context.Context, name string, now time.Time) (meteri
 			live += h.credits
 		}
 	}
-	return metering.Balance{Credits: a.balance, Held: live, Available: a.balance - live}, nil
+	return driver.Balance{Credits: a.balance, Held: live, Available: a.balance - live}, nil
 }
 
-// History implements metering.Store.
-func (s *Store) History(ctx context.Context, name string) ([]metering.Entry, error) {
+// History implements driver.Store.
+func (s *store) History(ctx context.Context, name string) ([]driver.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -311,28 +315,28 @@ func (s *Store) History(ctx context.Context, name string) ([]metering.Entry, err
 	if a == nil {
 		return nil, nil
 	}
-	var out []metering.Entry
+	var out []driver.Entry
 	if a.purgedDebits > 0 {
-		out = append(out, metering.Entry{Account: name, Kind: metering.KindPurged, Credits: -a.purgedDebits, Time: a.purgedThrough})
+		out = append(out, driver.Entry{Account: name, Kind: driver.KindPurged, Credits: -a.purgedDebits, Time: a.purgedThrough})
 	}
 	if a.purgedCredits > 0 {
-		out = append(out, metering.Entry{Account: name, Kind: metering.KindPurgedTopUps, Credits: a.purgedCredits, Time: a.purgedTopUpsThrough})
+		out = append(out, driver.Entry{Account: name, Kind: driver.KindPurgedTopUps, Credits: a.purgedCredits, Time: a.purgedTopUpsThrough})
 	}
-	var rest []metering.Entry
+	var rest []driver.Entry
 	rest = append(rest, a.topups...)
 	for _, u := range a.usage {
 		ev := u.event
-		rest = append(rest, metering.Entry{Seq: u.seq, Account: name, Kind: metering.KindUsage, Credits: -ev.Credits, Time: u.recorded, Ref: ev.IdempotencyKey, Usage: &ev})
+		rest = append(rest, driver.Entry{Seq: u.seq, Account: name, Kind: driver.KindUsage, Credits: -ev.Credits, Time: u.recorded, Ref: ev.IdempotencyKey, Usage: &ev})
 	}
 	for _, k := range a.adjOrder {
 		rest = append(rest, a.adjust[k].entry)
 	}
-	slices.SortFunc(rest, func(x, y metering.Entry) int { return cmp.Compare(x.Seq, y.Seq) })
+	slices.SortFunc(rest, func(x, y driver.Entry) int { return cmp.Compare(x.Seq, y.Seq) })
 	return append(out, rest...), nil
 }
 
-// ListTopUps implements metering.Store.
-func (s *Store) ListTopUps(ctx context.Context, name string) ([]metering.Entry, error) {
+// ListTopUps implements driver.Store.
+func (s *store) ListTopUps(ctx context.Context, name string) ([]driver.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -344,8 +348,8 @@ func (s *Store) ListTopUps(ctx context.Context, name string) ([]metering.Entry, 
 	return nil, nil
 }
 
-// ListUsage implements metering.Store.
-func (s *Store) ListUsage(ctx context.Context, name string) ([]metering.Event, error) {
+// ListUsage implements driver.Store.
+func (s *store) ListUsage(ctx context.Context, name string) ([]driver.Event, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -355,15 +359,15 @@ func (s *Store) ListUsage(ctx context.Context, name string) ([]metering.Event, e
 	if a == nil {
 		return nil, nil
 	}
-	out := make([]metering.Event, len(a.usage))
+	out := make([]driver.Event, len(a.usage))
 	for i, u := range a.usage {
 		out[i] = u.event
 	}
 	return out, nil
 }
 
-// SetLegalHold implements metering.Store.
-func (s *Store) SetLegalHold(ctx context.Context, name string, on bool) error {
+// SetLegalHold implements driver.Store.
+func (s *store) SetLegalHold(ctx context.Context, name string, on bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -373,8 +377,8 @@ func (s *Store) SetLegalHold(ctx context.Context, name string, on bool) error {
 	return nil
 }
 
-// LegalHold implements metering.Store.
-func (s *Store) LegalHold(ctx context.Context, name string) (bool, error) {
+// LegalHold implements driver.Store.
+func (s *store) LegalHold(ctx context.Context, name string) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
@@ -408,13 +412,10 @@ func (a *account) fold(limit int, drop func(usage) bool) int {
 	return n
 }
 
-// PurgeUsage implements metering.Store.
-func (s *Store) PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error) {
+// PurgeUsage implements driver.Store.
+func (s *store) PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
-	}
-	if limit <= 0 {
-		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -465,7 +466,7 @@ func deadHold(h *hold, before time.Time) bool {
 // purgeHolds deletes at most limit dead holds (oldest first) of accounts
 // without a legal hold, releasing the credits of those still counted as
 // held. s.mu must be held.
-func (s *Store) purgeHolds(before time.Time, limit int) int {
+func (s *store) purgeHolds(before time.Time, limit int) int {
 	type victim struct {
 		name, key string
 		created   time.Time
@@ -498,21 +499,18 @@ func (s *Store) purgeHolds(before time.Time, limit int) int {
 	return len(vs)
 }
 
-// PurgeHolds implements metering.Store.
-func (s *Store) PurgeHolds(ctx context.Context, before time.Time, limit int) (int, error) {
+// PurgeHolds implements driver.Store.
+func (s *store) PurgeHolds(ctx context.Context, before time.Time, limit int) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
-	}
-	if limit <= 0 {
-		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.purgeHolds(before, limit), nil
 }
 
-// ListAttempts implements metering.Store.
-func (s *Store) ListAttempts(ctx context.Context, name string) ([]metering.Attempt, error) {
+// ListAttempts implements driver.Store.
+func (s *store) ListAttempts(ctx context.Context, name string) ([]driver.Attempt, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -522,22 +520,22 @@ func (s *Store) ListAttempts(ctx context.Context, name string) ([]metering.Attem
 	if a == nil {
 		return nil, nil
 	}
-	var out []metering.Attempt
+	var out []driver.Attempt
 	for k, h := range a.holds {
 		if h.state == captured {
 			continue
 		}
-		out = append(out, metering.Attempt{Account: name, IdempotencyKey: k, State: metering.AttemptState(h.state),
-			Credits: h.credits, Task: h.task, MediaType: h.mediaType, Time: h.created, ExpiresAt: h.expiresAt})
+		out = append(out, driver.Attempt{Account: name, IdempotencyKey: k, State: driver.AttemptState(h.state),
+			Credits: h.credits, Task: h.task, MediaType: h.mediaType, Reason: h.reason, Time: h.created, ExpiresAt: h.expiresAt})
 	}
-	slices.SortFunc(out, func(x, y metering.Attempt) int {
+	slices.SortFunc(out, func(x, y driver.Attempt) int {
 		return cmp.Or(x.Time.Compare(y.Time), cmp.Compare(x.IdempotencyKey, y.IdempotencyKey))
 	})
 	return out, nil
 }
 
-// EraseUsage implements metering.Store.
-func (s *Store) EraseUsage(ctx context.Context, name string) (int, error) {
+// EraseUsage implements driver.Store.
+func (s *store) EraseUsage(ctx context.Context, name string) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -548,7 +546,7 @@ func (s *Store) EraseUsage(ctx context.Context, name string) (int, error) {
 		return 0, nil
 	}
 	if a.legalHold {
-		return 0, metering.ErrLegalHold
+		return 0, driver.ErrLegalHold
 	}
 	n := a.fold(len(a.usage), func(usage) bool { return true })
 	for k, h := range a.holds {
@@ -558,3 +556,6 @@ func (s *Store) EraseUsage(ctx context.Context, name string) (int, error) {
 	}
 	return n, nil
 }
+
+// Close implements driver.Store; there is nothing to release.
+func (s *store) Close() error { return nil }

@@ -3,24 +3,23 @@ package memstore
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/driver"
 )
 
-// CountPurgeable implements metering.PurgeCounter.
-func (s *Store) CountPurgeable(ctx context.Context, before time.Time) ([]metering.PurgeCount, error) {
+// CountPurgeable implements driver.PurgeCounter.
+func (s *store) CountPurgeable(ctx context.Context, before time.Time) ([]driver.PurgeCount, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []metering.PurgeCount
+	var out []driver.PurgeCount
 	for name, a := range s.accounts {
-		c := metering.PurgeCount{Account: name, LegalHold: a.legalHold}
+		c := driver.PurgeCount{Account: name, LegalHold: a.legalHold}
 		for _, u := range a.usage {
 			if u.recorded.Before(before) {
 				c.Records++
@@ -31,14 +30,14 @@ func (s *Store) CountPurgeable(ctx context.Context, before time.Time) ([]meterin
 			out = append(out, c)
 		}
 	}
-	slices.SortFunc(out, func(x, y metering.PurgeCount) int { return strings.Compare(x.Account, y.Account) })
+	slices.SortFunc(out, func(x, y driver.PurgeCount) int { return strings.Compare(x.Account, y.Account) })
 	return out, nil
 }
 
-// WithSweepLock implements metering.SweepLocker with a flag held for the
+// WithSweepLock implements driver.SweepLocker with a flag held for the
 // life of fn; now and lease are ignored, since the lock cannot outlive
 // the process.
-func (s *Store) WithSweepLock(ctx context.Context, _ time.Time, _ time.Duration, fn func(ctx context.Context) error) (bool, error) {
+func (s *store) WithSweepLock(ctx context.Context, _ time.Time, _ time.Duration, fn func(ctx context.Context) error) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
@@ -57,16 +56,16 @@ func (s *Store) WithSweepLock(ctx context.Context, _ time.Time, _ time.Duration,
 	return true, fn(ctx)
 }
 
-// CountPurgeableTopUps implements metering.TopUpPurgeCounter.
-func (s *Store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) ([]metering.PurgeCount, error) {
+// CountPurgeableTopUps implements driver.TopUpPurgeCounter.
+func (s *store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) ([]driver.PurgeCount, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []metering.PurgeCount
+	var out []driver.PurgeCount
 	for name, a := range s.accounts {
-		c := metering.PurgeCount{Account: name, LegalHold: a.legalHold}
+		c := driver.PurgeCount{Account: name, LegalHold: a.legalHold}
 		for _, e := range a.topups {
 			if e.Time.Before(paidBefore) {
 				c.Records++
@@ -77,23 +76,20 @@ func (s *Store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) 
 			out = append(out, c)
 		}
 	}
-	slices.SortFunc(out, func(x, y metering.PurgeCount) int { return strings.Compare(x.Account, y.Account) })
+	slices.SortFunc(out, func(x, y driver.PurgeCount) int { return strings.Compare(x.Account, y.Account) })
 	return out, nil
 }
 
-// PurgeTopUps implements metering.Store. The payment references of the
+// PurgeTopUps implements driver.Store. The payment references of the
 // purged top-ups are forgotten.
-func (s *Store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int) (int, error) {
+func (s *store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
-	}
-	if limit <= 0 {
-		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// Oldest first across accounts, like the SQL stores (by Seq).
-	var vs []metering.Entry
+	var vs []driver.Entry
 	for _, a := range s.accounts {
 		if a.legalHold {
 			continue
@@ -104,7 +100,7 @@ func (s *Store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int
 			}
 		}
 	}
-	slices.SortFunc(vs, func(x, y metering.Entry) int { return cmp.Compare(x.Seq, y.Seq) })
+	slices.SortFunc(vs, func(x, y driver.Entry) int { return cmp.Compare(x.Seq, y.Seq) })
 	if len(vs) > limit {
 		vs = vs[:limit]
 	}
@@ -119,7 +115,7 @@ func (s *Store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int
 		}
 	}
 	for _, a := range s.accounts {
-		a.topups = slices.DeleteFunc(a.topups, func(e metering.Entry) bool { return drop[e.Seq] })
+		a.topups = slices.DeleteFunc(a.topups, func(e driver.Entry) bool { return drop[e.Seq] })
 	}
 	return len(vs), nil
 }

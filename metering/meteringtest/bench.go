@@ -8,14 +8,15 @@ import (
 	"testing"
 
 	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/driver"
 )
 
-// BenchAuthorizeCapture measures Authorize+Capture pairs on st with
-// workers concurrent goroutines, each pair with its own idempotency key.
+// BenchAuthorizeCapture measures Authorize+Capture pairs through a
+// metering.Ledger over st with workers concurrent goroutines, each pair with its own idempotency key.
 // With sameAccount every worker spends from one account (the contended
 // case: one user's batch); otherwise each worker has its own. It reports
 // pairs/s; ns/op is the time of one round of 8 pairs per worker.
-func BenchAuthorizeCapture(b *testing.B, st metering.Store, workers int, sameAccount bool) {
+func BenchAuthorizeCapture(b *testing.B, st driver.Store, workers int, sameAccount bool) {
 	const perRound = 8
 	ctx := context.Background()
 	l := metering.NewLedger(st, metering.Options{})
@@ -26,7 +27,7 @@ func BenchAuthorizeCapture(b *testing.B, st metering.Store, workers int, sameAcc
 		return fmt.Sprintf("bench-%d", w)
 	}
 	for w := range workers {
-		if _, err := l.TopUp(ctx, account(w), 1<<50, fmt.Sprintf("bench-pay-%d", w)); err != nil && (!sameAccount || w == 0) {
+		if _, err := l.TopUp(ctx, metering.TopUp{Account: account(w), Credits: 1 << 50, PaymentRef: fmt.Sprintf("bench-pay-%d", w)}); err != nil && (!sameAccount || w == 0) {
 			b.Fatal(err)
 		}
 		if sameAccount {

@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/driver"
 )
 
 // Epoch is the time the suite's clocks start at.
@@ -19,11 +21,12 @@ var Epoch = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 // ttl is the hold lifetime the suite's ledgers use.
 const ttl = 10 * time.Minute
 
-// RunConformanceTests runs one subtest per behaviour of metering.Store,
-// through a metering.Ledger, against stores made by newStore. newStore is
-// called once per subtest and must return an empty store; it registers its
-// own cleanup with t.Cleanup.
-func RunConformanceTests(t *testing.T, newStore func(t *testing.T) metering.Store) {
+// RunConformanceTests runs one subtest per behaviour of driver.Store,
+// through the public metering.Ledger API, against stores made by newStore.
+// newStore is called once per subtest and must return an empty store; it
+// registers its own cleanup with t.Cleanup (the suite closes a store only
+// in the Close subtest, and the drivers' Close may run twice).
+func RunConformanceTests(t *testing.T, newStore func(t *testing.T) driver.Store) {
 	t.Helper()
 	for _, tc := range []struct {
 		name string
@@ -58,6 +61,8 @@ func RunConformanceTests(t *testing.T, newStore func(t *testing.T) metering.Stor
 		{"Attempts", testAttempts},
 		{"PurgeHolds", testPurgeHolds},
 		{"PurgeTopUps", testPurgeTopUps},
+		{"ErrorCodes", testErrorCodes},
+		{"Close", testClose},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := newStore(t)
@@ -72,14 +77,16 @@ func RunConformanceTests(t *testing.T, newStore func(t *testing.T) metering.Stor
 }
 
 type suite struct {
-	store  metering.Store
+	// store is for the few checks the Ledger cannot reach, and for
+	// further Ledgers over the same store.
+	store  driver.Store
 	clock  *Clock
 	ledger *metering.Ledger
 }
 
 func (s *suite) topUp(t *testing.T, account string, credits int64, ref string) metering.Entry {
 	t.Helper()
-	e, err := s.ledger.TopUp(t.Context(), account, credits, ref)
+	e, err := s.ledger.TopUp(t.Context(), metering.TopUp{Account: account, Credits: credits, PaymentRef: ref})
 	if err != nil {
 		t.Fatalf("TopUp(%s, %d, %s): %v", account, credits, ref, err)
 	}
@@ -125,31 +132,32 @@ func (s *suite) wantBalance(t *testing.T, account string, credits, held int64) {
 // history's credits add up to the same.
 func (s *suite) reconcile(t *testing.T, account string) {
 	t.Helper()
-	ReconcileAccount(t, s.store, account, s.clock.Now())
+	ReconcileAccount(t, s.ledger, account)
 }
 
 // ReconcileAccount fails t unless the account's records add up to its
-// balance: the sum of History is Balance.Credits, and so is top-ups plus
-// the credits of purged top-ups plus refunds and adjustments, less usage
-// and purged debits, each read from its own listing.
-func ReconcileAccount(t testing.TB, st metering.Store, account string, now time.Time) {
+// balance as l sees it now: the sum of History is Balance.Credits, and so
+// is top-ups (Ledger.TopUps) plus the credits of purged top-ups plus
+// refunds and adjustments, less usage (Ledger.Usage) and purged debits,
+// each read from its own listing.
+func ReconcileAccount(t testing.TB, l *metering.Ledger, account string) {
 	t.Helper()
 	ctx := context.Background()
-	b, err := st.Balance(ctx, account, now)
+	b, err := l.Balance(ctx, account)
 	if err != nil {
 		t.Fatalf("Balance: %v", err)
 	}
-	hist, err := st.History(ctx, account)
+	hist, err := l.History(ctx, account)
 	if err != nil {
 		t.Fatalf("History: %v", err)
 	}
-	tops, err := st.ListTopUps(ctx, account)
+	tops, err := l.TopUps(ctx, account)
 	if err != nil {
-		t.Fatalf("ListTopUps: %v", err)
+		t.Fatalf("TopUps: %v", err)
 	}
-	usage, err := st.ListUsage(ctx, account)
+	usage, err := l.Usage(ctx, account)
 	if err != nil {
-		t.Fatalf("ListUsage: %v", err)
+		t.Fatalf("Usage: %v", err)
 	}
 	var sumHist, sumTop, sumUsage, other int64
 	nUsage := 0
@@ -175,7 +183,7 @@ func ReconcileAccount(t testing.TB, st metering.Store, account string, now time.
 		t.Fatalf("top-ups %d - usage %d + other %d = %d, balance is %d", sumTop, sumUsage, other, got, b.Credits)
 	}
 	if nUsage != len(usage) {
-		t.Fatalf("history has %d usage entries, ListUsage %d", nUsage, len(usage))
+		t.Fatalf("history has %d usage entries, Usage %d", nUsage, len(usage))
 	}
 	if b.Credits < 0 || b.Held < 0 || b.Available < 0 || b.Available != b.Credits-b.Held {
 		t.Fatalf("inconsistent balance %+v", b)
@@ -208,15 +216,15 @@ func testTopUpIdempotent(t *testing.T, s *suite) {
 		t.Fatalf("replayed top-up = %+v, want the first entry %+v", again, first)
 	}
 	s.wantBalance(t, "acme", 100, 0)
-	_, err := s.ledger.TopUp(t.Context(), "acme", 50, "pay-1")
+	_, err := s.ledger.TopUp(t.Context(), metering.TopUp{Account: "acme", Credits: 50, PaymentRef: "pay-1"})
 	wantErr(t, "same reference, other amount", err, metering.ErrConflict)
-	_, err = s.ledger.TopUp(t.Context(), "other", 100, "pay-1")
+	_, err = s.ledger.TopUp(t.Context(), metering.TopUp{Account: "other", Credits: 100, PaymentRef: "pay-1"})
 	wantErr(t, "same reference, other account", err, metering.ErrConflict)
 	s.wantBalance(t, "acme", 100, 0)
 	s.wantBalance(t, "other", 0, 0)
 	s.topUp(t, "acme", 25, "pay-2")
 	s.wantBalance(t, "acme", 125, 0)
-	tops, err := s.store.ListTopUps(t.Context(), "acme")
+	tops, err := s.ledger.TopUps(t.Context(), "acme")
 	if err != nil || len(tops) != 2 {
 		t.Fatalf("ListTopUps = %v, %v; want 2 entries", tops, err)
 	}
@@ -230,17 +238,48 @@ func testValidation(t *testing.T, s *suite) {
 		what string
 		err  error
 	}{
-		{"top-up of zero", func() error { _, err := s.ledger.TopUp(ctx, "a", 0, "r"); return err }()},
-		{"negative top-up", func() error { _, err := s.ledger.TopUp(ctx, "a", -5, "r"); return err }()},
-		{"top-up without reference", func() error { _, err := s.ledger.TopUp(ctx, "a", 5, ""); return err }()},
-		{"top-up without account", func() error { _, err := s.ledger.TopUp(ctx, "", 5, "r"); return err }()},
+		{"top-up of zero", func() error {
+			_, err := s.ledger.TopUp(ctx, metering.TopUp{Account: "a", Credits: 0, PaymentRef: "r"})
+			return err
+		}()},
+		{"negative top-up", func() error {
+			_, err := s.ledger.TopUp(ctx, metering.TopUp{Account: "a", Credits: -5, PaymentRef: "r"})
+			return err
+		}()},
+		{"top-up without reference", func() error {
+			_, err := s.ledger.TopUp(ctx, metering.TopUp{Account: "a", Credits: 5, PaymentRef: ""})
+			return err
+		}()},
+		{"top-up without account", func() error {
+			_, err := s.ledger.TopUp(ctx, metering.TopUp{Account: "", Credits: 5, PaymentRef: "r"})
+			return err
+		}()},
 		{"oversized key", func() error { _, err := s.ledger.Authorize(ctx, auth("a", long, 1)); return err }()},
 		{"authorize without key", func() error { _, err := s.ledger.Authorize(ctx, auth("a", "", 1)); return err }()},
 		{"negative authorize", func() error { _, err := s.ledger.Authorize(ctx, auth("a", "k", -1)); return err }()},
-		{"refund of zero", func() error { _, err := s.ledger.Refund(ctx, "a", 0, "k", ""); return err }()},
-		{"adjust of zero", func() error { _, err := s.ledger.Adjust(ctx, "a", 0, "k", ""); return err }()},
+		{"refund of zero", func() error {
+			_, err := s.ledger.Refund(ctx, metering.Refund{Account: "a", Credits: 0, Key: "k", Reason: ""})
+			return err
+		}()},
+		{"adjust of zero", func() error {
+			_, err := s.ledger.Adjust(ctx, metering.Adjustment{Account: "a", Credits: 0, Key: "k", Reason: ""})
+			return err
+		}()},
 		{"invalid UTF-8 account", func() error { _, err := s.ledger.Balance(ctx, "a\xff"); return err }()},
-		{"purge limit 0", func() error { _, err := s.store.PurgeUsage(ctx, Epoch, 0); return err }()},
+		{"capture without account", func() error { return s.ledger.Capture(ctx, metering.Hold{ID: "x", IdempotencyKey: "k"}, event(1)) }()},
+		{"void without key", func() error { return s.ledger.Void(ctx, metering.Hold{ID: "x", Account: "a"}, errcode.Internal) }()},
+		{"capture of negative tokens", func() error {
+			e := event(0)
+			e.InputTokens = -1
+			return s.ledger.Capture(ctx, metering.Hold{ID: "x", Account: "a", IdempotencyKey: "k", Credits: 1}, e)
+		}()},
+		{"legal hold without account", func() error { return s.ledger.SetLegalHold(ctx, "", true) }()},
+		{"usage of an oversized account", func() error { _, err := s.ledger.Usage(ctx, long); return err }()},
+		{"erase without account", func() error { _, err := s.ledger.EraseUsage(ctx, ""); return err }()},
+		{"purge without cutoff", func() error { _, err := s.ledger.Purge(ctx, purgeAll(time.Time{})); return err }()},
+		{"purge batch 0", func() error { p := purgeAll(Epoch); p.BatchSize = 0; _, err := s.ledger.Purge(ctx, p); return err }()},
+		{"purge of no batches", func() error { p := purgeAll(Epoch); p.MaxBatches = -1; _, err := s.ledger.Purge(ctx, p); return err }()},
+		{"purge without lease", func() error { p := purgeAll(Epoch); p.Lease = 0; _, err := s.ledger.Purge(ctx, p); return err }()},
 	}
 	for _, c := range checks {
 		wantErr(t, c.what, c.err, metering.ErrInvalid)
@@ -280,7 +319,7 @@ func testCaptureOnce(t *testing.T, s *suite) {
 	s.wantBalance(t, "acme", 90, 0)
 	s.capture(t, h, 10)
 	s.wantBalance(t, "acme", 90, 0)
-	usage, err := s.store.ListUsage(t.Context(), "acme")
+	usage, err := s.ledger.Usage(t.Context(), "acme")
 	if err != nil || len(usage) != 1 {
 		t.Fatalf("ListUsage = %v, %v; want one record", usage, err)
 	}
@@ -309,11 +348,11 @@ func testVoid(t *testing.T, s *suite) {
 	s.topUp(t, "acme", 100, "pay-1")
 	h := s.authorize(t, "acme", "k1", 30)
 	s.wantBalance(t, "acme", 100, 30)
-	if err := s.ledger.Void(t.Context(), h); err != nil {
+	if err := s.ledger.Void(t.Context(), h, errcode.ProviderFailure); err != nil {
 		t.Fatalf("Void: %v", err)
 	}
 	s.wantBalance(t, "acme", 100, 0)
-	if err := s.ledger.Void(t.Context(), h); err != nil {
+	if err := s.ledger.Void(t.Context(), h, errcode.ProviderFailure); err != nil {
 		t.Fatalf("second Void: %v", err)
 	}
 	err := s.ledger.Capture(t.Context(), h, event(30))
@@ -324,7 +363,7 @@ func testVoid(t *testing.T, s *suite) {
 	s.capture(t, h2, 30)
 	s.wantBalance(t, "acme", 70, 0)
 	// Voiding an unknown hold is a no-op.
-	if err := s.ledger.Void(t.Context(), metering.Hold{ID: "x", Account: "acme", IdempotencyKey: "nope", Credits: 5}); err != nil {
+	if err := s.ledger.Void(t.Context(), metering.Hold{ID: "x", Account: "acme", IdempotencyKey: "nope", Credits: 5}, errcode.BadOutput); err != nil {
 		t.Fatalf("Void of an unknown hold: %v", err)
 	}
 	err = s.ledger.Capture(t.Context(), metering.Hold{ID: "x", Account: "acme", IdempotencyKey: "nope", Credits: 5}, event(5))
@@ -337,7 +376,7 @@ func testVoidAfterCapture(t *testing.T, s *suite) {
 	s.topUp(t, "acme", 100, "pay-1")
 	h := s.authorize(t, "acme", "k1", 30)
 	s.capture(t, h, 30)
-	if err := s.ledger.Void(t.Context(), h); err != nil {
+	if err := s.ledger.Void(t.Context(), h, errcode.ProviderFailure); err != nil {
 		t.Fatalf("Void after capture: %v", err)
 	}
 	s.wantBalance(t, "acme", 70, 0)
@@ -355,7 +394,7 @@ func testSettledReplay(t *testing.T, s *suite) {
 	}
 	s.wantBalance(t, "acme", 70, 0)
 	s.capture(t, again, 30)
-	if err := s.ledger.Void(t.Context(), again); err != nil {
+	if err := s.ledger.Void(t.Context(), again, errcode.ProviderFailure); err != nil {
 		t.Fatalf("Void of a settled hold: %v", err)
 	}
 	s.wantBalance(t, "acme", 70, 0)
@@ -365,7 +404,7 @@ func testSettledReplay(t *testing.T, s *suite) {
 	a.Task = "prompt"
 	_, err = s.ledger.Authorize(t.Context(), a)
 	wantErr(t, "replay with another task", err, metering.ErrConflict)
-	usage, err := s.store.ListUsage(t.Context(), "acme")
+	usage, err := s.ledger.Usage(t.Context(), "acme")
 	if err != nil || len(usage) != 1 {
 		t.Fatalf("ListUsage = %v, %v; want one record", usage, err)
 	}
@@ -433,7 +472,7 @@ func testSupersededHold(t *testing.T, s *suite) {
 		t.Fatalf("re-authorized hold = %+v, want a new live hold", fresh)
 	}
 	// The stale holder's void must not release the fresh hold...
-	if err := s.ledger.Void(t.Context(), stale); err != nil {
+	if err := s.ledger.Void(t.Context(), stale, errcode.ProviderFailure); err != nil {
 		t.Fatalf("Void of a superseded hold: %v", err)
 	}
 	s.wantBalance(t, "acme", 100, 30)
@@ -454,38 +493,38 @@ func testRefundsAndAdjustments(t *testing.T, s *suite) {
 	s.topUp(t, "acme", 100, "pay-1")
 	h := s.authorize(t, "acme", "k1", 40)
 	s.capture(t, h, 40)
-	r, err := s.ledger.Refund(t.Context(), "acme", 15, "refund-k1", "bad result")
+	r, err := s.ledger.Refund(t.Context(), metering.Refund{Account: "acme", Credits: 15, Key: "refund-k1", Reason: "bad result"})
 	if err != nil {
 		t.Fatalf("Refund: %v", err)
 	}
 	if r.Kind != metering.KindRefund || r.Credits != 15 || r.Reason != "bad result" || r.Ref != "refund-k1" {
 		t.Fatalf("refund entry = %+v", r)
 	}
-	r2, err := s.ledger.Refund(t.Context(), "acme", 15, "refund-k1", "bad result")
+	r2, err := s.ledger.Refund(t.Context(), metering.Refund{Account: "acme", Credits: 15, Key: "refund-k1", Reason: "bad result"})
 	if err != nil || r2.Seq != r.Seq {
 		t.Fatalf("replayed refund = %+v, %v; want the first entry", r2, err)
 	}
-	_, err = s.ledger.Refund(t.Context(), "acme", 16, "refund-k1", "bad result")
+	_, err = s.ledger.Refund(t.Context(), metering.Refund{Account: "acme", Credits: 16, Key: "refund-k1", Reason: "bad result"})
 	wantErr(t, "refund key with another amount", err, metering.ErrConflict)
-	_, err = s.ledger.Adjust(t.Context(), "acme", 15, "refund-k1", "bad result")
+	_, err = s.ledger.Adjust(t.Context(), metering.Adjustment{Account: "acme", Credits: 15, Key: "refund-k1", Reason: "bad result"})
 	wantErr(t, "refund key reused for an adjustment", err, metering.ErrConflict)
 	s.wantBalance(t, "acme", 75, 0)
 	hold := s.authorize(t, "acme", "k2", 50)
-	_, err = s.ledger.Adjust(t.Context(), "acme", -26, "adj-1", "chargeback")
+	_, err = s.ledger.Adjust(t.Context(), metering.Adjustment{Account: "acme", Credits: -26, Key: "adj-1", Reason: "chargeback"})
 	wantErr(t, "negative adjustment into held credits", err, metering.ErrInsufficientCredits)
 	s.wantBalance(t, "acme", 75, 50)
-	if _, err := s.ledger.Adjust(t.Context(), "acme", -25, "adj-1", "chargeback"); err != nil {
+	if _, err := s.ledger.Adjust(t.Context(), metering.Adjustment{Account: "acme", Credits: -25, Key: "adj-1", Reason: "chargeback"}); err != nil {
 		t.Fatalf("Adjust -25: %v", err)
 	}
 	s.wantBalance(t, "acme", 50, 50)
-	if err := s.ledger.Void(t.Context(), hold); err != nil {
+	if err := s.ledger.Void(t.Context(), hold, errcode.ProviderFailure); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ledger.Adjust(t.Context(), "acme", 5, "adj-2", "goodwill"); err != nil {
+	if _, err := s.ledger.Adjust(t.Context(), metering.Adjustment{Account: "acme", Credits: 5, Key: "adj-2", Reason: "goodwill"}); err != nil {
 		t.Fatalf("Adjust +5: %v", err)
 	}
 	s.wantBalance(t, "acme", 55, 0)
-	_, err = s.ledger.Adjust(t.Context(), "acme", -56, "adj-3", "too much")
+	_, err = s.ledger.Adjust(t.Context(), metering.Adjustment{Account: "acme", Credits: -56, Key: "adj-3", Reason: "too much"})
 	wantErr(t, "adjustment below zero", err, metering.ErrInsufficientCredits)
 	s.wantBalance(t, "acme", 55, 0)
 	s.reconcile(t, "acme")
@@ -498,13 +537,13 @@ func testHistoryOrder(t *testing.T, s *suite) {
 	s.clock.Advance(time.Second)
 	s.capture(t, h, 10)
 	s.clock.Advance(time.Second)
-	if _, err := s.ledger.Refund(t.Context(), "acme", 3, "r1", "partial"); err != nil {
+	if _, err := s.ledger.Refund(t.Context(), metering.Refund{Account: "acme", Credits: 3, Key: "r1", Reason: "partial"}); err != nil {
 		t.Fatal(err)
 	}
 	s.clock.Advance(time.Second)
 	s.topUp(t, "acme", 20, "pay-2")
 	s.clock.Advance(time.Second)
-	if _, err := s.ledger.Adjust(t.Context(), "acme", -1, "a1", "fee"); err != nil {
+	if _, err := s.ledger.Adjust(t.Context(), metering.Adjustment{Account: "acme", Credits: -1, Key: "a1", Reason: "fee"}); err != nil {
 		t.Fatal(err)
 	}
 	s.topUp(t, "someone-else", 7, "pay-3")
@@ -558,7 +597,7 @@ func testUsageEventRoundTrip(t *testing.T, s *suite) {
 	if err := s.ledger.Capture(t.Context(), h, ev); err != nil {
 		t.Fatal(err)
 	}
-	usage, err := s.store.ListUsage(t.Context(), "acme")
+	usage, err := s.ledger.Usage(t.Context(), "acme")
 	if err != nil || len(usage) != 1 {
 		t.Fatalf("ListUsage = %v, %v", usage, err)
 	}
@@ -598,7 +637,7 @@ func testCancelledContext(t *testing.T, s *suite) {
 	if err := s.ledger.Capture(ctx, h, event(10)); err != nil {
 		t.Fatalf("Capture with a cancelled context: %v", err)
 	}
-	if err := s.ledger.Void(ctx, h2); err != nil {
+	if err := s.ledger.Void(ctx, h2, errcode.Canceled); err != nil {
 		t.Fatalf("Void with a cancelled context: %v", err)
 	}
 	s.wantBalance(t, "acme", 90, 0)
@@ -648,7 +687,7 @@ func testConcurrentSpend(t *testing.T, s *suite) {
 		t.Fatalf("%d charges succeeded and %d were refused; want %d of %d", ok.Load(), refused.Load(), allowed, workers*tries)
 	}
 	s.wantBalance(t, "acme", credits-allowed*price, 0)
-	usage, err := s.store.ListUsage(t.Context(), "acme")
+	usage, err := s.ledger.Usage(t.Context(), "acme")
 	if err != nil || len(usage) != allowed {
 		t.Fatalf("ListUsage has %d records (%v), want %d", len(usage), err, allowed)
 	}
@@ -735,7 +774,7 @@ func testConcurrentTopUp(t *testing.T, s *suite) {
 	seqs := make([]int64, workers)
 	for w := range workers {
 		wg.Go(func() {
-			e, err := s.ledger.TopUp(context.Background(), "acme", 10, "pay-dup")
+			e, err := s.ledger.TopUp(context.Background(), metering.TopUp{Account: "acme", Credits: 10, PaymentRef: "pay-dup"})
 			if err != nil {
 				t.Errorf("TopUp: %v", err)
 				return
@@ -782,22 +821,32 @@ func testPurgeKeepsBalance(t *testing.T, s *suite) {
 	s.clock.Advance(time.Hour)
 	s.spend(t, "acme", "u2", 20)
 	voided := s.authorize(t, "acme", "v1", 1)
-	if err := s.ledger.Void(t.Context(), voided); err != nil {
+	if err := s.ledger.Void(t.Context(), voided, errcode.ProviderFailure); err != nil {
 		t.Fatal(err)
 	}
 	s.clock.Advance(time.Hour)
 	s.spend(t, "acme", "u3", 5)
 	s.wantBalance(t, "acme", 65, 0)
 	cutoff := Epoch.Add(90 * time.Minute)
+	// One batch of one record per purge: each batch keeps the balance.
 	for i, want := range []int{1, 1, 0} {
-		n, err := s.store.PurgeUsage(t.Context(), cutoff, 1)
-		if err != nil || n != want {
-			t.Fatalf("PurgeUsage #%d = %d, %v; want %d", i+1, n, err, want)
+		p := purgeAll(cutoff)
+		p.BatchSize, p.MaxBatches = 1, 1
+		r := s.purge(t, p)
+		if r.Usage != want || r.Batches != 1 || !r.Incomplete || r.Holds != 0 {
+			t.Fatalf("purge #%d = %+v; want %d usage record in one batch, incomplete", i+1, r, want)
 		}
 		s.wantBalance(t, "acme", 65, 0)
 		s.reconcile(t, "acme")
 	}
-	usage, err := s.store.ListUsage(t.Context(), "acme")
+	// The rest of the work: the voided hold of v1.
+	if r := s.purge(t, purgeAll(cutoff)); r.Usage != 0 || r.Holds != 1 || r.Batches != 3 || r.Incomplete {
+		t.Fatalf("final purge = %+v; want the voided hold in 1 usage and 2 hold batches", r)
+	}
+	if a, err := s.ledger.Attempts(t.Context(), "acme"); err != nil || len(a) != 0 {
+		t.Fatalf("attempts after the purge = %+v, %v", a, err)
+	}
+	usage, err := s.ledger.Usage(t.Context(), "acme")
 	if err != nil || len(usage) != 1 || usage[0].IdempotencyKey != "u3" {
 		t.Fatalf("ListUsage after purge = %+v, %v; want only u3", usage, err)
 	}
@@ -811,7 +860,7 @@ func testPurgeKeepsBalance(t *testing.T, s *suite) {
 	if hist[1].Kind != metering.KindTopUp || hist[2].Ref != "u3" {
 		t.Fatalf("History after purge = %+v", hist)
 	}
-	tops, err := s.store.ListTopUps(t.Context(), "acme")
+	tops, err := s.ledger.TopUps(t.Context(), "acme")
 	if err != nil || len(tops) != 1 {
 		t.Fatalf("top-ups must survive a purge: %+v, %v", tops, err)
 	}
@@ -827,31 +876,32 @@ func testLegalHold(t *testing.T, s *suite) {
 		s.spend(t, a, "u1", 10)
 		s.spend(t, a, "u2", 5)
 	}
-	if err := s.store.SetLegalHold(t.Context(), "held", true); err != nil {
+	if err := s.ledger.SetLegalHold(t.Context(), "held", true); err != nil {
 		t.Fatal(err)
 	}
-	if on, err := s.store.LegalHold(t.Context(), "held"); err != nil || !on {
+	if on, err := s.ledger.LegalHold(t.Context(), "held"); err != nil || !on {
 		t.Fatalf("LegalHold = %v, %v; want true", on, err)
 	}
-	if on, err := s.store.LegalHold(t.Context(), "free"); err != nil || on {
+	if on, err := s.ledger.LegalHold(t.Context(), "free"); err != nil || on {
 		t.Fatalf("LegalHold(free) = %v, %v; want false", on, err)
 	}
 	later := Epoch.Add(24 * time.Hour)
-	n, err := s.store.PurgeUsage(t.Context(), later, 100)
-	if err != nil || n != 2 {
-		t.Fatalf("PurgeUsage = %d, %v; want the 2 records of the free account", n, err)
+	if r := s.purge(t, purgeAll(later)); r.Usage != 2 {
+		t.Fatalf("purge = %+v; want the 2 records of the free account", r)
 	}
-	if u, err := s.store.ListUsage(t.Context(), "held"); err != nil || len(u) != 2 {
+	if u, err := s.ledger.Usage(t.Context(), "held"); err != nil || len(u) != 2 {
 		t.Fatalf("held account's usage = %v, %v; want both records kept", u, err)
 	}
-	_, err = s.store.EraseUsage(t.Context(), "held")
+	_, err := s.ledger.EraseUsage(t.Context(), "held")
 	wantErr(t, "erase under legal hold", err, metering.ErrLegalHold)
-	if err := s.store.SetLegalHold(t.Context(), "held", false); err != nil {
+	if c := errcode.Of(err); c != errcode.FailedPrecondition {
+		t.Fatalf("erase under legal hold: code %s, want failed_precondition", c)
+	}
+	if err := s.ledger.SetLegalHold(t.Context(), "held", false); err != nil {
 		t.Fatal(err)
 	}
-	n, err = s.store.PurgeUsage(t.Context(), later, 100)
-	if err != nil || n != 2 {
-		t.Fatalf("PurgeUsage after the hold was lifted = %d, %v; want 2", n, err)
+	if r := s.purge(t, purgeAll(later)); r.Usage != 2 {
+		t.Fatalf("purge after the hold was lifted = %+v; want 2", r)
 	}
 	for _, a := range []string{"held", "free"} {
 		s.wantBalance(t, a, 35, 0)
@@ -866,15 +916,15 @@ func testExport(t *testing.T, s *suite) {
 	s.spend(t, "acme", "u1", 4)
 	s.spend(t, "other", "u1", 3)
 	s.spend(t, "acme", "u2", 6)
-	tops, err := s.store.ListTopUps(t.Context(), "acme")
+	tops, err := s.ledger.TopUps(t.Context(), "acme")
 	if err != nil || len(tops) != 2 || tops[0].Ref != "pay-1" || tops[1].Ref != "pay-2" || tops[0].Credits != 30 {
 		t.Fatalf("ListTopUps = %+v, %v", tops, err)
 	}
-	usage, err := s.store.ListUsage(t.Context(), "acme")
+	usage, err := s.ledger.Usage(t.Context(), "acme")
 	if err != nil || len(usage) != 2 || usage[0].IdempotencyKey != "u1" || usage[1].Credits != 6 || usage[0].Account != "acme" {
 		t.Fatalf("ListUsage = %+v, %v", usage, err)
 	}
-	if u, _ := s.store.ListUsage(t.Context(), "nobody"); len(u) != 0 {
+	if u, _ := s.ledger.Usage(t.Context(), "nobody"); len(u) != 0 {
 		t.Fatalf("ListUsage of an unknown account = %+v", u)
 	}
 }
@@ -884,25 +934,111 @@ func testErase(t *testing.T, s *suite) {
 	s.spend(t, "acme", "u1", 4)
 	s.spend(t, "acme", "u2", 6)
 	live := s.authorize(t, "acme", "live", 5)
+	failed := s.authorize(t, "acme", "failed", 1)
+	if err := s.ledger.Void(t.Context(), failed, errcode.BadOutput); err != nil {
+		t.Fatal(err)
+	}
 	s.topUp(t, "other", 10, "pay-2")
 	s.spend(t, "other", "u1", 3)
-	n, err := s.store.EraseUsage(t.Context(), "acme")
+	n, err := s.ledger.EraseUsage(t.Context(), "acme")
 	if err != nil || n != 2 {
 		t.Fatalf("EraseUsage = %d, %v; want 2", n, err)
 	}
-	if u, _ := s.store.ListUsage(t.Context(), "acme"); len(u) != 0 {
+	if u, _ := s.ledger.Usage(t.Context(), "acme"); len(u) != 0 {
 		t.Fatalf("usage after erase = %+v", u)
 	}
 	s.wantBalance(t, "acme", 20, 5)
 	s.reconcile(t, "acme")
+	if a, err := s.ledger.Attempts(t.Context(), "acme"); err != nil || len(a) != 1 || a[0].IdempotencyKey != "live" {
+		t.Fatalf("attempts after erase = %+v, %v; want only the live hold", a, err)
+	}
 	// A live hold survives erasure and can still be settled.
 	s.capture(t, live, 5)
 	s.wantBalance(t, "acme", 15, 0)
 	s.reconcile(t, "acme")
-	if u, _ := s.store.ListUsage(t.Context(), "other"); len(u) != 1 {
+	if u, _ := s.ledger.Usage(t.Context(), "other"); len(u) != 1 {
 		t.Fatalf("another account's usage was erased: %+v", u)
 	}
-	if n, err := s.store.EraseUsage(t.Context(), "nobody"); err != nil || n != 0 {
+	if n, err := s.ledger.EraseUsage(t.Context(), "nobody"); err != nil || n != 0 {
 		t.Fatalf("EraseUsage of an unknown account = %d, %v", n, err)
 	}
+}
+
+// purgeAll is a purge of everything recorded before cutoff, in batches
+// large enough for any test.
+func purgeAll(cutoff time.Time) metering.Purge {
+	return metering.Purge{UsageBefore: cutoff, BatchSize: 100, MaxBatches: 1000, Lease: time.Minute}
+}
+
+func (s *suite) purge(t *testing.T, p metering.Purge) metering.PurgeReport {
+	t.Helper()
+	r, err := s.ledger.Purge(t.Context(), p)
+	if err != nil {
+		t.Fatalf("Purge(%+v): %v", p, err)
+	}
+	return r
+}
+
+// testErrorCodes checks that the store reports its outcomes with the
+// driver sentinels, so that every Ledger error has the right code and a
+// message that names the package once.
+func testErrorCodes(t *testing.T, s *suite) {
+	ctx := t.Context()
+	_, err := s.ledger.Authorize(ctx, auth("acme", "k1", 5))
+	if got, want := fmt.Sprint(err), "metering: authorize: insufficient credits"; got != want {
+		t.Fatalf("authorize on an empty account: %q, want %q", got, want)
+	}
+	s.topUp(t, "acme", 10, "pay-1")
+	h := s.authorize(t, "acme", "k1", 5)
+	_, inProgress := s.ledger.Authorize(ctx, auth("acme", "k1", 5))
+	_, conflict := s.ledger.TopUp(ctx, metering.TopUp{Account: "acme", Credits: 11, PaymentRef: "pay-1"})
+	exceeds := s.ledger.Capture(ctx, h, event(6))
+	if err := s.ledger.Void(ctx, h, errcode.Refused); err != nil {
+		t.Fatal(err)
+	}
+	voided := s.ledger.Capture(ctx, h, event(5))
+	unknown := s.ledger.Capture(ctx, metering.Hold{ID: "x", Account: "acme", IdempotencyKey: "nope", Credits: 1}, event(1))
+	if err := s.ledger.SetLegalHold(ctx, "acme", true); err != nil {
+		t.Fatal(err)
+	}
+	_, held := s.ledger.EraseUsage(ctx, "acme")
+	for _, c := range []struct {
+		what   string
+		err    error
+		target error
+		code   errcode.Code
+	}{
+		{"insufficient credits", err, metering.ErrInsufficientCredits, errcode.InsufficientCredits},
+		{"in progress", inProgress, metering.ErrInProgress, errcode.Conflict},
+		{"conflict", conflict, metering.ErrConflict, errcode.Conflict},
+		{"exceeds hold", exceeds, metering.ErrExceedsHold, errcode.BillingFailure},
+		{"voided", voided, metering.ErrHoldVoided, errcode.BillingFailure},
+		{"unknown hold", unknown, metering.ErrUnknownHold, errcode.BillingFailure},
+		{"legal hold", held, metering.ErrLegalHold, errcode.FailedPrecondition},
+	} {
+		wantErr(t, c.what, c.err, c.target)
+		if got := errcode.Of(c.err); got != c.code {
+			t.Errorf("%s: code %s, want %s", c.what, got, c.code)
+		}
+		if msg := c.err.Error(); strings.Count(msg, "metering") != 1 || !strings.HasPrefix(msg, "metering: ") {
+			t.Errorf("%s: message %q must name the package once, first", c.what, msg)
+		}
+	}
+}
+
+// testClose checks that closing the Ledger closes the store and that a
+// closed Ledger refuses every call.
+func testClose(t *testing.T, s *suite) {
+	ctx := t.Context()
+	s.topUp(t, "acme", 10, "pay-1")
+	if err := s.ledger.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	_, err := s.ledger.Balance(ctx, "acme")
+	wantErr(t, "balance after close", err, metering.ErrClosed)
+	if c := errcode.Of(err); c != errcode.FailedPrecondition {
+		t.Fatalf("balance after close: code %s", c)
+	}
+	wantErr(t, "second close", s.ledger.Close(), metering.ErrClosed)
+	wantErr(t, "void after close", s.ledger.Void(ctx, metering.Hold{ID: "x", Account: "acme", IdempotencyKey: "k"}, ""), metering.ErrClosed)
 }

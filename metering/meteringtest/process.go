@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/driver"
 )
 
 // Environment variables that mark a re-executed test binary as a child
@@ -43,8 +44,9 @@ type ProcessHarness struct {
 	// parent process and returns the string that opens it. It registers
 	// its own cleanup.
 	NewTarget func(t *testing.T) string
-	// Open opens the store at target, in the parent and in each child.
-	Open func(t testing.TB, target string) metering.Store
+	// Open opens the store at target, in the parent and in each child;
+	// it registers the store's cleanup itself.
+	Open func(t testing.TB, target string) driver.Store
 }
 
 // childArgs are a child's orders.
@@ -270,7 +272,7 @@ func testConcurrentProcesses(t *testing.T, h ProcessHarness, top string) {
 	target := h.NewTarget(t)
 	st := h.Open(t, target)
 	l := metering.NewLedger(st, metering.Options{})
-	if _, err := l.TopUp(t.Context(), "shared", credits, "pay-procs"); err != nil {
+	if _, err := l.TopUp(t.Context(), metering.TopUp{Account: "shared", Credits: credits, PaymentRef: "pay-procs"}); err != nil {
 		t.Fatal(err)
 	}
 	args := make([]childArgs, procs)
@@ -306,8 +308,8 @@ func testConcurrentProcesses(t *testing.T, h ProcessHarness, top string) {
 	if want := (metering.Balance{Credits: credits - allowed*price, Available: credits - allowed*price}); b != want {
 		t.Fatalf("balance = %+v, want %+v", b, want)
 	}
-	ReconcileAccount(t, st, "shared", time.Now())
-	usage, err := st.ListUsage(t.Context(), "shared")
+	ReconcileAccount(t, l, "shared")
+	usage, err := l.Usage(t.Context(), "shared")
 	if err != nil || len(usage) != allowed {
 		t.Fatalf("%d usage records (%v), want %d", len(usage), err, allowed)
 	}
@@ -326,7 +328,7 @@ func testCrash(t *testing.T, h ProcessHarness, top string) {
 	st := h.Open(t, target)
 	clock := NewClock(Epoch)
 	l := metering.NewLedger(st, metering.Options{Clock: clock.Now, HoldTTL: ttl})
-	if _, err := l.TopUp(t.Context(), "acct", credits, "pay-crash"); err != nil {
+	if _, err := l.TopUp(t.Context(), metering.TopUp{Account: "acct", Credits: credits, PaymentRef: "pay-crash"}); err != nil {
 		t.Fatal(err)
 	}
 	batch := func(at time.Time, crash bool) childResult {
@@ -372,7 +374,7 @@ func testCrash(t *testing.T, h ProcessHarness, top string) {
 		t.Fatalf("third run = %+v, want all settled", r)
 	}
 	wantBalance(credits-count*price, 0)
-	usage, err := st.ListUsage(t.Context(), "acct")
+	usage, err := l.Usage(t.Context(), "acct")
 	if err != nil || len(usage) != count {
 		t.Fatalf("%d usage records (%v), want %d", len(usage), err, count)
 	}
@@ -383,7 +385,7 @@ func testCrash(t *testing.T, h ProcessHarness, top string) {
 		}
 		seen[u.IdempotencyKey] = true
 	}
-	ReconcileAccount(t, st, "acct", clock.Now())
+	ReconcileAccount(t, l, "acct")
 }
 
 // testKilledMidBatch: the parent kills a process at an arbitrary point of
@@ -399,7 +401,7 @@ func testKilledMidBatch(t *testing.T, h ProcessHarness, top string) {
 	target := h.NewTarget(t)
 	st := h.Open(t, target)
 	l := metering.NewLedger(st, metering.Options{HoldTTL: ttl})
-	if _, err := l.TopUp(t.Context(), "acct", credits, "pay-kill"); err != nil {
+	if _, err := l.TopUp(t.Context(), metering.TopUp{Account: "acct", Credits: credits, PaymentRef: "pay-kill"}); err != nil {
 		t.Fatal(err)
 	}
 	args := childArgs{Account: "acct", Prefix: "file", Count: count, Price: price, TTL: ttl, Progress: true}
@@ -419,7 +421,7 @@ func testKilledMidBatch(t *testing.T, h ProcessHarness, top string) {
 	if c.cmd.ProcessState.ExitCode() != -1 {
 		t.Fatalf("child was not killed: %v", c.cmd.ProcessState)
 	}
-	ReconcileAccount(t, st, "acct", time.Now())
+	ReconcileAccount(t, l, "acct")
 	b, err := l.Balance(t.Context(), "acct")
 	if err != nil {
 		t.Fatal(err)
@@ -442,9 +444,9 @@ func testKilledMidBatch(t *testing.T, h ProcessHarness, top string) {
 	if want := (metering.Balance{Credits: credits - count*price, Available: credits - count*price}); b != want {
 		t.Fatalf("balance after the rerun = %+v, want %+v", b, want)
 	}
-	usage, err := st.ListUsage(t.Context(), "acct")
+	usage, err := l.Usage(t.Context(), "acct")
 	if err != nil || len(usage) != count {
 		t.Fatalf("%d usage records (%v), want %d", len(usage), err, count)
 	}
-	ReconcileAccount(t, st, "acct", time.Now().Add(ttl+time.Second))
+	ReconcileAccount(t, later, "acct")
 }

@@ -3,18 +3,30 @@ package meteringtest
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/driver"
 )
 
-// testCountPurgeable checks the dry run of PurgeUsage: the counts match
-// what PurgeUsage then deletes, and held accounts are listed but kept.
+// testCountPurgeable checks the dry run of Purge: the counts match what a
+// purge then deletes, and accounts under a legal hold are listed but
+// kept. A store without driver.PurgeCounter is refused a dry run.
 func testCountPurgeable(t *testing.T, s *suite) {
-	pc, ok := s.store.(metering.PurgeCounter)
-	if !ok {
-		t.Skip("the store does not implement the optional metering.PurgeCounter")
+	ctx := t.Context()
+	dry := func(cutoff time.Time) (metering.PurgeReport, error) {
+		p := purgeAll(cutoff)
+		p.DryRun = true
+		return s.ledger.Purge(ctx, p)
+	}
+	if _, ok := s.store.(driver.PurgeCounter); !ok {
+		_, err := dry(Epoch)
+		wantErr(t, "dry run on a store that cannot count", err, metering.ErrDryRunUnsupported)
+		return
 	}
 	for _, a := range []string{"a-free", "b-held", "c-new"} {
 		s.topUp(t, a, 100, "pay-"+a)
@@ -26,83 +38,128 @@ func testCountPurgeable(t *testing.T, s *suite) {
 	cutoff := s.clock.Now()
 	s.spend(t, "a-free", "u3", 6)
 	s.spend(t, "c-new", "u1", 7)
-	if err := s.store.SetLegalHold(t.Context(), "b-held", true); err != nil {
-		t.Fatal(err)
-	}
-	got, err := pc.CountPurgeable(t.Context(), cutoff)
-	if err != nil {
+	if err := s.ledger.SetLegalHold(ctx, "b-held", true); err != nil {
 		t.Fatal(err)
 	}
 	want := []metering.PurgeCount{
 		{Account: "a-free", Records: 2, Credits: 7},
 		{Account: "b-held", Records: 1, Credits: 5, LegalHold: true},
 	}
-	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
-		t.Fatalf("CountPurgeable = %+v, want %+v", got, want)
+	r, err := dry(cutoff)
+	if err != nil || !slices.Equal(r.UsageAccounts, want) || r.Usage != 2 || r.Batches != 0 || r.Holds != 0 {
+		t.Fatalf("dry run = %+v, %v; want %+v and 2 records", r, err, want)
 	}
 	// Counting deletes nothing.
-	if u, err := s.store.ListUsage(t.Context(), "a-free"); err != nil || len(u) != 3 {
+	if u, err := s.ledger.Usage(ctx, "a-free"); err != nil || len(u) != 3 {
 		t.Fatalf("usage after a count = %d records, %v; want 3", len(u), err)
 	}
-	n, err := s.store.PurgeUsage(t.Context(), cutoff, 100)
-	if err != nil || n != 2 {
-		t.Fatalf("PurgeUsage = %d, %v; want the 2 records counted for the free account", n, err)
+	r = s.purge(t, purgeAll(cutoff))
+	if r.Usage != 2 || !slices.Equal(r.UsageAccounts, want) {
+		t.Fatalf("purge = %+v; want the 2 records counted for the free account, and the counts", r)
 	}
-	got, err = pc.CountPurgeable(t.Context(), cutoff)
-	if err != nil || len(got) != 1 || got[0] != want[1] {
-		t.Fatalf("CountPurgeable after the purge = %+v, %v; want only %+v", got, err, want[1])
+	r, err = dry(cutoff)
+	if err != nil || !slices.Equal(r.UsageAccounts, want[1:]) || r.Usage != 0 {
+		t.Fatalf("dry run after the purge = %+v, %v; want only %+v", r, err, want[1])
 	}
-	if got, err := pc.CountPurgeable(t.Context(), Epoch.Add(-time.Hour)); err != nil || len(got) != 0 {
-		t.Fatalf("CountPurgeable before any record = %+v, %v", got, err)
+	if r, err := dry(Epoch.Add(-time.Hour)); err != nil || len(r.UsageAccounts) != 0 {
+		t.Fatalf("dry run before any record = %+v, %v", r, err)
 	}
 }
 
-// testSweepLock checks that the sweep lock excludes a second sweep while
-// it is held, and is free again once the first returns.
+// gatedStore is a store whose first PurgeUsage waits to be released, so
+// that a second purge surely overlaps the first.
+type gatedStore struct {
+	driver.Store
+	once    sync.Once
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (g *gatedStore) PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error) {
+	g.once.Do(func() { close(g.entered) })
+	<-g.release
+	return g.Store.PurgeUsage(ctx, before, limit)
+}
+
+func (g *gatedStore) WithSweepLock(ctx context.Context, now time.Time, lease time.Duration, fn func(context.Context) error) (bool, error) {
+	return g.Store.(driver.SweepLocker).WithSweepLock(ctx, now, lease, fn)
+}
+
+// failingStore is a store whose PurgeUsage fails.
+type failingStore struct {
+	driver.Store
+	err error
+}
+
+func (f failingStore) PurgeUsage(context.Context, time.Time, int) (int, error) { return 0, f.err }
+
+func (f failingStore) WithSweepLock(ctx context.Context, now time.Time, lease time.Duration, fn func(context.Context) error) (bool, error) {
+	return f.Store.(driver.SweepLocker).WithSweepLock(ctx, now, lease, fn)
+}
+
+// testSweepLock checks that a purge holding the sweep lock keeps a second
+// one (another Ledger on the same store) from running, that the store
+// stays usable meanwhile, and that the lock is free again once the first
+// returns, also after it failed.
 func testSweepLock(t *testing.T, s *suite) {
-	sl, ok := s.store.(metering.SweepLocker)
-	if !ok {
-		t.Skip("the store does not implement the optional metering.SweepLocker")
+	if _, ok := s.store.(driver.SweepLocker); !ok {
+		t.Skip("the store does not implement the optional driver.SweepLocker")
 	}
 	ctx := t.Context()
-	now := s.clock.Now()
-	ran := 0
-	locked, err := sl.WithSweepLock(ctx, now, time.Minute, func(ctx context.Context) error {
-		ran++
-		inner, err := sl.WithSweepLock(ctx, now, time.Minute, func(context.Context) error {
-			t.Error("a second sweep ran while the lock was held")
-			return nil
-		})
-		if err != nil || inner {
-			t.Errorf("second WithSweepLock = %v, %v; want false, nil", inner, err)
+	s.topUp(t, "acme", 10, "pay-1")
+	s.spend(t, "acme", "u1", 1)
+	s.clock.Advance(time.Hour)
+	cutoff := s.clock.Now()
+	g := &gatedStore{Store: s.store, entered: make(chan struct{}), release: make(chan struct{})}
+	first := metering.NewLedger(g, metering.Options{Clock: s.clock.Now})
+	done := make(chan error, 1)
+	var firstReport metering.PurgeReport
+	go func() {
+		var err error
+		firstReport, err = first.Purge(context.Background(), purgeAll(cutoff))
+		done <- err
+	}()
+	<-g.entered
+	r, err := s.ledger.Purge(ctx, purgeAll(cutoff))
+	wantErr(t, "a purge beside a running one", err, metering.ErrSweepInProgress)
+	if errcode.Of(err) != errcode.Conflict || err.Error() != "metering: purge: another sweep is running" || r.Usage != 0 || r.Batches != 0 {
+		t.Errorf("overlapping purge = %+v, %q (%s)", r, err, errcode.Of(err))
+	}
+	// The store stays usable, and a dry run needs no lock.
+	s.wantBalance(t, "acme", 9, 0)
+	if _, ok := s.store.(driver.PurgeCounter); ok {
+		p := purgeAll(cutoff)
+		p.DryRun = true
+		if r, err := s.ledger.Purge(ctx, p); err != nil || r.Usage != 1 {
+			t.Errorf("dry run beside a running purge = %+v, %v", r, err)
 		}
-		// The store stays usable while the lock is held.
-		_, err = s.store.PurgeUsage(ctx, now, 10)
-		return err
-	})
-	if err != nil || !locked || ran != 1 {
-		t.Fatalf("WithSweepLock = %v, %v (fn ran %d times); want true, nil, once", locked, err, ran)
 	}
+	close(g.release)
+	if err := <-done; err != nil || firstReport.Usage != 1 {
+		t.Fatalf("first purge = %+v, %v", firstReport, err)
+	}
+	// A purge that fails releases the lock too, and its error is the
+	// database's.
 	boom := errors.New("boom")
-	locked, err = sl.WithSweepLock(ctx, now, time.Minute, func(context.Context) error { return boom })
-	if !locked || !errors.Is(err, boom) {
-		t.Fatalf("WithSweepLock after release = %v, %v; want true and fn's error", locked, err)
+	_, err = metering.NewLedger(failingStore{s.store, boom}, metering.Options{Clock: s.clock.Now}).Purge(ctx, purgeAll(cutoff))
+	if !errors.Is(err, boom) || errcode.Of(err) != errcode.Unavailable {
+		t.Fatalf("failing purge = %v (%s); want boom, unavailable", err, errcode.Of(err))
 	}
-	locked, err = sl.WithSweepLock(ctx, now, time.Minute, func(context.Context) error { return nil })
-	if !locked || err != nil {
-		t.Fatalf("WithSweepLock after a failed sweep = %v, %v; want the lock released", locked, err)
+	if r := s.purge(t, purgeAll(cutoff)); r.Usage != 0 || r.Incomplete {
+		t.Fatalf("purge after the others = %+v", r)
 	}
 }
 
-// testAttempts checks ListAttempts: holds that were not captured are
-// listed, oldest first, with their state, task, media type, credits and
-// times; captured ones are usage records and are not.
+// testAttempts checks Attempts: holds that were not captured are listed,
+// oldest first, with their state, task, media type, credits, times and
+// the reason they were voided with; captured ones are usage records and
+// are not.
 func testAttempts(t *testing.T, s *suite) {
 	ctx := t.Context()
 	s.topUp(t, "acme", 100, "pay-1")
 	s.topUp(t, "other", 100, "pay-2")
 	failed := s.authorize(t, "acme", "failed", 3)
-	if err := s.ledger.Void(ctx, failed); err != nil {
+	if err := s.ledger.Void(ctx, failed, errcode.TooLarge); err != nil {
 		t.Fatal(err)
 	}
 	s.clock.Advance(time.Minute)
@@ -111,57 +168,66 @@ func testAttempts(t *testing.T, s *suite) {
 	s.spend(t, "acme", "done", 5)
 	s.authorize(t, "other", "theirs", 1)
 	s.clock.Advance(2 * ttl) // "crashed" expires; Adjust sweeps it
-	if _, err := s.ledger.Adjust(ctx, "acme", 1, "adj-1", "sweep"); err != nil {
+	if _, err := s.ledger.Adjust(ctx, metering.Adjustment{Account: "acme", Credits: 1, Key: "adj-1", Reason: "sweep"}); err != nil {
 		t.Fatal(err)
 	}
 	live := s.authorize(t, "acme", "live", 2)
-	got, err := s.store.ListAttempts(ctx, "acme")
+	// A key voided and held again is open, without the old reason.
+	retried := s.authorize(t, "acme", "retried", 1)
+	if err := s.ledger.Void(ctx, retried, errcode.RateLimited); err != nil {
+		t.Fatal(err)
+	}
+	retried = s.authorize(t, "acme", "retried", 1)
+	got, err := s.ledger.Attempts(ctx, "acme")
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []metering.Attempt{
 		{Account: "acme", IdempotencyKey: "failed", State: metering.AttemptVoided, Credits: 3, Task: "metadata", MediaType: "image",
-			Time: Epoch, ExpiresAt: Epoch.Add(ttl)},
+			Reason: errcode.TooLarge, Time: Epoch, ExpiresAt: Epoch.Add(ttl)},
 		{Account: "acme", IdempotencyKey: "crashed", State: metering.AttemptExpired, Credits: 4, Task: "metadata", MediaType: "image",
 			Time: Epoch.Add(time.Minute), ExpiresAt: Epoch.Add(time.Minute + ttl)},
 		{Account: "acme", IdempotencyKey: "live", State: metering.AttemptHeld, Credits: 2, Task: "metadata", MediaType: "image",
 			Time: s.clock.Now(), ExpiresAt: s.clock.Now().Add(ttl)},
+		{Account: "acme", IdempotencyKey: "retried", State: metering.AttemptHeld, Credits: 1, Task: "metadata", MediaType: "image",
+			Time: s.clock.Now(), ExpiresAt: s.clock.Now().Add(ttl)},
 	}
 	if len(got) != len(want) {
-		t.Fatalf("ListAttempts = %+v, want %+v", got, want)
+		t.Fatalf("Attempts = %+v, want %+v", got, want)
 	}
 	for i := range want {
-		g := got[i]
-		if g.Account != want[i].Account || g.IdempotencyKey != want[i].IdempotencyKey || g.State != want[i].State ||
-			g.Credits != want[i].Credits || g.Task != want[i].Task || g.MediaType != want[i].MediaType ||
-			!g.Time.Equal(want[i].Time) || !g.ExpiresAt.Equal(want[i].ExpiresAt) {
-			t.Fatalf("ListAttempts[%d] = %+v, want %+v", i, g, want[i])
+		g, w := got[i], want[i]
+		if g.Account != w.Account || g.IdempotencyKey != w.IdempotencyKey || g.State != w.State || g.Reason != w.Reason ||
+			g.Credits != w.Credits || g.Task != w.Task || g.MediaType != w.MediaType ||
+			!g.Time.Equal(w.Time) || !g.ExpiresAt.Equal(w.ExpiresAt) {
+			t.Fatalf("Attempts[%d] = %+v, want %+v", i, g, w)
 		}
 	}
-	if got, err := s.store.ListAttempts(ctx, "nobody"); err != nil || len(got) != 0 {
-		t.Fatalf("ListAttempts of an unknown account = %+v, %v", got, err)
+	if got, err := s.ledger.Attempts(ctx, "nobody"); err != nil || len(got) != 0 {
+		t.Fatalf("Attempts of an unknown account = %+v, %v", got, err)
 	}
-	// Erasure deletes the settled attempts and keeps the live hold.
-	if _, err := s.store.EraseUsage(ctx, "acme"); err != nil {
+	// Erasure deletes the settled attempts and keeps the open holds.
+	if _, err := s.ledger.EraseUsage(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.store.ListAttempts(ctx, "acme"); err != nil || len(got) != 1 || got[0].IdempotencyKey != "live" {
-		t.Fatalf("ListAttempts after erasure = %+v, %v; want only the live hold", got, err)
+	if got, err := s.ledger.Attempts(ctx, "acme"); err != nil || len(got) != 2 || got[0].IdempotencyKey != "live" || got[1].IdempotencyKey != "retried" {
+		t.Fatalf("Attempts after erasure = %+v, %v; want only the open holds", got, err)
 	}
 	s.capture(t, live, 2)
-	if got, err := s.store.ListAttempts(ctx, "acme"); err != nil || len(got) != 0 {
-		t.Fatalf("ListAttempts after the capture = %+v, %v", got, err)
+	s.capture(t, retried, 1)
+	if got, err := s.ledger.Attempts(ctx, "acme"); err != nil || len(got) != 0 {
+		t.Fatalf("Attempts after the captures = %+v, %v", got, err)
 	}
-	if got, err := s.store.ListAttempts(ctx, "other"); err != nil || len(got) != 1 || got[0].State != metering.AttemptHeld {
-		t.Fatalf("ListAttempts(other) = %+v, %v", got, err)
+	if got, err := s.ledger.Attempts(ctx, "other"); err != nil || len(got) != 1 || got[0].State != metering.AttemptHeld {
+		t.Fatalf("Attempts(other) = %+v, %v", got, err)
 	}
 }
 
-// testPurgeHolds checks that PurgeHolds deletes holds that
-// can no longer settle — voided and expired ones made before the cutoff,
-// and holds left "held" by a crashed worker whose expiry is before it —
-// and give the stuck holds' credits back, and keep live holds and
-// accounts under a legal hold.
+// testPurgeHolds checks that a purge deletes holds that can no longer
+// settle — voided and expired ones made before the cutoff, and holds left
+// "held" by a crashed worker whose expiry is before it — in batches, gives
+// the stuck holds' credits back, and keeps live holds and accounts under a
+// legal hold.
 func testPurgeHolds(t *testing.T, s *suite) {
 	ctx := t.Context()
 	for _, a := range []string{"stuck", "held", "busy"} {
@@ -173,31 +239,28 @@ func testPurgeHolds(t *testing.T, s *suite) {
 	s.authorize(t, "stuck", "k2", 4)
 	s.authorize(t, "held", "k1", 10)
 	v := s.authorize(t, "busy", "v1", 1)
-	if err := s.ledger.Void(ctx, v); err != nil {
+	if err := s.ledger.Void(ctx, v, errcode.ProviderFailure); err != nil {
 		t.Fatal(err)
 	}
 	s.clock.Advance(2 * ttl)
 	cutoff := s.clock.Now()
 	live := s.authorize(t, "busy", "live", 3) // expires after the cutoff
-	if err := s.store.SetLegalHold(ctx, "held", true); err != nil {
+	if err := s.ledger.SetLegalHold(ctx, "held", true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.store.PurgeHolds(ctx, cutoff, 0); !errors.Is(err, metering.ErrInvalid) {
-		t.Fatalf("PurgeHolds with limit 0: %v", err)
+	p := purgeAll(cutoff)
+	p.BatchSize = 2
+	// No usage: one empty usage batch; holds 2 + 1 + 0.
+	if r := s.purge(t, p); r.Holds != 3 || r.Usage != 0 || r.Batches != 4 || r.Incomplete {
+		t.Fatalf("purge = %+v; want 3 holds in batches of 2, 4 batches in all", r)
 	}
-	for i, want := range []int{2, 1, 0} {
-		n, err := s.store.PurgeHolds(ctx, cutoff, 2)
-		if err != nil || n != want {
-			t.Fatalf("PurgeHolds #%d = %d, %v; want %d", i+1, n, err, want)
-		}
-	}
-	if got, err := s.store.ListAttempts(ctx, "stuck"); err != nil || len(got) != 0 {
+	if got, err := s.ledger.Attempts(ctx, "stuck"); err != nil || len(got) != 0 {
 		t.Fatalf("stuck holds after the purge = %+v, %v", got, err)
 	}
-	if got, err := s.store.ListAttempts(ctx, "held"); err != nil || len(got) != 1 {
+	if got, err := s.ledger.Attempts(ctx, "held"); err != nil || len(got) != 1 {
 		t.Fatalf("an account under a legal hold lost its holds: %+v, %v", got, err)
 	}
-	if got, err := s.store.ListAttempts(ctx, "busy"); err != nil || len(got) != 1 || got[0].IdempotencyKey != "live" {
+	if got, err := s.ledger.Attempts(ctx, "busy"); err != nil || len(got) != 1 || got[0].IdempotencyKey != "live" {
 		t.Fatalf("busy account's holds = %+v, %v; want only the live one", got, err)
 	}
 	// The stuck credits are free again: the whole balance can be held
@@ -210,19 +273,21 @@ func testPurgeHolds(t *testing.T, s *suite) {
 	s.capture(t, live, 3)
 	s.wantBalance(t, "busy", 7, 0)
 
-	// Usage purges leave uncaptured holds to PurgeHolds; once the legal
-	// hold is lifted, PurgeHolds takes the held account's stuck hold.
-	if err := s.store.SetLegalHold(ctx, "held", false); err != nil {
+	// The usage batches leave uncaptured holds to the hold batches: a
+	// purge stopped after its first batch keeps the held account's stuck
+	// hold, which the next purge takes once the legal hold is lifted.
+	if err := s.ledger.SetLegalHold(ctx, "held", false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.store.PurgeUsage(ctx, cutoff, 10); err != nil {
-		t.Fatal(err)
+	p.MaxBatches = 1
+	if r := s.purge(t, p); r.Holds != 0 || !r.Incomplete {
+		t.Fatalf("purge of one batch = %+v; want no hold, incomplete", r)
 	}
-	if got, err := s.store.ListAttempts(ctx, "held"); err != nil || len(got) != 1 {
-		t.Fatalf("PurgeUsage deleted a hold that was never captured: %+v, %v", got, err)
+	if got, err := s.ledger.Attempts(ctx, "held"); err != nil || len(got) != 1 {
+		t.Fatalf("a usage batch deleted a hold that was never captured: %+v, %v", got, err)
 	}
-	if n, err := s.store.PurgeHolds(ctx, cutoff, 10); err != nil || n != 1 {
-		t.Fatalf("PurgeHolds after the legal hold was lifted = %d, %v; want 1", n, err)
+	if r := s.purge(t, purgeAll(cutoff)); r.Holds != 1 {
+		t.Fatalf("purge after the legal hold was lifted = %+v; want 1 hold", r)
 	}
 	s.spend(t, "held", "k2", 10)
 	s.wantBalance(t, "held", 0, 0)

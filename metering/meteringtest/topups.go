@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/driver"
 )
 
-// testPurgeTopUps checks Store.PurgeTopUps: top-ups paid before the cutoff
-// are deleted in batches, newer ones and those of accounts under a legal
-// hold are kept, balances never change, the history still adds up, and a
-// purged payment reference is forgotten.
+// testPurgeTopUps checks the purge of top-ups: those paid before the
+// cutoff are deleted in batches, newer ones and those of accounts under a
+// legal hold are kept, balances never change, the history still adds up,
+// and a purged payment reference is forgotten.
 func testPurgeTopUps(t *testing.T, s *suite) {
 	ctx := t.Context()
 	s.topUp(t, "acme", 100, "pay-old")
@@ -20,46 +21,49 @@ func testPurgeTopUps(t *testing.T, s *suite) {
 	s.clock.Advance(time.Hour)
 	s.topUp(t, "acme", 50, "pay-new")
 	s.wantBalance(t, "acme", 120, 0)
-	if err := s.store.SetLegalHold(ctx, "held", true); err != nil {
+	if err := s.ledger.SetLegalHold(ctx, "held", true); err != nil {
 		t.Fatal(err)
 	}
 	cutoff := Epoch.Add(30 * time.Minute)
+	p := purgeAll(cutoff)
+	p.TopUpsBefore, p.BatchSize = cutoff, 1
 
-	_, err := s.store.PurgeTopUps(ctx, cutoff, 0)
-	wantErr(t, "PurgeTopUps with limit 0", err, metering.ErrInvalid)
-	if c, ok := s.store.(metering.TopUpPurgeCounter); ok {
-		got, err := c.CountPurgeableTopUps(ctx, cutoff)
-		want := []metering.PurgeCount{
-			{Account: "acme", Records: 1, Credits: 100},
-			{Account: "held", Records: 1, Credits: 40, LegalHold: true},
-		}
-		if err != nil || !slices.Equal(got, want) {
-			t.Fatalf("CountPurgeableTopUps = %+v, %v; want %+v", got, err, want)
-		}
-	} else {
-		t.Fatalf("%T does not implement metering.TopUpPurgeCounter", s.store)
+	if _, ok := s.store.(driver.TopUpPurgeCounter); !ok {
+		t.Fatalf("%T does not implement driver.TopUpPurgeCounter", s.store)
 	}
-	if n, err := s.store.PurgeUsage(ctx, cutoff, 10); err != nil || n != 1 {
-		t.Fatalf("PurgeUsage = %d, %v; want 1", n, err)
+	dry := p
+	dry.DryRun = true
+	r, err := s.ledger.Purge(ctx, dry)
+	want := []metering.PurgeCount{
+		{Account: "acme", Records: 1, Credits: 100},
+		{Account: "held", Records: 1, Credits: 40, LegalHold: true},
 	}
-	for i, want := range []int{1, 0} {
-		n, err := s.store.PurgeTopUps(ctx, cutoff, 1)
-		if err != nil || n != want {
-			t.Fatalf("PurgeTopUps #%d = %d, %v; want %d", i+1, n, err, want)
-		}
-		s.wantBalance(t, "acme", 120, 0)
-		s.wantBalance(t, "held", 40, 0)
-		s.reconcile(t, "acme")
-		s.reconcile(t, "held")
+	if err != nil || !slices.Equal(r.TopUpAccounts, want) || r.TopUps != 1 || r.Usage != 1 {
+		t.Fatalf("dry run = %+v, %v; want top-ups %+v", r, err, want)
 	}
-	tops, err := s.store.ListTopUps(ctx, "acme")
+	// Usage 1 + 0, holds 0, then the first top-up batch: stop there.
+	p.MaxBatches = 4
+	if r := s.purge(t, p); r.Usage != 1 || r.TopUps != 1 || !r.Incomplete || !slices.Equal(r.TopUpAccounts, want) {
+		t.Fatalf("purge of 4 batches = %+v; want u1 and one top-up", r)
+	}
+	for _, a := range []string{"acme", "held"} {
+		s.wantBalance(t, a, map[string]int64{"acme": 120, "held": 40}[a], 0)
+		s.reconcile(t, a)
+	}
+	p.MaxBatches = 1000
+	if r := s.purge(t, p); r.TopUps != 0 || r.Usage != 0 || r.Incomplete {
+		t.Fatalf("purge of the rest = %+v; want nothing left", r)
+	}
+	s.wantBalance(t, "acme", 120, 0)
+	s.reconcile(t, "acme")
+	tops, err := s.ledger.TopUps(ctx, "acme")
 	if err != nil || len(tops) != 1 || tops[0].Ref != "pay-new" {
-		t.Fatalf("ListTopUps after purge = %+v, %v; want only pay-new", tops, err)
+		t.Fatalf("TopUps after purge = %+v, %v; want only pay-new", tops, err)
 	}
-	if tops, err := s.store.ListTopUps(ctx, "held"); err != nil || len(tops) != 1 {
+	if tops, err := s.ledger.TopUps(ctx, "held"); err != nil || len(tops) != 1 {
 		t.Fatalf("legal hold: top-ups = %+v, %v; want pay-held kept", tops, err)
 	}
-	hist, err := s.store.History(ctx, "acme")
+	hist, err := s.ledger.History(ctx, "acme")
 	if err != nil || len(hist) != 3 {
 		t.Fatalf("History after purge = %+v, %v", hist, err)
 	}
@@ -75,21 +79,21 @@ func testPurgeTopUps(t *testing.T, s *suite) {
 
 	// Lifting the legal hold lets the next purge take the held top-up; a
 	// rollup of top-ups alone has no KindPurged entry.
-	if err := s.store.SetLegalHold(ctx, "held", false); err != nil {
+	if err := s.ledger.SetLegalHold(ctx, "held", false); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.store.PurgeTopUps(ctx, cutoff, 10); err != nil || n != 1 {
-		t.Fatalf("PurgeTopUps after the hold was lifted = %d, %v; want 1", n, err)
+	if r := s.purge(t, p); r.TopUps != 1 {
+		t.Fatalf("purge after the hold was lifted = %+v; want 1 top-up", r)
 	}
 	s.wantBalance(t, "held", 40, 0)
 	s.reconcile(t, "held")
-	hist, err = s.store.History(ctx, "held")
+	hist, err = s.ledger.History(ctx, "held")
 	if err != nil || len(hist) != 1 || hist[0].Kind != metering.KindPurgedTopUps || hist[0].Credits != 40 {
 		t.Fatalf("held account's history = %+v, %v; want one purged-top-ups entry of 40", hist, err)
 	}
 
 	// A kept reference is still idempotent; a purged one is forgotten and
-	// credits again (documented on Store.PurgeTopUps).
+	// credits again (documented on driver.Store.PurgeTopUps).
 	s.topUp(t, "acme", 50, "pay-new")
 	s.wantBalance(t, "acme", 120, 0)
 	s.topUp(t, "acme", 100, "pay-old")

@@ -17,8 +17,8 @@ func ExampleOpen() {
 		fmt.Println(err)
 		return
 	}
-	defer store.Close()
 	ledger := metering.NewLedger(store, metering.Options{})
+	defer ledger.Close() // closes the store and its pool
 	b, _ := ledger.Balance(ctx, "alice")
 	fmt.Println(b.Available)
 }

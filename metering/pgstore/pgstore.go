@@ -17,7 +17,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/metering/driver"
 )
 
 //go:embed migrations/*.sql
@@ -30,58 +31,81 @@ const migrationLock = 0x70696366726531 // "picfre1"
 // serialisation failure or a deadlock.
 const maxAttempts = 8
 
-// Options configure Open. The zero value means the defaults.
+// Options configure Open and New. The zero value means the defaults.
 type Options struct {
-	// MaxConns caps the connection pool; pgxpool's default when zero.
+	// MaxConns caps the connection pool Open creates; pgxpool's default
+	// when zero. New uses the caller's pool as it is configured.
 	MaxConns int32
 }
 
-// Store is a metering.Store in PostgreSQL, for many service instances
+// store is a driver.Store in PostgreSQL, for many service instances
 // sharing one ledger. It is safe for concurrent use by any number of
 // goroutines and processes: each operation is one transaction that locks
 // the account's row first (accounts in name order when there are several),
 // then the rows below it, so concurrent operations queue instead of
 // deadlocking.
-//
-// Tables are created in the first schema of the connection's search_path;
-// set search_path in the DSN to keep several ledgers in one database.
-type Store struct {
+type store struct {
 	pool *pgxpool.Pool
+	// ownPool: Open made the pool, so Close closes it.
+	ownPool bool
 }
 
-var _ metering.Store = (*Store)(nil)
+var _ driver.Store = (*store)(nil)
 
 // Open connects to the database at dsn (a postgres:// URL or key=value
 // string, as pgx accepts), brings the schema up to date and returns the
-// store. Close it when done.
-func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
+// store, to be handed to metering.NewLedger; closing the Ledger closes the
+// pool. A DSN that does not parse fails with errcode.InvalidArgument, a
+// server that cannot be reached or migrated with errcode.Unavailable;
+// neither message repeats the DSN.
+func Open(ctx context.Context, dsn string, opts Options) (driver.Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// pgx's message may quote the DSN, password included: keep it out.
-		return nil, fmt.Errorf("pgstore: %w: cannot parse the DSN", metering.ErrInvalid)
+		return nil, errcode.New(errcode.InvalidArgument, "pgstore: cannot parse the DSN")
 	}
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("pgstore: connect: %w", err)
+		return nil, errcode.WrapIfNone(errcode.Unavailable, fmt.Errorf("pgstore: connect: %w", err))
 	}
-	s := &Store{pool: pool}
-	if err := s.migrate(ctx); err != nil {
+	s, err := New(ctx, pool, opts)
+	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("pgstore: migrate: %w", err)
+		return nil, err
+	}
+	s.(*store).ownPool = true
+	return s, nil
+}
+
+// New brings the schema in the database of pool up to date and returns a
+// store over pool, which the caller owns and closes after the Ledger: so
+// that one pool serves the ledger and other stores of the same database.
+// Tables are created in the first schema of the pool's search_path. A
+// server that cannot be reached or migrated fails with
+// errcode.Unavailable.
+func New(ctx context.Context, pool *pgxpool.Pool, _ Options) (driver.Store, error) {
+	if pool == nil {
+		return nil, errcode.New(errcode.InvalidArgument, "pgstore: nil pool")
+	}
+	s := &store{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		return nil, errcode.WrapIfNone(errcode.Unavailable, fmt.Errorf("pgstore: migrate: %w", err))
 	}
 	return s, nil
 }
 
-// Close closes the connection pool.
-func (s *Store) Close() error {
-	s.pool.Close()
+// Close implements driver.Store: it closes the pool if Open made it.
+func (s *store) Close() error {
+	if s.ownPool {
+		s.pool.Close()
+	}
 	return nil
 }
 
-func (s *Store) migrate(ctx context.Context) error {
+func (s *store) migrate(ctx context.Context) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return err
@@ -131,7 +155,7 @@ func retryable(err error) bool {
 
 // tx runs fn in a read-committed transaction, committing when it returns
 // nil and running it again after a serialisation failure or deadlock.
-func (s *Store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
+func (s *store) tx(ctx context.Context, fn func(pgx.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := pgx.BeginFunc(ctx, s.pool, fn)
 		if err == nil || !retryable(err) || attempt == maxAttempts {
@@ -173,9 +197,9 @@ func sweep(ctx context.Context, tx pgx.Tx, account string, now time.Time) error 
 	return err
 }
 
-// TopUp implements metering.Store.
-func (s *Store) TopUp(ctx context.Context, r metering.TopUpRequest) (metering.Entry, error) {
-	var e metering.Entry
+// TopUp implements driver.Store.
+func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry, error) {
+	var e driver.Entry
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := lockAccount(ctx, tx, r.Account, true); err != nil {
 			return err
@@ -194,9 +218,9 @@ func (s *Store) TopUp(ctx context.Context, r metering.TopUpRequest) (metering.En
 				return err
 			}
 			if acct != r.Account || credits != r.Credits {
-				return fmt.Errorf("%w: payment reference already used", metering.ErrConflict)
+				return fmt.Errorf("%w: payment reference already used", driver.ErrConflict)
 			}
-			e = metering.Entry{Seq: seq, Account: acct, Kind: metering.KindTopUp, Credits: credits, Time: at.UTC(), Ref: r.PaymentRef}
+			e = driver.Entry{Seq: seq, Account: acct, Kind: driver.KindTopUp, Credits: credits, Time: at.UTC(), Ref: r.PaymentRef}
 			return nil
 		}
 		if err != nil {
@@ -205,25 +229,25 @@ func (s *Store) TopUp(ctx context.Context, r metering.TopUpRequest) (metering.En
 		if _, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + $1 WHERE account = $2`, r.Credits, r.Account); err != nil {
 			return err
 		}
-		e = metering.Entry{Seq: seq, Account: r.Account, Kind: metering.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
+		e = driver.Entry{Seq: seq, Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
 		return nil
 	})
 	if err != nil {
-		return metering.Entry{}, err
+		return driver.Entry{}, err
 	}
 	return e, nil
 }
 
-// Authorize implements metering.Store.
-func (s *Store) Authorize(ctx context.Context, r metering.HoldRequest) (metering.Hold, error) {
-	var out metering.Hold
+// Authorize implements driver.Store.
+func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hold, error) {
+	var out driver.Hold
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		ok, err := lockAccount(ctx, tx, r.Account, r.Credits == 0)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return metering.ErrInsufficientCredits
+			return driver.ErrInsufficientCredits
 		}
 		if err := sweep(ctx, tx, r.Account, r.Now); err != nil {
 			return err
@@ -235,12 +259,12 @@ func (s *Store) Authorize(ctx context.Context, r metering.HoldRequest) (metering
 		switch {
 		case err == nil && state == "captured":
 			if credits != r.Credits || task != r.Task || media != r.MediaType {
-				return fmt.Errorf("%w: key was captured with other parameters", metering.ErrConflict)
+				return fmt.Errorf("%w: key was captured with other parameters", driver.ErrConflict)
 			}
-			out = metering.Hold{ID: id, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: credits, Settled: true}
+			out = driver.Hold{ID: id, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: credits, Settled: true}
 			return nil
 		case err == nil && state == "held":
-			return metering.ErrInProgress
+			return driver.ErrInProgress
 		case err != nil && !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
@@ -251,7 +275,7 @@ func (s *Store) Authorize(ctx context.Context, r metering.HoldRequest) (metering
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return metering.ErrInsufficientCredits
+			return driver.ErrInsufficientCredits
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO holds
 			(account, idem_key, hold_id, state, credits, task, media_type, created_at, expires_at)
@@ -259,21 +283,21 @@ func (s *Store) Authorize(ctx context.Context, r metering.HoldRequest) (metering
 			ON CONFLICT (account, idem_key) DO UPDATE SET
 				hold_id = excluded.hold_id, state = 'held', credits = excluded.credits,
 				task = excluded.task, media_type = excluded.media_type,
-				created_at = excluded.created_at, expires_at = excluded.expires_at`,
+				created_at = excluded.created_at, expires_at = excluded.expires_at, void_reason = ''`,
 			r.Account, r.IdempotencyKey, r.HoldID, r.Credits, r.Task, r.MediaType, r.Now, r.ExpiresAt); err != nil {
 			return err
 		}
-		out = metering.Hold{ID: r.HoldID, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: r.Credits}
+		out = driver.Hold{ID: r.HoldID, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: r.Credits}
 		return nil
 	})
 	if err != nil {
-		return metering.Hold{}, err
+		return driver.Hold{}, err
 	}
 	return out, nil
 }
 
-// Capture implements metering.Store.
-func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
+// Capture implements driver.Store.
+func (s *store) Capture(ctx context.Context, r driver.CaptureRequest) error {
 	h, ev := r.Hold, r.Event
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		ok, err := lockAccount(ctx, tx, h.Account, false)
@@ -281,7 +305,7 @@ func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
 			return err
 		}
 		if !ok {
-			return metering.ErrUnknownHold
+			return driver.ErrUnknownHold
 		}
 		var id, state, task, media string
 		var credits int64
@@ -290,17 +314,17 @@ func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
 			WHERE account = $1 AND idem_key = $2`, h.Account, h.IdempotencyKey).Scan(&id, &state, &credits, &task, &media, &expires)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
-			return metering.ErrUnknownHold
+			return driver.ErrUnknownHold
 		case err != nil:
 			return err
 		case state == "captured":
 			return nil
 		case id != h.ID:
-			return metering.ErrHoldExpired
+			return driver.ErrHoldExpired
 		case state == "voided":
-			return metering.ErrHoldVoided
+			return driver.ErrHoldVoided
 		case ev.Credits > credits:
-			return metering.ErrExceedsHold
+			return driver.ErrExceedsHold
 		}
 		if state == "held" && expires.After(r.Now) {
 			tag, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance - $1, held = held - $2
@@ -309,7 +333,7 @@ func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
 				return err
 			}
 			if tag.RowsAffected() == 0 {
-				return metering.ErrInsufficientCredits // cannot happen while the hold is counted
+				return driver.ErrInsufficientCredits // cannot happen while the hold is counted
 			}
 		} else {
 			if state == "held" {
@@ -323,7 +347,7 @@ func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
 				return err
 			}
 			if tag.RowsAffected() == 0 {
-				return metering.ErrHoldExpired
+				return driver.ErrHoldExpired
 			}
 		}
 		if _, err := tx.Exec(ctx, `UPDATE holds SET state = 'captured' WHERE account = $1 AND idem_key = $2`,
@@ -345,26 +369,27 @@ func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
 	})
 }
 
-// Void implements metering.Store.
-func (s *Store) Void(ctx context.Context, h metering.Hold, _ time.Time) error {
+// Void implements driver.Store.
+func (s *store) Void(ctx context.Context, r driver.VoidRequest) error {
+	h := r.Hold
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		ok, err := lockAccount(ctx, tx, h.Account, false)
 		if err != nil || !ok {
 			return err
 		}
 		_, err = tx.Exec(ctx, `WITH v AS (
-				UPDATE holds SET state = 'voided'
+				UPDATE holds SET state = 'voided', void_reason = $4
 				WHERE account = $1 AND idem_key = $2 AND hold_id = $3 AND state = 'held'
 				RETURNING credits)
 			UPDATE accounts SET held = held - (SELECT credits FROM v)
-			WHERE account = $1 AND EXISTS (SELECT 1 FROM v)`, h.Account, h.IdempotencyKey, h.ID)
+			WHERE account = $1 AND EXISTS (SELECT 1 FROM v)`, h.Account, h.IdempotencyKey, h.ID, string(r.Reason))
 		return err
 	})
 }
 
-// Adjust implements metering.Store.
-func (s *Store) Adjust(ctx context.Context, r metering.AdjustRequest) (metering.Entry, error) {
-	var e metering.Entry
+// Adjust implements driver.Store.
+func (s *store) Adjust(ctx context.Context, r driver.AdjustRequest) (driver.Entry, error) {
+	var e driver.Entry
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := lockAccount(ctx, tx, r.Account, true); err != nil {
 			return err
@@ -375,10 +400,10 @@ func (s *Store) Adjust(ctx context.Context, r metering.AdjustRequest) (metering.
 		err := tx.QueryRow(ctx, `SELECT seq, kind, credits, reason, created_at FROM adjustments
 			WHERE account = $1 AND idem_key = $2`, r.Account, r.IdempotencyKey).Scan(&seq, &kind, &credits, &reason, &at)
 		if err == nil {
-			if metering.EntryKind(kind) != r.Kind || credits != r.Credits || reason != r.Reason {
-				return fmt.Errorf("%w: key was used with other values", metering.ErrConflict)
+			if driver.EntryKind(kind) != r.Kind || credits != r.Credits || reason != r.Reason {
+				return fmt.Errorf("%w: key was used with other values", driver.ErrConflict)
 			}
-			e = metering.Entry{Seq: seq, Account: r.Account, Kind: r.Kind, Credits: credits, Time: at.UTC(), Ref: r.IdempotencyKey, Reason: reason}
+			e = driver.Entry{Seq: seq, Account: r.Account, Kind: r.Kind, Credits: credits, Time: at.UTC(), Ref: r.IdempotencyKey, Reason: reason}
 			return nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
@@ -393,41 +418,41 @@ func (s *Store) Adjust(ctx context.Context, r metering.AdjustRequest) (metering.
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return metering.ErrInsufficientCredits
+			return driver.ErrInsufficientCredits
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO adjustments (account, idem_key, kind, credits, reason, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq`,
 			r.Account, r.IdempotencyKey, string(r.Kind), r.Credits, r.Reason, r.Now).Scan(&seq); err != nil {
 			return err
 		}
-		e = metering.Entry{Seq: seq, Account: r.Account, Kind: r.Kind, Credits: r.Credits, Time: r.Now, Ref: r.IdempotencyKey, Reason: r.Reason}
+		e = driver.Entry{Seq: seq, Account: r.Account, Kind: r.Kind, Credits: r.Credits, Time: r.Now, Ref: r.IdempotencyKey, Reason: r.Reason}
 		return nil
 	})
 	if err != nil {
-		return metering.Entry{}, err
+		return driver.Entry{}, err
 	}
 	return e, nil
 }
 
-// Balance implements metering.Store. It reads one snapshot.
-func (s *Store) Balance(ctx context.Context, account string, now time.Time) (metering.Balance, error) {
-	var b metering.Balance
+// Balance implements driver.Store. It reads one snapshot.
+func (s *store) Balance(ctx context.Context, account string, now time.Time) (driver.Balance, error) {
+	var b driver.Balance
 	err := s.pool.QueryRow(ctx, `SELECT a.balance,
 		(SELECT COALESCE(SUM(h.credits), 0) FROM holds h
 			WHERE h.account = a.account AND h.state = 'held' AND h.expires_at > $2)::bigint
 		FROM accounts a WHERE a.account = $1`, account, now).Scan(&b.Credits, &b.Held)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return metering.Balance{}, nil
+		return driver.Balance{}, nil
 	}
 	if err != nil {
-		return metering.Balance{}, err
+		return driver.Balance{}, err
 	}
 	b.Available = b.Credits - b.Held
 	return b, nil
 }
 
-// History implements metering.Store. It reads one snapshot.
-func (s *Store) History(ctx context.Context, account string) ([]metering.Entry, error) {
+// History implements driver.Store. It reads one snapshot.
+func (s *store) History(ctx context.Context, account string) ([]driver.Entry, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT 0::bigint, 'purged', -purged_debits, purged_through, '', '', '', purged_through, '', '', 0::bigint, '', '', 0::bigint, 0::bigint
 			FROM account_rollup WHERE account = $1 AND purged_debits > 0
@@ -449,18 +474,18 @@ func (s *Store) History(ctx context.Context, account string) ([]metering.Entry, 
 		return nil, err
 	}
 	defer rows.Close()
-	var out []metering.Entry
+	var out []driver.Entry
 	for rows.Next() {
-		var e metering.Entry
+		var e driver.Entry
 		var kind string
 		var at, evTime time.Time
-		var u metering.Event
+		var u driver.Event
 		if err := rows.Scan(&e.Seq, &kind, &e.Credits, &at, &e.Ref, &e.Reason, &u.File, &evTime, &u.Task, &u.MediaType,
 			&u.Credits, &u.Provider, &u.Model, &u.InputTokens, &u.OutputTokens); err != nil {
 			return nil, err
 		}
-		e.Account, e.Kind, e.Time = account, metering.EntryKind(kind), at.UTC()
-		if e.Kind == metering.KindUsage {
+		e.Account, e.Kind, e.Time = account, driver.EntryKind(kind), at.UTC()
+		if e.Kind == driver.KindUsage {
 			u.Account, u.IdempotencyKey, u.Time = account, e.Ref, evTime.UTC()
 			e.Usage = &u
 		}
@@ -469,17 +494,17 @@ func (s *Store) History(ctx context.Context, account string) ([]metering.Entry, 
 	return out, rows.Err()
 }
 
-// ListTopUps implements metering.Store.
-func (s *Store) ListTopUps(ctx context.Context, account string) ([]metering.Entry, error) {
+// ListTopUps implements driver.Store.
+func (s *store) ListTopUps(ctx context.Context, account string) ([]driver.Entry, error) {
 	rows, err := s.pool.Query(ctx, `SELECT seq, payment_ref, credits, created_at FROM topups
 		WHERE account = $1 ORDER BY seq`, account)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []metering.Entry
+	var out []driver.Entry
 	for rows.Next() {
-		e := metering.Entry{Account: account, Kind: metering.KindTopUp}
+		e := driver.Entry{Account: account, Kind: driver.KindTopUp}
 		if err := rows.Scan(&e.Seq, &e.Ref, &e.Credits, &e.Time); err != nil {
 			return nil, err
 		}
@@ -489,17 +514,17 @@ func (s *Store) ListTopUps(ctx context.Context, account string) ([]metering.Entr
 	return out, rows.Err()
 }
 
-// ListUsage implements metering.Store.
-func (s *Store) ListUsage(ctx context.Context, account string) ([]metering.Event, error) {
+// ListUsage implements driver.Store.
+func (s *store) ListUsage(ctx context.Context, account string) ([]driver.Event, error) {
 	rows, err := s.pool.Query(ctx, `SELECT idem_key, file, event_time, task, media_type, credits,
 		provider, model, input_tokens, output_tokens FROM usage WHERE account = $1 ORDER BY seq`, account)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []metering.Event
+	var out []driver.Event
 	for rows.Next() {
-		u := metering.Event{Account: account}
+		u := driver.Event{Account: account}
 		if err := rows.Scan(&u.IdempotencyKey, &u.File, &u.Time, &u.Task, &u.MediaType, &u.Credits,
 			&u.Provider, &u.Model, &u.InputTokens, &u.OutputTokens); err != nil {
 			return nil, err
@@ -510,8 +535,8 @@ func (s *Store) ListUsage(ctx context.Context, account string) ([]metering.Event
 	return out, rows.Err()
 }
 
-// SetLegalHold implements metering.Store.
-func (s *Store) SetLegalHold(ctx context.Context, account string, on bool) error {
+// SetLegalHold implements driver.Store.
+func (s *store) SetLegalHold(ctx context.Context, account string, on bool) error {
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := lockAccount(ctx, tx, account, true); err != nil {
 			return err
@@ -521,8 +546,8 @@ func (s *Store) SetLegalHold(ctx context.Context, account string, on bool) error
 	})
 }
 
-// LegalHold implements metering.Store.
-func (s *Store) LegalHold(ctx context.Context, account string) (bool, error) {
+// LegalHold implements driver.Store.
+func (s *store) LegalHold(ctx context.Context, account string) (bool, error) {
 	var on bool
 	err := s.pool.QueryRow(ctx, `SELECT legal_hold FROM accounts WHERE account = $1`, account).Scan(&on)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -568,11 +593,8 @@ func selectSeqAccounts(ctx context.Context, tx pgx.Tx, query string, args ...any
 	return seqs, names, rows.Err()
 }
 
-// PurgeUsage implements metering.Store.
-func (s *Store) PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
-	}
+// PurgeUsage implements driver.Store.
+func (s *store) PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error) {
 	n := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		n = 0
@@ -716,11 +738,8 @@ func purgeHolds(ctx context.Context, tx pgx.Tx, before time.Time, limit int) (in
 	return n, nil
 }
 
-// PurgeHolds implements metering.Store.
-func (s *Store) PurgeHolds(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
-	}
+// PurgeHolds implements driver.Store.
+func (s *store) PurgeHolds(ctx context.Context, before time.Time, limit int) (int, error) {
 	n := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -730,24 +749,24 @@ func (s *Store) PurgeHolds(ctx context.Context, before time.Time, limit int) (in
 	return n, err
 }
 
-// ListAttempts implements metering.Store. It reads one snapshot.
-func (s *Store) ListAttempts(ctx context.Context, account string) ([]metering.Attempt, error) {
-	rows, err := s.pool.Query(ctx, `SELECT idem_key, state, credits, task, media_type, created_at, expires_at
+// ListAttempts implements driver.Store. It reads one snapshot.
+func (s *store) ListAttempts(ctx context.Context, account string) ([]driver.Attempt, error) {
+	rows, err := s.pool.Query(ctx, `SELECT idem_key, state, credits, task, media_type, void_reason, created_at, expires_at
 		FROM holds WHERE account = $1 AND state <> 'captured' ORDER BY created_at, idem_key`, account)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (metering.Attempt, error) {
-		a := metering.Attempt{Account: account}
-		var state string
-		err := r.Scan(&a.IdempotencyKey, &state, &a.Credits, &a.Task, &a.MediaType, &a.Time, &a.ExpiresAt)
-		a.State, a.Time, a.ExpiresAt = metering.AttemptState(state), a.Time.UTC(), a.ExpiresAt.UTC()
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (driver.Attempt, error) {
+		a := driver.Attempt{Account: account}
+		var state, reason string
+		err := r.Scan(&a.IdempotencyKey, &state, &a.Credits, &a.Task, &a.MediaType, &reason, &a.Time, &a.ExpiresAt)
+		a.State, a.Reason, a.Time, a.ExpiresAt = driver.AttemptState(state), errcode.Code(reason), a.Time.UTC(), a.ExpiresAt.UTC()
 		return a, err
 	})
 }
 
-// EraseUsage implements metering.Store.
-func (s *Store) EraseUsage(ctx context.Context, account string) (int, error) {
+// EraseUsage implements driver.Store.
+func (s *store) EraseUsage(ctx context.Context, account string) (int, error) {
 	n := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		var on bool
@@ -760,7 +779,7 @@ func (s *Store) EraseUsage(ctx context.Context, account string) (int, error) {
 			return err
 		}
 		if on {
-			return metering.ErrLegalHold
+			return driver.ErrLegalHold
 		}
 		var f fold
 		var through *time.Time

@@ -14,12 +14,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/picfre/picfre/internal/testenv"
-	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/driver"
 	"github.com/picfre/picfre/metering/meteringtest"
 	"github.com/picfre/picfre/metering/pgstore"
 )
 
-func open(t testing.TB, dsn string) *pgstore.Store {
+func open(t testing.TB, dsn string) driver.Store {
 	t.Helper()
 	s, err := pgstore.Open(context.Background(), dsn, pgstore.Options{})
 	if err != nil {
@@ -31,7 +31,7 @@ func open(t testing.TB, dsn string) *pgstore.Store {
 
 func TestConformance(t *testing.T) {
 	testenv.PostgresServer(t)
-	meteringtest.RunConformanceTests(t, func(t *testing.T) metering.Store {
+	meteringtest.RunConformanceTests(t, func(t *testing.T) driver.Store {
 		return open(t, testenv.Postgres(t))
 	})
 }
@@ -43,7 +43,7 @@ func TestProcesses(t *testing.T) {
 	meteringtest.RunProcessTests(t, meteringtest.ProcessHarness{
 		Getenv:    os.Getenv,
 		NewTarget: func(t *testing.T) string { return testenv.Postgres(t) },
-		Open:      func(t testing.TB, target string) metering.Store { return open(t, target) },
+		Open:      func(t testing.TB, target string) driver.Store { return open(t, target) },
 	})
 }
 

@@ -2,19 +2,18 @@ package pgstore
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/driver"
 )
 
 var (
-	_ metering.PurgeCounter      = (*Store)(nil)
-	_ metering.SweepLocker       = (*Store)(nil)
-	_ metering.TopUpPurgeCounter = (*Store)(nil)
+	_ driver.PurgeCounter      = (*store)(nil)
+	_ driver.SweepLocker       = (*store)(nil)
+	_ driver.TopUpPurgeCounter = (*store)(nil)
 )
 
 // sweepLockClass is the first key of the sweep's advisory lock; the second
@@ -22,16 +21,16 @@ var (
 // database sweep independently.
 const sweepLockClass int32 = 0x70696373 // "pics"
 
-// CountPurgeable implements metering.PurgeCounter. It reads one snapshot.
-func (s *Store) CountPurgeable(ctx context.Context, before time.Time) ([]metering.PurgeCount, error) {
+// CountPurgeable implements driver.PurgeCounter. It reads one snapshot.
+func (s *store) CountPurgeable(ctx context.Context, before time.Time) ([]driver.PurgeCount, error) {
 	rows, err := s.pool.Query(ctx, `SELECT u.account, COUNT(*), COALESCE(SUM(u.credits), 0)::bigint, a.legal_hold
 		FROM usage u JOIN accounts a ON a.account = u.account
 		WHERE u.created_at < $1 GROUP BY u.account, a.legal_hold ORDER BY u.account`, before)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (metering.PurgeCount, error) {
-		var c metering.PurgeCount
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (driver.PurgeCount, error) {
+		var c driver.PurgeCount
 		var n int64
 		err := r.Scan(&c.Account, &n, &c.Credits, &c.LegalHold)
 		c.Records = int(n)
@@ -39,11 +38,11 @@ func (s *Store) CountPurgeable(ctx context.Context, before time.Time) ([]meterin
 	})
 }
 
-// WithSweepLock implements metering.SweepLocker with a session advisory
+// WithSweepLock implements driver.SweepLocker with a session advisory
 // lock (pg_try_advisory_lock) on a connection set aside for the sweep. The
 // lock dies with the session, so a crashed sweeper never blocks the next
 // one; now and lease are ignored.
-func (s *Store) WithSweepLock(ctx context.Context, _ time.Time, _ time.Duration, fn func(ctx context.Context) error) (bool, error) {
+func (s *store) WithSweepLock(ctx context.Context, _ time.Time, _ time.Duration, fn func(ctx context.Context) error) (bool, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return false, err
@@ -68,17 +67,17 @@ func (s *Store) WithSweepLock(ctx context.Context, _ time.Time, _ time.Duration,
 	return true, fn(ctx)
 }
 
-// CountPurgeableTopUps implements metering.TopUpPurgeCounter. It reads one
+// CountPurgeableTopUps implements driver.TopUpPurgeCounter. It reads one
 // snapshot.
-func (s *Store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) ([]metering.PurgeCount, error) {
+func (s *store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) ([]driver.PurgeCount, error) {
 	rows, err := s.pool.Query(ctx, `SELECT t.account, COUNT(*), COALESCE(SUM(t.credits), 0)::bigint, a.legal_hold
 		FROM topups t JOIN accounts a ON a.account = t.account
 		WHERE t.created_at < $1 GROUP BY t.account, a.legal_hold ORDER BY t.account`, paidBefore)
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (metering.PurgeCount, error) {
-		var c metering.PurgeCount
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (driver.PurgeCount, error) {
+		var c driver.PurgeCount
 		var n int64
 		err := r.Scan(&c.Account, &n, &c.Credits, &c.LegalHold)
 		c.Records = int(n)
@@ -86,15 +85,12 @@ func (s *Store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) 
 	})
 }
 
-// PurgeTopUps implements metering.Store: one transaction selects the
+// PurgeTopUps implements driver.Store: one transaction selects the
 // oldest top-ups paid before paidBefore, locks their accounts in name
 // order (skipping one put under a legal hold meanwhile), deletes them and
 // adds their credits to account_rollup.purged_credits. Their payment
 // references are forgotten.
-func (s *Store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
-	}
+func (s *store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int) (int, error) {
 	n := 0
 	err := s.tx(ctx, func(tx pgx.Tx) error {
 		n = 0

@@ -18,9 +18,9 @@ func ExampleOpen() {
 	if err != nil {
 		panic(err)
 	}
-	defer store.Close()
 	ledger := metering.NewLedger(store, metering.Options{})
-	ledger.TopUp(ctx, "alice", 40, "pay-1")
+	defer ledger.Close() // closes the store
+	ledger.TopUp(ctx, metering.TopUp{Account: "alice", Credits: 40, PaymentRef: "pay-1"})
 	h, _ := ledger.Authorize(ctx, metering.Authorization{Account: "alice", IdempotencyKey: "file-1", Credits: 15})
 	ledger.Capture(ctx, h, metering.Event{File: "dunes.jpg"})
 	b, _ := ledger.Balance(ctx, "alice")

@@ -5,20 +5,19 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"fmt"
 	"time"
 
-	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/metering/driver"
 )
 
 var (
-	_ metering.PurgeCounter      = (*Store)(nil)
-	_ metering.SweepLocker       = (*Store)(nil)
-	_ metering.TopUpPurgeCounter = (*Store)(nil)
+	_ driver.PurgeCounter      = (*store)(nil)
+	_ driver.SweepLocker       = (*store)(nil)
+	_ driver.TopUpPurgeCounter = (*store)(nil)
 )
 
-// CountPurgeable implements metering.PurgeCounter. It reads one snapshot.
-func (s *Store) CountPurgeable(ctx context.Context, before time.Time) ([]metering.PurgeCount, error) {
+// CountPurgeable implements driver.PurgeCounter. It reads one snapshot.
+func (s *store) CountPurgeable(ctx context.Context, before time.Time) ([]driver.PurgeCount, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT u.account, COUNT(*), COALESCE(SUM(u.credits), 0), a.legal_hold
 		FROM usage u JOIN accounts a ON a.account = u.account
 		WHERE u.created_at < ? GROUP BY u.account, a.legal_hold ORDER BY u.account`, us(before))
@@ -26,9 +25,9 @@ func (s *Store) CountPurgeable(ctx context.Context, before time.Time) ([]meterin
 		return nil, err
 	}
 	defer rows.Close()
-	var out []metering.PurgeCount
+	var out []driver.PurgeCount
 	for rows.Next() {
-		var c metering.PurgeCount
+		var c driver.PurgeCount
 		if err := rows.Scan(&c.Account, &c.Records, &c.Credits, &c.LegalHold); err != nil {
 			return nil, err
 		}
@@ -37,15 +36,12 @@ func (s *Store) CountPurgeable(ctx context.Context, before time.Time) ([]meterin
 	return out, rows.Err()
 }
 
-// WithSweepLock implements metering.SweepLocker with the sweep_lock row,
+// WithSweepLock implements driver.SweepLocker with the sweep_lock row,
 // claimed in an immediate transaction when it is absent or its lease
 // (now+lease when it was claimed) has run out, and deleted when fn
 // returns. A sweeper that crashed leaves the row behind; the next one takes
-// it over once the lease has passed. lease must be positive.
-func (s *Store) WithSweepLock(ctx context.Context, now time.Time, lease time.Duration, fn func(ctx context.Context) error) (bool, error) {
-	if lease <= 0 {
-		return false, fmt.Errorf("%w: lease must be positive", metering.ErrInvalid)
-	}
+// it over once the lease has passed.
+func (s *store) WithSweepLock(ctx context.Context, now time.Time, lease time.Duration, fn func(ctx context.Context) error) (bool, error) {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	owner := hex.EncodeToString(b[:])
@@ -73,9 +69,9 @@ func (s *Store) WithSweepLock(ctx context.Context, now time.Time, lease time.Dur
 	return true, fn(ctx)
 }
 
-// CountPurgeableTopUps implements metering.TopUpPurgeCounter. It reads one
+// CountPurgeableTopUps implements driver.TopUpPurgeCounter. It reads one
 // snapshot.
-func (s *Store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) ([]metering.PurgeCount, error) {
+func (s *store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) ([]driver.PurgeCount, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT t.account, COUNT(*), COALESCE(SUM(t.credits), 0), a.legal_hold
 		FROM topups t JOIN accounts a ON a.account = t.account
 		WHERE t.created_at < ? GROUP BY t.account, a.legal_hold ORDER BY t.account`, us(paidBefore))
@@ -83,9 +79,9 @@ func (s *Store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) 
 		return nil, err
 	}
 	defer rows.Close()
-	var out []metering.PurgeCount
+	var out []driver.PurgeCount
 	for rows.Next() {
-		var c metering.PurgeCount
+		var c driver.PurgeCount
 		if err := rows.Scan(&c.Account, &c.Records, &c.Credits, &c.LegalHold); err != nil {
 			return nil, err
 		}
@@ -94,14 +90,11 @@ func (s *Store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) 
 	return out, rows.Err()
 }
 
-// PurgeTopUps implements metering.Store: one immediate transaction deletes
+// PurgeTopUps implements driver.Store: one immediate transaction deletes
 // the oldest top-ups paid before paidBefore of accounts without a legal
 // hold and adds their credits to account_rollup.purged_credits. Their
 // payment references are forgotten.
-func (s *Store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
-	}
+func (s *store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int) (int, error) {
 	n := 0
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		n = 0

@@ -7,28 +7,24 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/picfre/picfre/metering"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/internal/sqlitedb"
+	"github.com/picfre/picfre/metering/driver"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// DefaultBusyTimeout is how long a writer waits for another process's
-// write transaction when Options.BusyTimeout is zero.
-const DefaultBusyTimeout = 10 * time.Second
-
 // Options configure Open. The zero value means the defaults.
 type Options struct {
 	// BusyTimeout is how long a write waits for the database lock held by
-	// another process; DefaultBusyTimeout when zero.
+	// another process; 10 seconds when zero.
 	BusyTimeout time.Duration
 	// Synchronous is SQLite's synchronous setting: "FULL" (the default:
 	// a committed charge survives a power cut) or "NORMAL" (faster in WAL
@@ -37,11 +33,11 @@ type Options struct {
 	Synchronous string
 }
 
-// Store is a metering.Store in one SQLite file. It is safe for concurrent
+// store is a driver.Store in one SQLite file. It is safe for concurrent
 // use, and several processes may open the same file: writes are
 // serialised by SQLite's write lock (BEGIN IMMEDIATE), readers read a WAL
 // snapshot.
-type Store struct {
+type store struct {
 	db *sql.DB
 	// sem serialises this process's writers, so that they queue here,
 	// honouring their contexts, rather than spinning in SQLite's busy
@@ -49,52 +45,34 @@ type Store struct {
 	sem chan struct{}
 }
 
-var _ metering.Store = (*Store)(nil)
+var _ driver.Store = (*store)(nil)
 
-// Open opens (creating if needed) the ledger in the SQLite file at path
-// and brings its schema up to date. Close the store when done.
-func Open(ctx context.Context, file string, opts Options) (*Store, error) {
-	if file == "" || strings.ContainsAny(file, "?#") {
-		return nil, fmt.Errorf("sqlitestore: %w: path must be non-empty and contain no '?' or '#'", metering.ErrInvalid)
-	}
-	busy := opts.BusyTimeout
-	if busy <= 0 {
-		busy = DefaultBusyTimeout
-	}
-	syncMode := strings.ToUpper(opts.Synchronous)
-	switch syncMode {
-	case "":
-		syncMode = "FULL"
-	case "FULL", "NORMAL", "EXTRA":
-	default:
-		return nil, fmt.Errorf("sqlitestore: %w: synchronous must be FULL, NORMAL or EXTRA", metering.ErrInvalid)
-	}
-	q := url.Values{}
-	q.Set("_txlock", "immediate")
-	// busy_timeout first: the WAL switch below may have to wait for it.
-	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous("+syncMode+")")
-	q.Add("_pragma", "foreign_keys(1)")
-	db, err := sql.Open("sqlite", "file:"+file+"?"+q.Encode())
+// Open opens (creating if needed) the ledger in the SQLite file at path,
+// brings its schema up to date and returns the store, to be handed to
+// metering.NewLedger (package store does both from a DSN). The Ledger
+// closes it. A bad path or option fails with errcode.InvalidArgument, a
+// file that cannot be opened or migrated with errcode.Unavailable; neither
+// message repeats the path.
+func Open(ctx context.Context, path string, opts Options) (driver.Store, error) {
+	db, err := sqlitedb.Open(path, sqlitedb.Options{BusyTimeout: opts.BusyTimeout, Synchronous: opts.Synchronous})
 	if err != nil {
-		return nil, fmt.Errorf("sqlitestore: open: %w", err)
+		return nil, fmt.Errorf("sqlitestore: %w", err)
 	}
-	s := &Store{db: db, sem: make(chan struct{}, 1)}
+	s := &store{db: db, sem: make(chan struct{}, 1)}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlitestore: migrate: %w", err)
+		return nil, errcode.WrapIfNone(errcode.Unavailable, fmt.Errorf("sqlitestore: migrate: %w", err))
 	}
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close implements driver.Store: it closes the database.
+func (s *store) Close() error { return s.db.Close() }
 
 // migrate applies the embedded migrations not yet recorded in
 // schema_version, in one write transaction, so that processes opening the
 // file at the same time apply each exactly once.
-func (s *Store) migrate(ctx context.Context) error {
+func (s *store) migrate(ctx context.Context) error {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return err
@@ -134,7 +112,7 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // write runs fn in an immediate transaction, committing when it returns
 // nil.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -185,9 +163,9 @@ func sweep(ctx context.Context, tx *sql.Tx, account string, now time.Time) error
 	return err
 }
 
-// TopUp implements metering.Store.
-func (s *Store) TopUp(ctx context.Context, r metering.TopUpRequest) (metering.Entry, error) {
-	var e metering.Entry
+// TopUp implements driver.Store.
+func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry, error) {
+	var e driver.Entry
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var seq, credits, created int64
 		var acct string
@@ -195,9 +173,9 @@ func (s *Store) TopUp(ctx context.Context, r metering.TopUpRequest) (metering.En
 			r.PaymentRef).Scan(&seq, &acct, &credits, &created)
 		if err == nil {
 			if acct != r.Account || credits != r.Credits {
-				return fmt.Errorf("%w: payment reference already used", metering.ErrConflict)
+				return fmt.Errorf("%w: payment reference already used", driver.ErrConflict)
 			}
-			e = metering.Entry{Seq: seq, Account: acct, Kind: metering.KindTopUp, Credits: credits, Time: fromUS(created), Ref: r.PaymentRef}
+			e = driver.Entry{Seq: seq, Account: acct, Kind: driver.KindTopUp, Credits: credits, Time: fromUS(created), Ref: r.PaymentRef}
 			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
@@ -216,24 +194,24 @@ func (s *Store) TopUp(ctx context.Context, r metering.TopUpRequest) (metering.En
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET balance = balance + ? WHERE account = ?`, r.Credits, r.Account); err != nil {
 			return err
 		}
-		e = metering.Entry{Seq: seq, Account: r.Account, Kind: metering.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
+		e = driver.Entry{Seq: seq, Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
 		return nil
 	})
 	if err != nil {
-		return metering.Entry{}, err
+		return driver.Entry{}, err
 	}
 	return e, nil
 }
 
-// Authorize implements metering.Store.
-func (s *Store) Authorize(ctx context.Context, r metering.HoldRequest) (metering.Hold, error) {
-	var out metering.Hold
+// Authorize implements driver.Store.
+func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hold, error) {
+	var out driver.Hold
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM accounts WHERE account = ?`, r.Account).Scan(&one)
 		switch {
 		case errors.Is(err, sql.ErrNoRows) && r.Credits > 0:
-			return metering.ErrInsufficientCredits
+			return driver.ErrInsufficientCredits
 		case errors.Is(err, sql.ErrNoRows):
 			if err := ensureAccount(ctx, tx, r.Account); err != nil {
 				return err
@@ -251,12 +229,12 @@ func (s *Store) Authorize(ctx context.Context, r metering.HoldRequest) (metering
 		switch {
 		case err == nil && state == "captured":
 			if credits != r.Credits || task != r.Task || media != r.MediaType {
-				return fmt.Errorf("%w: key was captured with other parameters", metering.ErrConflict)
+				return fmt.Errorf("%w: key was captured with other parameters", driver.ErrConflict)
 			}
-			out = metering.Hold{ID: id, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: credits, Settled: true}
+			out = driver.Hold{ID: id, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: credits, Settled: true}
 			return nil
 		case err == nil && state == "held":
-			return metering.ErrInProgress
+			return driver.ErrInProgress
 		case err != nil && !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
@@ -269,7 +247,7 @@ func (s *Store) Authorize(ctx context.Context, r metering.HoldRequest) (metering
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return metering.ErrInsufficientCredits
+			return driver.ErrInsufficientCredits
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO holds
 			(account, idem_key, hold_id, state, credits, task, media_type, created_at, expires_at)
@@ -277,15 +255,15 @@ func (s *Store) Authorize(ctx context.Context, r metering.HoldRequest) (metering
 			ON CONFLICT (account, idem_key) DO UPDATE SET
 				hold_id = excluded.hold_id, state = 'held', credits = excluded.credits,
 				task = excluded.task, media_type = excluded.media_type,
-				created_at = excluded.created_at, expires_at = excluded.expires_at`,
+				created_at = excluded.created_at, expires_at = excluded.expires_at, void_reason = ''`,
 			r.Account, r.IdempotencyKey, r.HoldID, r.Credits, r.Task, r.MediaType, us(r.Now), us(r.ExpiresAt)); err != nil {
 			return err
 		}
-		out = metering.Hold{ID: r.HoldID, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: r.Credits}
+		out = driver.Hold{ID: r.HoldID, Account: r.Account, IdempotencyKey: r.IdempotencyKey, Credits: r.Credits}
 		return nil
 	})
 	if err != nil {
-		return metering.Hold{}, err
+		return driver.Hold{}, err
 	}
 	return out, nil
 }
@@ -297,8 +275,8 @@ func affected(res sql.Result, err error) (int64, error) {
 	return res.RowsAffected()
 }
 
-// Capture implements metering.Store.
-func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
+// Capture implements driver.Store.
+func (s *store) Capture(ctx context.Context, r driver.CaptureRequest) error {
 	h, ev := r.Hold, r.Event
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var id, state, task, media string
@@ -307,17 +285,17 @@ func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
 			WHERE account = ? AND idem_key = ?`, h.Account, h.IdempotencyKey).Scan(&id, &state, &credits, &task, &media, &expires)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			return metering.ErrUnknownHold
+			return driver.ErrUnknownHold
 		case err != nil:
 			return err
 		case state == "captured":
 			return nil
 		case id != h.ID:
-			return metering.ErrHoldExpired
+			return driver.ErrHoldExpired
 		case state == "voided":
-			return metering.ErrHoldVoided
+			return driver.ErrHoldVoided
 		case ev.Credits > credits:
-			return metering.ErrExceedsHold
+			return driver.ErrExceedsHold
 		}
 		if state == "held" && expires > us(r.Now) {
 			n, err := affected(tx.ExecContext(ctx, `UPDATE accounts SET balance = balance - ?, held = held - ?
@@ -326,7 +304,7 @@ func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
 				return err
 			}
 			if n == 0 {
-				return metering.ErrInsufficientCredits // cannot happen while the hold is counted
+				return driver.ErrInsufficientCredits // cannot happen while the hold is counted
 			}
 		} else {
 			if state == "held" {
@@ -340,7 +318,7 @@ func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
 				return err
 			}
 			if n == 0 {
-				return metering.ErrHoldExpired
+				return driver.ErrHoldExpired
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE holds SET state = 'captured' WHERE account = ? AND idem_key = ?`,
@@ -366,13 +344,14 @@ func (s *Store) Capture(ctx context.Context, r metering.CaptureRequest) error {
 	})
 }
 
-// Void implements metering.Store.
-func (s *Store) Void(ctx context.Context, h metering.Hold, _ time.Time) error {
+// Void implements driver.Store.
+func (s *store) Void(ctx context.Context, r driver.VoidRequest) error {
+	h := r.Hold
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var credits int64
-		err := tx.QueryRowContext(ctx, `UPDATE holds SET state = 'voided'
+		err := tx.QueryRowContext(ctx, `UPDATE holds SET state = 'voided', void_reason = ?
 			WHERE account = ? AND idem_key = ? AND hold_id = ? AND state = 'held' RETURNING credits`,
-			h.Account, h.IdempotencyKey, h.ID).Scan(&credits)
+			string(r.Reason), h.Account, h.IdempotencyKey, h.ID).Scan(&credits)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -384,19 +363,19 @@ func (s *Store) Void(ctx context.Context, h metering.Hold, _ time.Time) error {
 	})
 }
 
-// Adjust implements metering.Store.
-func (s *Store) Adjust(ctx context.Context, r metering.AdjustRequest) (metering.Entry, error) {
-	var e metering.Entry
+// Adjust implements driver.Store.
+func (s *store) Adjust(ctx context.Context, r driver.AdjustRequest) (driver.Entry, error) {
+	var e driver.Entry
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var seq, credits, created int64
 		var kind, reason string
 		err := tx.QueryRowContext(ctx, `SELECT seq, kind, credits, reason, created_at FROM adjustments
 			WHERE account = ? AND idem_key = ?`, r.Account, r.IdempotencyKey).Scan(&seq, &kind, &credits, &reason, &created)
 		if err == nil {
-			if metering.EntryKind(kind) != r.Kind || credits != r.Credits || reason != r.Reason {
-				return fmt.Errorf("%w: key was used with other values", metering.ErrConflict)
+			if driver.EntryKind(kind) != r.Kind || credits != r.Credits || reason != r.Reason {
+				return fmt.Errorf("%w: key was used with other values", driver.ErrConflict)
 			}
-			e = metering.Entry{Seq: seq, Account: r.Account, Kind: r.Kind, Credits: credits, Time: fromUS(created), Ref: r.IdempotencyKey, Reason: reason}
+			e = driver.Entry{Seq: seq, Account: r.Account, Kind: r.Kind, Credits: credits, Time: fromUS(created), Ref: r.IdempotencyKey, Reason: reason}
 			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
@@ -414,7 +393,7 @@ func (s *Store) Adjust(ctx context.Context, r metering.AdjustRequest) (metering.
 			return err
 		}
 		if n == 0 {
-			return metering.ErrInsufficientCredits
+			return driver.ErrInsufficientCredits
 		}
 		if seq, err = nextSeq(ctx, tx); err != nil {
 			return err
@@ -423,34 +402,34 @@ func (s *Store) Adjust(ctx context.Context, r metering.AdjustRequest) (metering.
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, seq, r.Account, r.IdempotencyKey, string(r.Kind), r.Credits, r.Reason, us(r.Now)); err != nil {
 			return err
 		}
-		e = metering.Entry{Seq: seq, Account: r.Account, Kind: r.Kind, Credits: r.Credits, Time: r.Now, Ref: r.IdempotencyKey, Reason: r.Reason}
+		e = driver.Entry{Seq: seq, Account: r.Account, Kind: r.Kind, Credits: r.Credits, Time: r.Now, Ref: r.IdempotencyKey, Reason: r.Reason}
 		return nil
 	})
 	if err != nil {
-		return metering.Entry{}, err
+		return driver.Entry{}, err
 	}
 	return e, nil
 }
 
-// Balance implements metering.Store. It reads one snapshot.
-func (s *Store) Balance(ctx context.Context, account string, now time.Time) (metering.Balance, error) {
-	var b metering.Balance
+// Balance implements driver.Store. It reads one snapshot.
+func (s *store) Balance(ctx context.Context, account string, now time.Time) (driver.Balance, error) {
+	var b driver.Balance
 	err := s.db.QueryRowContext(ctx, `SELECT a.balance,
 		(SELECT COALESCE(SUM(h.credits), 0) FROM holds h
 			WHERE h.account = a.account AND h.state = 'held' AND h.expires_at > ?)
 		FROM accounts a WHERE a.account = ?`, us(now), account).Scan(&b.Credits, &b.Held)
 	if errors.Is(err, sql.ErrNoRows) {
-		return metering.Balance{}, nil
+		return driver.Balance{}, nil
 	}
 	if err != nil {
-		return metering.Balance{}, err
+		return driver.Balance{}, err
 	}
 	b.Available = b.Credits - b.Held
 	return b, nil
 }
 
-// History implements metering.Store. It reads one snapshot.
-func (s *Store) History(ctx context.Context, account string) ([]metering.Entry, error) {
+// History implements driver.Store. It reads one snapshot.
+func (s *store) History(ctx context.Context, account string) ([]driver.Entry, error) {
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT 0, 'purged', -purged_debits, purged_through, '', '', '', 0, '', '', 0, '', '', 0, 0
 			FROM account_rollup WHERE account = ?1 AND purged_debits > 0
@@ -472,18 +451,18 @@ func (s *Store) History(ctx context.Context, account string) ([]metering.Entry, 
 		return nil, err
 	}
 	defer rows.Close()
-	var out []metering.Entry
+	var out []driver.Entry
 	for rows.Next() {
-		var e metering.Entry
+		var e driver.Entry
 		var kind string
 		var at, evTime int64
-		var u metering.Event
+		var u driver.Event
 		if err := rows.Scan(&e.Seq, &kind, &e.Credits, &at, &e.Ref, &e.Reason, &u.File, &evTime, &u.Task, &u.MediaType,
 			&u.Credits, &u.Provider, &u.Model, &u.InputTokens, &u.OutputTokens); err != nil {
 			return nil, err
 		}
-		e.Account, e.Kind, e.Time = account, metering.EntryKind(kind), fromUS(at)
-		if e.Kind == metering.KindUsage {
+		e.Account, e.Kind, e.Time = account, driver.EntryKind(kind), fromUS(at)
+		if e.Kind == driver.KindUsage {
 			u.Account, u.IdempotencyKey, u.Time = account, e.Ref, fromUS(evTime)
 			e.Usage = &u
 		}
@@ -492,17 +471,17 @@ func (s *Store) History(ctx context.Context, account string) ([]metering.Entry, 
 	return out, rows.Err()
 }
 
-// ListTopUps implements metering.Store.
-func (s *Store) ListTopUps(ctx context.Context, account string) ([]metering.Entry, error) {
+// ListTopUps implements driver.Store.
+func (s *store) ListTopUps(ctx context.Context, account string) ([]driver.Entry, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT seq, payment_ref, credits, created_at FROM topups
 		WHERE account = ? ORDER BY seq`, account)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []metering.Entry
+	var out []driver.Entry
 	for rows.Next() {
-		e := metering.Entry{Account: account, Kind: metering.KindTopUp}
+		e := driver.Entry{Account: account, Kind: driver.KindTopUp}
 		var at int64
 		if err := rows.Scan(&e.Seq, &e.Ref, &e.Credits, &at); err != nil {
 			return nil, err
@@ -513,17 +492,17 @@ func (s *Store) ListTopUps(ctx context.Context, account string) ([]metering.Entr
 	return out, rows.Err()
 }
 
-// ListUsage implements metering.Store.
-func (s *Store) ListUsage(ctx context.Context, account string) ([]metering.Event, error) {
+// ListUsage implements driver.Store.
+func (s *store) ListUsage(ctx context.Context, account string) ([]driver.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT idem_key, file, event_time, task, media_type, credits,
 		provider, model, input_tokens, output_tokens FROM usage WHERE account = ? ORDER BY seq`, account)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []metering.Event
+	var out []driver.Event
 	for rows.Next() {
-		u := metering.Event{Account: account}
+		u := driver.Event{Account: account}
 		var at int64
 		if err := rows.Scan(&u.IdempotencyKey, &u.File, &at, &u.Task, &u.MediaType, &u.Credits,
 			&u.Provider, &u.Model, &u.InputTokens, &u.OutputTokens); err != nil {
@@ -535,8 +514,8 @@ func (s *Store) ListUsage(ctx context.Context, account string) ([]metering.Event
 	return out, rows.Err()
 }
 
-// SetLegalHold implements metering.Store.
-func (s *Store) SetLegalHold(ctx context.Context, account string, on bool) error {
+// SetLegalHold implements driver.Store.
+func (s *store) SetLegalHold(ctx context.Context, account string, on bool) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		if err := ensureAccount(ctx, tx, account); err != nil {
 			return err
@@ -546,8 +525,8 @@ func (s *Store) SetLegalHold(ctx context.Context, account string, on bool) error
 	})
 }
 
-// LegalHold implements metering.Store.
-func (s *Store) LegalHold(ctx context.Context, account string) (bool, error) {
+// LegalHold implements driver.Store.
+func (s *store) LegalHold(ctx context.Context, account string) (bool, error) {
 	var on bool
 	err := s.db.QueryRowContext(ctx, `SELECT legal_hold FROM accounts WHERE account = ?`, account).Scan(&on)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -570,11 +549,8 @@ func addRollup(ctx context.Context, tx *sql.Tx, account string, f fold) error {
 	return err
 }
 
-// PurgeUsage implements metering.Store.
-func (s *Store) PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
-	}
+// PurgeUsage implements driver.Store.
+func (s *store) PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error) {
 	n := 0
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		n = 0
@@ -675,11 +651,8 @@ func purgeHolds(ctx context.Context, tx *sql.Tx, before time.Time, limit int) (i
 	return len(vs), nil
 }
 
-// PurgeHolds implements metering.Store.
-func (s *Store) PurgeHolds(ctx context.Context, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		return 0, fmt.Errorf("%w: limit must be positive", metering.ErrInvalid)
-	}
+// PurgeHolds implements driver.Store.
+func (s *store) PurgeHolds(ctx context.Context, before time.Time, limit int) (int, error) {
 	n := 0
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -689,30 +662,30 @@ func (s *Store) PurgeHolds(ctx context.Context, before time.Time, limit int) (in
 	return n, err
 }
 
-// ListAttempts implements metering.Store. It reads one snapshot.
-func (s *Store) ListAttempts(ctx context.Context, account string) ([]metering.Attempt, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT idem_key, state, credits, task, media_type, created_at, expires_at
+// ListAttempts implements driver.Store. It reads one snapshot.
+func (s *store) ListAttempts(ctx context.Context, account string) ([]driver.Attempt, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT idem_key, state, credits, task, media_type, void_reason, created_at, expires_at
 		FROM holds WHERE account = ? AND state <> 'captured' ORDER BY created_at, idem_key`, account)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []metering.Attempt
+	var out []driver.Attempt
 	for rows.Next() {
-		a := metering.Attempt{Account: account}
-		var state string
+		a := driver.Attempt{Account: account}
+		var state, reason string
 		var created, expires int64
-		if err := rows.Scan(&a.IdempotencyKey, &state, &a.Credits, &a.Task, &a.MediaType, &created, &expires); err != nil {
+		if err := rows.Scan(&a.IdempotencyKey, &state, &a.Credits, &a.Task, &a.MediaType, &reason, &created, &expires); err != nil {
 			return nil, err
 		}
-		a.State, a.Time, a.ExpiresAt = metering.AttemptState(state), fromUS(created), fromUS(expires)
+		a.State, a.Reason, a.Time, a.ExpiresAt = driver.AttemptState(state), errcode.Code(reason), fromUS(created), fromUS(expires)
 		out = append(out, a)
 	}
 	return out, rows.Err()
 }
 
-// EraseUsage implements metering.Store.
-func (s *Store) EraseUsage(ctx context.Context, account string) (int, error) {
+// EraseUsage implements driver.Store.
+func (s *store) EraseUsage(ctx context.Context, account string) (int, error) {
 	n := 0
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var on bool
@@ -724,7 +697,7 @@ func (s *Store) EraseUsage(ctx context.Context, account string) (int, error) {
 			return err
 		}
 		if on {
-			return metering.ErrLegalHold
+			return driver.ErrLegalHold
 		}
 		var f fold
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(credits), 0), COUNT(*), COALESCE(MAX(created_at), 0)

@@ -2,18 +2,20 @@ package sqlitestore_test
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/metering/driver"
 	"github.com/picfre/picfre/metering/meteringtest"
 	"github.com/picfre/picfre/metering/sqlitestore"
 )
 
-func open(t testing.TB, file string) *sqlitestore.Store {
+func open(t testing.TB, file string) driver.Store {
 	t.Helper()
 	s, err := sqlitestore.Open(t.Context(), file, sqlitestore.Options{})
 	if err != nil {
@@ -24,7 +26,7 @@ func open(t testing.TB, file string) *sqlitestore.Store {
 }
 
 func TestConformance(t *testing.T) {
-	meteringtest.RunConformanceTests(t, func(t *testing.T) metering.Store {
+	meteringtest.RunConformanceTests(t, func(t *testing.T) driver.Store {
 		return open(t, filepath.Join(t.TempDir(), "ledger.db"))
 	})
 }
@@ -33,7 +35,7 @@ func TestProcesses(t *testing.T) {
 	meteringtest.RunProcessTests(t, meteringtest.ProcessHarness{
 		Getenv:    os.Getenv,
 		NewTarget: func(t *testing.T) string { return filepath.Join(t.TempDir(), "ledger.db") },
-		Open:      func(t testing.TB, target string) metering.Store { return open(t, target) },
+		Open:      func(t testing.TB, target string) driver.Store { return open(t, target) },
 	})
 }
 
@@ -59,10 +61,12 @@ func BenchmarkAuthorizeCapture(b *testing.B) {
 }
 
 // TestSweepLockLease checks the lock across two handles on one file, and
-// that a lock whose lease ran out (its holder crashed) is taken over.
+// that a lock whose lease ran out (its holder crashed) is taken over: a
+// driver-level check, since the Ledger cannot stop a purge in the middle
+// of its lease.
 func TestSweepLockLease(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "ledger.db")
-	a, b := open(t, file), open(t, file)
+	a, b := open(t, file).(driver.SweepLocker), open(t, file).(driver.SweepLocker)
 	now := meteringtest.Epoch
 	ctx := t.Context()
 	locked, err := a.WithSweepLock(ctx, now, time.Minute, func(ctx context.Context) error {
@@ -84,7 +88,22 @@ func TestSweepLockLease(t *testing.T) {
 	if err != nil || !locked {
 		t.Fatalf("first handle: %v, %v", locked, err)
 	}
-	if _, err := a.WithSweepLock(ctx, now, 0, func(context.Context) error { return nil }); !errors.Is(err, metering.ErrInvalid) {
-		t.Fatalf("zero lease: %v, want ErrInvalid", err)
+}
+
+func TestOpenErrors(t *testing.T) {
+	for _, c := range []struct {
+		path string
+		opts sqlitestore.Options
+		code errcode.Code
+	}{
+		{"", sqlitestore.Options{}, errcode.InvalidArgument},
+		{"ledger.db?mode=ro", sqlitestore.Options{}, errcode.InvalidArgument},
+		{filepath.Join(t.TempDir(), "x.db"), sqlitestore.Options{Synchronous: "OFF"}, errcode.InvalidArgument},
+		{filepath.Join(t.TempDir(), "missing", "dir", "x.db"), sqlitestore.Options{}, errcode.Unavailable},
+	} {
+		_, err := sqlitestore.Open(t.Context(), c.path, c.opts)
+		if errcode.Of(err) != c.code || !strings.HasPrefix(fmt.Sprint(err), "sqlitestore: ") {
+			t.Errorf("Open(%q, %+v) = %v (%s), want %s", c.path, c.opts, err, errcode.Of(err), c.code)
+		}
 	}
 }

@@ -7,10 +7,11 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/internal/sqlitedb"
 	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/privacy/contactstore"
 	"github.com/picfre/picfre/privacy/custmatch"
@@ -19,12 +20,8 @@ import (
 
 // backends returns a constructor of a fresh, empty store per backend.
 func backends() map[string]func(t *testing.T) driver.ContactStore {
-	open := func(t *testing.T, name, dsn string, d contactstore.Dialect) driver.ContactStore {
+	open := func(t *testing.T, db *sql.DB, d contactstore.Dialect) driver.ContactStore {
 		t.Helper()
-		db, err := sql.Open(name, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
 		t.Cleanup(func() { db.Close() })
 		st, err := contactstore.OpenSQL(t.Context(), db, d)
 		if err != nil {
@@ -35,11 +32,19 @@ func backends() map[string]func(t *testing.T) driver.ContactStore {
 	return map[string]func(t *testing.T) driver.ContactStore{
 		"memory": func(t *testing.T) driver.ContactStore { return contactstore.NewMemory() },
 		"sqlite": func(t *testing.T) driver.ContactStore {
-			file := filepath.Join(t.TempDir(), "ledger.db")
-			return open(t, "sqlite", "file:"+file+"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)", contactstore.SQLite)
+			db, err := sqlitedb.Open(filepath.Join(t.TempDir(), "ledger.db"), sqlitedb.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return open(t, db, contactstore.SQLite)
 		},
 		"postgres": func(t *testing.T) driver.ContactStore {
-			return open(t, "pgx", testenv.Postgres(t), contactstore.Postgres)
+			pool, err := pgxpool.New(t.Context(), testenv.Postgres(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(pool.Close)
+			return open(t, stdlib.OpenDBFromPool(pool), contactstore.Postgres)
 		},
 	}
 }

@@ -2,11 +2,11 @@ package contactstore_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
 
+	"github.com/picfre/picfre/internal/sqlitedb"
 	"github.com/picfre/picfre/privacy"
 	"github.com/picfre/picfre/privacy/contactstore"
 )
@@ -28,9 +28,10 @@ func ExampleOpenSQL() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "contacts")
 	defer os.RemoveAll(dir)
-	// Immediate write transactions and a busy timeout, so that
-	// concurrent writers queue instead of failing.
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "ledger.db")+"?_txlock=immediate&_pragma=busy_timeout(10000)")
+	// Open the *sql.DB with immediate write transactions and a busy
+	// timeout, so that concurrent writers queue instead of failing (here
+	// with picfre's own settings; store.Open does all of this for you).
+	db, err := sqlitedb.Open(filepath.Join(dir, "ledger.db"), sqlitedb.Options{})
 	if err != nil {
 		panic(err)
 	}

@@ -1,0 +1,29 @@
+// Package store opens picfre's databases by DSN: the credit ledger
+// ([DB.Ledger]) and the privacy contact store ([DB.Contacts]) over one
+// database, and the other stores that share it (the job queue) as they
+// arrive. An embedder names one database and gets the
+// portable types over it; no store driver is imported, no DSN written by
+// hand twice.
+//
+// # DSNs
+//
+//   - sqlite:PATH (also sqlite://PATH): an SQLite file, created if
+//     missing, through modernc.org/sqlite (pure Go, no cgo); the embedded
+//     default, shared by the processes of one machine;
+//   - postgres://... or postgresql://...: a PostgreSQL database through
+//     one pgx connection pool, shared by any number of service
+//     instances. The tables live in the first schema of the search_path,
+//     which the URL may set (?search_path=billing).
+//
+// A DSN of any other form, or one that does not parse, fails with
+// errcode.InvalidArgument ([ErrInvalidDSN]); a database that cannot be
+// reached or migrated with errcode.Unavailable. No message repeats the
+// DSN, which may hold a password.
+//
+// [Memory] gives the same API over memory, for tests and examples.
+//
+// # Concurrency
+//
+// A DB and the types it returns are safe for concurrent use. Close it once,
+// after the last call; it waits for the calls in progress.
+package store
