@@ -71,7 +71,7 @@ func samePixels(a, b image.Image) bool {
 }
 
 // TestPrivacyStripExiftool: "picfre privacy strip" on photos written by
-// cameras and editors (privacy/testdata) leaves no EXIF, XMP or IPTC that
+// cameras and editors (privacy/strip/testdata) leaves no EXIF, XMP or IPTC that
 // exiftool can find (with --drop-orientation; by default only the
 // Orientation tag), keeps the ICC profile, and decodes to exactly the same
 // pixels.
