@@ -11,11 +11,15 @@ import (
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/privacy"
+	"github.com/picfre/picfre/privacy/agegate"
+	"github.com/picfre/picfre/privacy/contactstore"
+	"github.com/picfre/picfre/privacy/custmatch"
+	"github.com/picfre/picfre/retention"
 )
 
 func hashOf(t *testing.T, email string) string {
 	t.Helper()
-	h, err := privacy.HashEmail(email)
+	h, err := custmatch.HashEmail(email)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +28,7 @@ func hashOf(t *testing.T, email string) string {
 
 func phoneHash(t *testing.T, phone string) string {
 	t.Helper()
-	h, err := privacy.HashPhone(phone, "")
+	h, err := custmatch.HashPhone(phone, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,18 +41,18 @@ func phoneHash(t *testing.T, phone string) string {
 func TestCustomerMatchNeedsConsent(t *testing.T) {
 	for name, mk := range backends() {
 		t.Run(name, func(t *testing.T) {
-			_, ps := mk(t)
+			ps := mk(t, metering.Options{}).Contacts()
 			ctx := t.Context()
-			subj := &privacy.Subjects{Store: ps, Clock: func() time.Time { return t0 }}
+			subj := &privacy.Subjects{Contacts: ps, Clock: func() time.Time { return t0 }}
 			if _, err := subj.Correct(ctx, "never-asked", privacy.Correction{Email: ptr("a@example.com"), EEA: ptr(false)}); err != nil {
 				t.Fatal(err)
 			}
-			up, _, err := subj.CustomerMatch(ctx, privacy.CustomerMatchBuilder{})
+			up, _, err := subj.CustomerMatch(ctx, custmatch.Builder{})
 			if err != nil || len(up.Adds) != 0 || len(up.Removes) != 0 ||
-				!slices.Equal(up.Excluded, []privacy.Exclusion{{ContactID: "never-asked", Reason: privacy.ReasonConsentMissing}}) {
+				!slices.Equal(up.Excluded, []custmatch.Exclusion{{ContactID: "never-asked", Reason: custmatch.ReasonConsentMissing}}) {
 				t.Fatalf("CustomerMatch = %+v, %v; want the contact excluded for missing consent", up, err)
 			}
-			up, _, err = subj.CustomerMatch(ctx, privacy.CustomerMatchBuilder{AllowWithoutConsentOutsideEEA: true})
+			up, _, err = subj.CustomerMatch(ctx, custmatch.Builder{AllowWithoutConsentOutsideEEA: true})
 			if err != nil || len(up.Adds) != 1 || up.Adds[0].Email != hashOf(t, "a@example.com") {
 				t.Fatalf("CustomerMatch with the explicit opt-in = %+v, %v", up, err)
 			}
@@ -56,8 +60,8 @@ func TestCustomerMatchNeedsConsent(t *testing.T) {
 			if _, err := subj.Correct(ctx, "never-asked", privacy.Correction{EEA: ptr(true)}); err != nil {
 				t.Fatal(err)
 			}
-			up, _, err = subj.CustomerMatch(ctx, privacy.CustomerMatchBuilder{AllowWithoutConsentOutsideEEA: true})
-			if err != nil || len(up.Adds) != 0 || up.Excluded[0].Reason != privacy.ReasonConsentMissing {
+			up, _, err = subj.CustomerMatch(ctx, custmatch.Builder{AllowWithoutConsentOutsideEEA: true})
+			if err != nil || len(up.Adds) != 0 || up.Excluded[0].Reason != custmatch.ReasonConsentMissing {
 				t.Fatalf("CustomerMatch in the EEA = %+v, %v", up, err)
 			}
 		})
@@ -70,11 +74,11 @@ func TestCustomerMatchNeedsConsent(t *testing.T) {
 func TestCorrectQueuesReplacedHashes(t *testing.T) {
 	for name, mk := range backends() {
 		t.Run(name, func(t *testing.T) {
-			_, ps := mk(t)
+			ps := mk(t, metering.Options{}).Contacts()
 			ctx := t.Context()
 			now := t0
-			subj := &privacy.Subjects{Store: ps, Clock: func() time.Time { return now }}
-			granted := privacy.ConsentGranted
+			subj := &privacy.Subjects{Contacts: ps, Clock: func() time.Time { return now }}
+			granted := custmatch.ConsentGranted
 			if _, err := subj.Correct(ctx, "jane", privacy.Correction{Email: ptr("old@example.com"), Phone: ptr("+46701234567"),
 				AdUserData: &granted, AdPersonalization: &granted}); err != nil {
 				t.Fatal(err)
@@ -97,18 +101,18 @@ func TestCorrectQueuesReplacedHashes(t *testing.T) {
 			}
 			rs, err := ps.PendingRemovals(ctx)
 			if err != nil || len(rs) != 1 || rs[0].EmailSHA256 != hashOf(t, "old@example.com") || rs[0].PhoneSHA256 != "" ||
-				rs[0].Reason != privacy.ReasonReplaced || rs[0].EmailRules != privacy.DefaultEmailRules || !rs[0].CreatedAt.Equal(now) {
+				rs[0].Reason != custmatch.ReasonReplaced || rs[0].EmailRules != custmatch.DefaultEmailRules || !rs[0].CreatedAt.Equal(now) {
 				t.Fatalf("PendingRemovals after an address change = %+v, %v", rs, err)
 			}
-			up, ids, err := subj.CustomerMatch(ctx, privacy.CustomerMatchBuilder{})
+			up, ids, err := subj.CustomerMatch(ctx, custmatch.Builder{})
 			if err != nil || len(up.Adds) != 1 || up.Adds[0].Email != hashOf(t, "new@example.com") || up.Adds[0].Phone != phoneHash(t, "+46701234567") ||
-				len(up.Removes) != 1 || up.Removes[0] != (privacy.Row{ContactID: "removal:" + rs[0].ID, Email: hashOf(t, "old@example.com")}) || len(ids) != 1 {
+				len(up.Removes) != 1 || up.Removes[0] != (custmatch.Row{ContactID: "removal:" + rs[0].ID, Email: hashOf(t, "old@example.com")}) || len(ids) != 1 {
 				t.Fatalf("CustomerMatch after an address change = %+v, %v, %v", up, ids, err)
 			}
-			if !slices.Contains(up.Excluded, privacy.Exclusion{ContactID: "removal:" + rs[0].ID, Reason: privacy.ReasonReplaced}) {
+			if !slices.Contains(up.Excluded, custmatch.Exclusion{ContactID: "removal:" + rs[0].ID, Reason: custmatch.ReasonReplaced}) {
 				t.Fatalf("the removal's reason is not given: %+v", up.Excluded)
 			}
-			if err := ps.AckRemovals(ctx, ids); err != nil {
+			if err := subj.AckRemovals(ctx, ids); err != nil {
 				t.Fatal(err)
 			}
 
@@ -118,7 +122,7 @@ func TestCorrectQueuesReplacedHashes(t *testing.T) {
 				t.Fatal(err)
 			}
 			rs, err = ps.PendingRemovals(ctx)
-			if err != nil || len(rs) != 1 || rs[0].PhoneSHA256 != phoneHash(t, "+46701234567") || rs[0].EmailSHA256 != "" || rs[0].Reason != privacy.ReasonReplaced {
+			if err != nil || len(rs) != 1 || rs[0].PhoneSHA256 != phoneHash(t, "+46701234567") || rs[0].EmailSHA256 != "" || rs[0].Reason != custmatch.ReasonReplaced {
 				t.Fatalf("PendingRemovals after deleting the phone = %+v, %v", rs, err)
 			}
 			// Delete the address too.
@@ -130,12 +134,12 @@ func TestCorrectQueuesReplacedHashes(t *testing.T) {
 			if err != nil || len(rs) != 2 || rs[1].EmailSHA256 != hashOf(t, "new@example.com") || rs[1].PhoneSHA256 != "" {
 				t.Fatalf("PendingRemovals after deleting the address = %+v, %v", rs, err)
 			}
-			up, _, err = subj.CustomerMatch(ctx, privacy.CustomerMatchBuilder{})
+			up, _, err = subj.CustomerMatch(ctx, custmatch.Builder{})
 			if err != nil || len(up.Adds) != 0 || len(up.Removes) != 2 {
 				t.Fatalf("CustomerMatch after deleting both = %+v, %v", up, err)
 			}
 			// An invalid correction queues nothing.
-			if _, err := subj.Correct(ctx, "jane", privacy.Correction{Email: ptr("x@example.com"), Phone: ptr("12")}); !errors.Is(err, privacy.ErrInvalidPhone) {
+			if _, err := subj.Correct(ctx, "jane", privacy.Correction{Email: ptr("x@example.com"), Phone: ptr("12")}); !errors.Is(err, custmatch.ErrInvalidPhone) {
 				t.Fatalf("Correct with a bad number: %v", err)
 			}
 			if rs, _ := ps.PendingRemovals(ctx); len(rs) != 2 {
@@ -151,32 +155,33 @@ func TestCorrectQueuesReplacedHashes(t *testing.T) {
 func TestCustomerMatchAgeGate(t *testing.T) {
 	ctx := t.Context()
 	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
-	subj := &privacy.Subjects{Store: privacy.NewMemStore(), AgeGate: privacy.AgeGate{ByCountry: map[string]int{"DE": 16}},
+	subj := &privacy.Subjects{Contacts: contactstore.NewMemory(), AgeGate: agegate.Gate{ByCountry: map[string]int{"DE": 16}},
 		Clock: func() time.Time { return now }}
-	granted := privacy.ConsentGranted
+	granted := custmatch.ConsentGranted
 	rec, err := subj.Correct(ctx, "teen", privacy.Correction{Email: ptr("teen@example.de"), Country: ptr("DE"),
 		AdUserData: &granted, AdPersonalization: &granted, EEA: ptr(true), BirthDate: ptr(time.Date(2012, 1, 1, 0, 0, 0, 0, time.UTC))})
-	if err != nil || rec.AgeStatus != privacy.AgeUnderAge {
+	if err != nil || rec.AgeStatus != "under_age" || rec.BirthDate != "2012-01-01" {
 		t.Fatalf("Correct(14-year-old in DE) = %+v, %v", rec, err)
 	}
-	want := privacy.Exclusion{ContactID: "teen", Reason: privacy.ReasonUnderAge}
-	for _, b := range []privacy.CustomerMatchBuilder{
+	birth := time.Date(2012, 1, 1, 0, 0, 0, 0, time.UTC)
+	want := custmatch.Exclusion{ContactID: "teen", Reason: custmatch.ReasonUnderAge}
+	for _, b := range []custmatch.Builder{
 		{},
-		{AgeGate: privacy.AgeGate{Default: 13}},
-		{AgeGate: privacy.AgeGate{ByCountry: map[string]int{"DE": 13}}},
+		{AgeGate: agegate.Gate{Default: 13}},
+		{AgeGate: agegate.Gate{ByCountry: map[string]int{"DE": 13}}},
 	} {
 		up, _, err := subj.CustomerMatch(ctx, b)
 		if err != nil || len(up.Adds) != 0 || len(up.Removes) != 1 || up.Removes[0].Email != hashOf(t, "teen@example.de") ||
-			!slices.Equal(up.Excluded, []privacy.Exclusion{want}) {
+			!slices.Equal(up.Excluded, []custmatch.Exclusion{want}) {
 			t.Fatalf("CustomerMatch(%+v) = %+v, %v; want the 14-year-old removed", b, up, err)
 		}
 	}
 	// A new check once the person is old enough lifts the verdict.
 	now = time.Date(2028, 1, 2, 0, 0, 0, 0, time.UTC)
-	if rec, err := subj.Correct(ctx, "teen", privacy.Correction{BirthDate: &rec.BirthDate}); err != nil || rec.AgeStatus != privacy.AgeAllowed {
+	if rec, err := subj.Correct(ctx, "teen", privacy.Correction{BirthDate: &birth}); err != nil || rec.AgeStatus != "allowed" || rec.BirthDate != "" {
 		t.Fatalf("re-check at 16 = %+v, %v", rec, err)
 	}
-	if up, _, err := subj.CustomerMatch(ctx, privacy.CustomerMatchBuilder{}); err != nil || len(up.Adds) != 1 {
+	if up, _, err := subj.CustomerMatch(ctx, custmatch.Builder{}); err != nil || len(up.Adds) != 1 {
 		t.Fatalf("CustomerMatch at 16 = %+v, %v", up, err)
 	}
 }
@@ -186,10 +191,11 @@ func TestCustomerMatchAgeGate(t *testing.T) {
 func TestCorrectRaces(t *testing.T) {
 	for name, mk := range backends() {
 		t.Run(name, func(t *testing.T) {
-			ls, ps := mk(t)
 			ctx := t.Context()
 			clock := func() time.Time { return t0 }
-			subj := &privacy.Subjects{Store: ps, Ledger: metering.NewLedger(ls, metering.Options{Clock: clock}), Clock: clock}
+			db := mk(t, metering.Options{Clock: clock})
+			ps := db.Contacts()
+			subj := &privacy.Subjects{Contacts: ps, Ledger: db.Ledger(), Clock: clock}
 			const rounds = 20
 			for i := range rounds {
 				account := fmt.Sprint("lost-update-", i)
@@ -240,12 +246,12 @@ func TestCorrectRaces(t *testing.T) {
 func TestExportAttempts(t *testing.T) {
 	for name, mk := range backends() {
 		t.Run(name, func(t *testing.T) {
-			ls, ps := mk(t)
 			ctx := t.Context()
 			now := t0
 			clock := func() time.Time { return now }
-			l := metering.NewLedger(ls, metering.Options{Clock: clock, HoldTTL: 15 * time.Minute})
-			subj := &privacy.Subjects{Store: ps, Ledger: l, Clock: clock}
+			db := mk(t, metering.Options{Clock: clock, HoldTTL: 15 * time.Minute})
+			l := db.Ledger()
+			subj := &privacy.Subjects{Contacts: db.Contacts(), Ledger: l, Clock: clock}
 			if _, err := l.TopUp(ctx, metering.TopUp{Account: "jane", Credits: 10, PaymentRef: "pay-1"}); err != nil {
 				t.Fatal(err)
 			}
@@ -268,24 +274,24 @@ func TestExportAttempts(t *testing.T) {
 				t.Fatal(err)
 			}
 			type row struct {
-				key, state string
-				at         time.Time
+				key, state, failure string
+				at                  time.Time
 			}
 			var got []row
 			for _, a := range x.Attempts {
 				if a.Task != "metadata" || a.MediaType != "video" || a.KeptUntil.IsZero() {
 					t.Fatalf("attempt = %+v", a)
 				}
-				got = append(got, row{a.IdempotencyKey, a.State, a.Time})
+				got = append(got, row{a.IdempotencyKey, a.State, a.Failure, a.Time})
 			}
-			want := []row{{"crashed", "expired", t0}, {"failed", "voided", t0}, {"running", "held", t0.Add(time.Hour)}}
+			want := []row{{"crashed", "expired", "", t0}, {"failed", "voided", "provider_failure", t0}, {"running", "held", "", t0.Add(time.Hour)}}
 			if !slices.Equal(got, want) {
 				t.Fatalf("export attempts = %+v, want %+v", got, want)
 			}
 			if !x.Attempts[0].KeptUntil.Equal(time.Date(2026, 6, 11, 0, 0, 0, 0, time.UTC)) {
 				t.Errorf("attempt kept until %v", x.Attempts[0].KeptUntil)
 			}
-			if k := kinds(x.Retained); !slices.Contains(k, "attempts") {
+			if k := kinds(x.Retained); !slices.Contains(k, retention.KindAttempt) {
 				t.Fatalf("retention statement %v does not cover the attempts", k)
 			}
 
@@ -293,7 +299,7 @@ func TestExportAttempts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep.Deleted["attempts"] != 2 || !slices.Equal(rep.Notes, []string{privacy.NoteRebilled}) {
+			if rep.Deleted[retention.KindAttempt] != 2 || !slices.Equal(rep.Notes, []string{privacy.NoteRebilled}) {
 				t.Fatalf("erasure report = %+v", rep)
 			}
 			after, err := subj.Export(ctx, "jane")

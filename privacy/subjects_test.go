@@ -1,161 +1,57 @@
 package privacy_test
 
 import (
-	"database/sql"
 	"encoding/json"
 	"errors"
+	"maps"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
-
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/metering"
-	"github.com/picfre/picfre/metering/driver"
 	"github.com/picfre/picfre/metering/memstore"
-	"github.com/picfre/picfre/metering/pgstore"
-	"github.com/picfre/picfre/metering/sqlitestore"
 	"github.com/picfre/picfre/privacy"
+	"github.com/picfre/picfre/privacy/agegate"
+	"github.com/picfre/picfre/privacy/contactstore"
+	"github.com/picfre/picfre/privacy/custmatch"
+	"github.com/picfre/picfre/privacy/driver"
 	"github.com/picfre/picfre/retention"
+	"github.com/picfre/picfre/store"
 )
 
-// backend makes a ledger store and a privacy store over one fresh database.
-type backend func(t *testing.T) (driver.Store, privacy.Store)
+// backend opens a fresh database — the credit ledger and the contact
+// store over it — as store.Open does for a DSN.
+type backend func(t *testing.T, opts metering.Options) *store.DB
 
 func backends() map[string]backend {
+	open := func(t *testing.T, dsn string, opts metering.Options) *store.DB {
+		t.Helper()
+		db, err := store.Open(t.Context(), dsn, store.Options{Ledger: opts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
 	return map[string]backend{
-		"memory": func(t *testing.T) (driver.Store, privacy.Store) {
-			return memstore.New(), privacy.NewMemStore()
+		"memory": func(t *testing.T, opts metering.Options) *store.DB {
+			return store.Memory(store.Options{Ledger: opts})
 		},
-		"sqlite": func(t *testing.T) (driver.Store, privacy.Store) {
-			file := filepath.Join(t.TempDir(), "ledger.db")
-			ls, err := sqlitestore.Open(t.Context(), file, sqlitestore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { ls.Close() })
-			db, err := sql.Open("sqlite", "file:"+file+"?_txlock=immediate&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			ps, err := privacy.OpenSQLStore(t.Context(), db, privacy.SQLite)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ls, ps
+		"sqlite": func(t *testing.T, opts metering.Options) *store.DB {
+			return open(t, "sqlite:"+filepath.Join(t.TempDir(), "ledger.db"), opts)
 		},
-		"postgres": func(t *testing.T) (driver.Store, privacy.Store) {
-			dsn := testenv.Postgres(t)
-			ls, err := pgstore.Open(t.Context(), dsn, pgstore.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { ls.Close() })
-			db, err := sql.Open("pgx", dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			ps, err := privacy.OpenSQLStore(t.Context(), db, privacy.Postgres)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return ls, ps
+		"postgres": func(t *testing.T, opts metering.Options) *store.DB {
+			return open(t, testenv.Postgres(t), opts)
 		},
 	}
 }
 
 var t0 = time.Date(2026, 3, 10, 9, 30, 0, 0, time.UTC)
-
-func TestStore(t *testing.T) {
-	for name, mk := range backends() {
-		t.Run(name, func(t *testing.T) {
-			_, st := mk(t)
-			ctx := t.Context()
-			if _, ok, err := st.GetContact(ctx, "nobody"); ok || err != nil {
-				t.Fatalf("GetContact(nobody) = %v, %v", ok, err)
-			}
-			full := privacy.ContactRecord{
-				Account: "b", EmailSHA256: sha("e"), PhoneSHA256: sha("p"), EmailRules: privacy.EmailRulesGmailCanonical,
-				Country: "SE", Consent: privacy.Consent{AdUserData: privacy.ConsentGranted, AdPersonalization: privacy.ConsentDenied, EEA: true, UpdatedAt: t0},
-				OptedOut: true, AgeStatus: privacy.AgeUnderAge, BirthDate: time.Date(2015, 2, 28, 0, 0, 0, 0, time.UTC),
-				AgeCheckedAt: t0.Add(time.Microsecond), UpdatedAt: t0.Add(time.Second),
-			}
-			bare := privacy.ContactRecord{Account: "a", AgeStatus: privacy.AgeUnknown, UpdatedAt: t0}
-			for _, c := range []privacy.ContactRecord{full, bare} {
-				if err := st.PutContact(ctx, c); err != nil {
-					t.Fatal(err)
-				}
-			}
-			got, ok, err := st.GetContact(ctx, "b")
-			if err != nil || !ok || got != full {
-				t.Fatalf("GetContact = %+v, %v, %v\nwant %+v", got, ok, err, full)
-			}
-			full.OptedOut, full.EmailSHA256 = false, ""
-			if err := st.PutContact(ctx, full); err != nil {
-				t.Fatal(err)
-			}
-			all, err := st.ListContacts(ctx)
-			if err != nil || len(all) != 2 || all[0] != bare || all[1] != full {
-				t.Fatalf("ListContacts = %+v, %v", all, err)
-			}
-			for _, p := range []privacy.Pseudonym{
-				{Account: "b", Purpose: "logs", Value: "k1:aa", CreatedAt: t0},
-				{Account: "b", Purpose: "ads", Value: "k1:bb", CreatedAt: t0},
-				{Account: "b", Purpose: "logs", Value: "k2:cc", CreatedAt: t0.Add(time.Hour)},
-				{Account: "a", Purpose: "ads", Value: "k1:dd", CreatedAt: t0},
-			} {
-				if err := st.PutPseudonym(ctx, p); err != nil {
-					t.Fatal(err)
-				}
-			}
-			ps, err := st.ListPseudonyms(ctx, "b")
-			if err != nil || len(ps) != 2 || ps[0].Purpose != "ads" || ps[1].Value != "k2:cc" || !ps[1].CreatedAt.Equal(t0.Add(time.Hour)) {
-				t.Fatalf("ListPseudonyms = %+v, %v", ps, err)
-			}
-			n, err := st.EraseAccount(ctx, "b", t0)
-			if err != nil || n != (privacy.ErasedCounts{Contacts: 1, Pseudonyms: 2, QueuedRemoval: true}) {
-				t.Fatalf("EraseAccount = %+v, %v", n, err)
-			}
-			if _, ok, _ := st.GetContact(ctx, "b"); ok {
-				t.Fatal("the contact survived erasure")
-			}
-			if ps, _ := st.ListPseudonyms(ctx, "b"); len(ps) != 0 {
-				t.Fatalf("pseudonyms survived erasure: %+v", ps)
-			}
-			if ps, _ := st.ListPseudonyms(ctx, "a"); len(ps) != 1 {
-				t.Fatalf("another account's pseudonyms were erased: %+v", ps)
-			}
-			// A contact without hashes leaves nothing to remove.
-			if n, err := st.EraseAccount(ctx, "a", t0); err != nil || n != (privacy.ErasedCounts{Contacts: 1, Pseudonyms: 1}) {
-				t.Fatalf("EraseAccount(a) = %+v, %v", n, err)
-			}
-			if n, err := st.EraseAccount(ctx, "nobody", t0); err != nil || n != (privacy.ErasedCounts{}) {
-				t.Fatalf("EraseAccount(nobody) = %+v, %v", n, err)
-			}
-			rs, err := st.PendingRemovals(ctx)
-			if err != nil || len(rs) != 1 || rs[0].PhoneSHA256 != sha("p") || rs[0].EmailSHA256 != "" ||
-				rs[0].EmailRules != privacy.EmailRulesGmailCanonical || rs[0].Reason != privacy.ReasonErased || !rs[0].CreatedAt.Equal(t0) || rs[0].ID == "" {
-				t.Fatalf("PendingRemovals = %+v, %v", rs, err)
-			}
-			if err := st.AckRemovals(ctx, []string{"unknown", rs[0].ID}); err != nil {
-				t.Fatal(err)
-			}
-			if rs, err := st.PendingRemovals(ctx); err != nil || len(rs) != 0 {
-				t.Fatalf("PendingRemovals after ack = %+v, %v", rs, err)
-			}
-		})
-	}
-}
-
-func sha(s string) string {
-	h, _ := privacy.EmailRulesGoogle2025.Hash(s + "@example.com")
-	return h
-}
 
 // TestSubjects: access, correction and erasure over the ledger and the
 // privacy store; export after erase holds only what the law keeps, and
@@ -163,13 +59,13 @@ func sha(s string) string {
 func TestSubjects(t *testing.T) {
 	for name, mk := range backends() {
 		t.Run(name, func(t *testing.T) {
-			ls, ps := mk(t)
 			ctx := t.Context()
 			now := t0
 			clock := func() time.Time { return now }
-			l := metering.NewLedger(ls, metering.Options{Clock: clock})
+			db := mk(t, metering.Options{Clock: clock})
+			l, ps := db.Ledger(), db.Contacts()
 			// A 7-year period: the export states the end date it implies.
-			subj := &privacy.Subjects{Store: ps, Ledger: l, Clock: clock, Retention: retention.Policy{TopUpYears: 7}}
+			subj := &privacy.Subjects{Contacts: ps, Ledger: l, Clock: clock, Retention: retention.Policy{TopUpYears: 7}}
 			for _, a := range []string{"jane", "other"} {
 				if _, err := l.TopUp(ctx, metering.TopUp{Account: a, Credits: 50, PaymentRef: "pay-" + a}); err != nil {
 					t.Fatal(err)
@@ -189,29 +85,33 @@ func TestSubjects(t *testing.T) {
 			}
 			rec, err := subj.Correct(ctx, "jane", privacy.Correction{
 				Email: ptr(" Jane.Doe@Example.com"), Phone: ptr("070-123 45 67"), Country: ptr("se"),
-				AdUserData: ptr(privacy.ConsentGranted), AdPersonalization: ptr(privacy.ConsentGranted), EEA: ptr(true),
+				AdUserData: ptr(custmatch.ConsentGranted), AdPersonalization: ptr(custmatch.ConsentGranted), EEA: ptr(true),
 				BirthDate: ptr(time.Date(1990, 5, 1, 0, 0, 0, 0, time.UTC)),
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantEmail, _ := privacy.HashEmail("jane.doe@example.com")
-			wantPhone, _ := privacy.HashPhone("+46701234567", "")
+			wantEmail, _ := custmatch.HashEmail("jane.doe@example.com")
+			wantPhone, _ := custmatch.HashPhone("+46701234567", "")
 			if rec.EmailSHA256 != wantEmail || rec.PhoneSHA256 != wantPhone || rec.Country != "SE" ||
-				rec.AgeStatus != privacy.AgeAllowed || !rec.BirthDate.IsZero() || !rec.AgeCheckedAt.Equal(now) {
+				rec.AgeStatus != "allowed" || rec.BirthDate != "" || rec.AgeCheckedAt == nil || !rec.AgeCheckedAt.Equal(now) {
 				t.Fatalf("Correct = %+v", rec)
 			}
-			if err := ps.PutPseudonym(ctx, privacy.Pseudonym{Account: "jane", Purpose: "ads", Value: "k1:00ff", CreatedAt: now}); err != nil {
+			stored, ok, err := ps.GetContact(ctx, "jane")
+			if err != nil || !ok || stored.AgeStatus != driver.AgeAllowed || !stored.BirthDate.IsZero() || stored.EmailSHA256 != wantEmail {
+				t.Fatalf("stored contact = %+v, %v, %v", stored, ok, err)
+			}
+			if err := subj.KeepPseudonym(ctx, "jane", privacy.Pseudonym{Purpose: "ads", Value: "k1:00ff"}); err != nil {
 				t.Fatal(err)
 			}
 			// Invalid input changes nothing.
-			if _, err := subj.Correct(ctx, "jane", privacy.Correction{Email: ptr("not an address"), OptedOut: ptr(true)}); !errors.Is(err, privacy.ErrInvalidEmail) {
+			if _, err := subj.Correct(ctx, "jane", privacy.Correction{Email: ptr("not an address"), OptedOut: ptr(true)}); !errors.Is(err, custmatch.ErrInvalidEmail) {
 				t.Fatalf("Correct with a bad address: %v", err)
 			}
-			if _, err := subj.Correct(ctx, "jane", privacy.Correction{BirthDate: ptr(now.AddDate(1, 0, 0))}); !errors.Is(err, privacy.ErrBirthDateInFuture) {
+			if _, err := subj.Correct(ctx, "jane", privacy.Correction{BirthDate: ptr(now.AddDate(1, 0, 0))}); !errors.Is(err, agegate.ErrBirthDateInFuture) {
 				t.Fatalf("Correct with a future birth date: %v", err)
 			}
-			if got, _, _ := ps.GetContact(ctx, "jane"); got != rec {
+			if got, _, _ := ps.GetContact(ctx, "jane"); got != stored {
 				t.Fatalf("a failed correction changed the record: %+v", got)
 			}
 
@@ -227,11 +127,15 @@ func TestSubjects(t *testing.T) {
 			if !x.Usage[0].KeptUntil.Equal(time.Date(2026, 6, 11, 0, 0, 0, 0, time.UTC)) {
 				t.Errorf("usage kept until %v, want the end of 10 June", x.Usage[0].KeptUntil)
 			}
-			if got := kinds(x.Retained); !slices.Equal(got, []string{"topups", "balance", "usage", "contact", "pseudonyms"}) {
+			if got := kinds(x.Retained); !slices.Equal(got, []retention.Kind{retention.KindTopUp, retention.KindRefund, retention.KindBalance,
+				retention.KindUsage, retention.KindContact, retention.KindPseudonym}) {
 				t.Errorf("retention statement kinds = %v", got)
 			}
+			if !reflect.DeepEqual(x.Pseudonym, []privacy.ExportPseudo{{Purpose: "ads", Value: "k1:00ff", CreatedAt: now}}) {
+				t.Errorf("exported pseudonyms = %+v", x.Pseudonym)
+			}
 
-			up, ids, err := subj.CustomerMatch(ctx, privacy.CustomerMatchBuilder{})
+			up, ids, err := subj.CustomerMatch(ctx, custmatch.Builder{})
 			if err != nil || len(up.Adds) != 1 || up.Adds[0].Email != wantEmail || up.Adds[0].Phone != wantPhone || len(up.Removes) != 0 || len(ids) != 0 {
 				t.Fatalf("CustomerMatch before erasure = %+v, %v, %v", up, ids, err)
 			}
@@ -255,17 +159,19 @@ func TestSubjects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep.Deleted["usage"] != 2 || rep.Deleted["contact"] != 1 || rep.Deleted["pseudonyms"] != 1 || !rep.PendingRemoval {
+			if !maps.Equal(rep.Deleted, map[retention.Kind]int{retention.KindUsage: 2, retention.KindAttempt: 0, retention.KindContact: 1, retention.KindPseudonym: 1}) || !rep.PendingRemoval {
 				t.Fatalf("erasure report = %+v", rep)
 			}
-			if got := kinds(rep.Kept); !slices.Equal(got, []string{"topups", "balance"}) {
-				t.Fatalf("erasure kept %v, want only top-ups and the balance", got)
+			if got := kinds(rep.Kept); !slices.Equal(got, []retention.Kind{retention.KindTopUp, retention.KindRefund, retention.KindBalance}) {
+				t.Fatalf("erasure kept %v, want only top-ups, the refund and the balance", got)
 			}
-			// The top-up alone would be kept to 2034 under the 7-year
-			// policy, but the refund beside it is never purged: the
-			// statement gives no end date rather than a wrong one.
-			if k := rep.Kept[0]; k.Count != 2 || k.Reason != privacy.ReasonBookkeeping || k.Until != nil {
+			// The top-up is kept to 2034 under the 7-year policy; the
+			// refund beside it is never purged, and says so.
+			if k := rep.Kept[0]; k.Count != 1 || k.Reason != topUpReason7 || k.Until == nil || !k.Until.Equal(time.Date(2034, 1, 1, 0, 0, 0, 0, time.UTC)) {
 				t.Fatalf("top-ups kept as %+v", k)
+			}
+			if k := rep.Kept[1]; k.Count != 1 || k.Reason != "Refunds of credits are payment records, kept like your top-ups (GDPR art. 17(3)(b)), with no end date." || k.Until != nil {
+				t.Fatalf("refunds kept as %+v", k)
 			}
 
 			after, err := subj.Export(ctx, "jane")
@@ -281,7 +187,7 @@ func TestSubjects(t *testing.T) {
 			if after.Purged == nil || after.Purged.Credits != 8 {
 				t.Fatalf("purged usage = %+v, want the 8 erased credits", after.Purged)
 			}
-			if got := kinds(after.Retained); !slices.Equal(got, []string{"topups", "balance"}) {
+			if got := kinds(after.Retained); !slices.Equal(got, []retention.Kind{retention.KindTopUp, retention.KindRefund, retention.KindBalance}) {
 				t.Fatalf("export after erasure states %v", got)
 			}
 			js, err := json.Marshal(after)
@@ -289,7 +195,7 @@ func TestSubjects(t *testing.T) {
 				t.Fatal(err)
 			}
 			var generic map[string]any
-			if err := json.Unmarshal(js, &generic); err != nil || generic["version"] != "picfre.export/v1" || generic["contact"] != nil {
+			if err := json.Unmarshal(js, &generic); err != nil || generic["version"] != "picfre.export/v2" || generic["contact"] != nil {
 				t.Fatalf("export JSON = %s", js)
 			}
 			// The other account is untouched.
@@ -298,26 +204,26 @@ func TestSubjects(t *testing.T) {
 			}
 
 			// The next upload removes the erased person, then forgets them.
-			up, ids, err = subj.CustomerMatch(ctx, privacy.CustomerMatchBuilder{})
+			up, ids, err = subj.CustomerMatch(ctx, custmatch.Builder{})
 			if err != nil || len(up.Adds) != 0 || len(up.Removes) != 1 || up.Removes[0].Email != wantEmail || up.Removes[0].Phone != wantPhone || len(ids) != 1 {
 				t.Fatalf("CustomerMatch after erasure = %+v, %v, %v", up, ids, err)
 			}
-			if err := ps.AckRemovals(ctx, ids); err != nil {
+			if err := subj.AckRemovals(ctx, ids); err != nil {
 				t.Fatal(err)
 			}
-			if up, ids, err = subj.CustomerMatch(ctx, privacy.CustomerMatchBuilder{}); err != nil || len(up.Removes) != 0 || len(ids) != 0 {
+			if up, ids, err = subj.CustomerMatch(ctx, custmatch.Builder{}); err != nil || len(up.Removes) != 0 || len(ids) != 0 {
 				t.Fatalf("CustomerMatch after the removal was taken = %+v, %v, %v", up, ids, err)
 			}
 			// Erasing again is harmless.
-			if rep, err := subj.Erase(ctx, "jane"); err != nil || rep.Deleted["usage"] != 0 || rep.PendingRemoval {
+			if rep, err := subj.Erase(ctx, "jane"); err != nil || rep.Deleted[retention.KindUsage] != 0 || rep.PendingRemoval {
 				t.Fatalf("second erasure = %+v, %v", rep, err)
 			}
 		})
 	}
 }
 
-func kinds(rs []privacy.Retained) []string {
-	var out []string
+func kinds(rs []privacy.Retained) []retention.Kind {
+	var out []retention.Kind
 	for _, r := range rs {
 		out = append(out, r.Kind)
 	}
@@ -328,29 +234,32 @@ func kinds(rs []privacy.Retained) []string {
 // keeps the person off customer lists (and removes them).
 func TestAgeMinimisation(t *testing.T) {
 	ctx := t.Context()
-	st := privacy.NewMemStore()
-	subj := &privacy.Subjects{Store: st, Clock: func() time.Time { return t0 }}
+	st := contactstore.NewMemory()
+	subj := &privacy.Subjects{Contacts: st, Clock: func() time.Time { return t0 }}
 	kid := time.Date(2016, 7, 4, 0, 0, 0, 0, time.UTC)
 	rec, err := subj.Correct(ctx, "kid", privacy.Correction{Email: ptr("kid@example.com"), Country: ptr("US"), BirthDate: &kid})
-	if err != nil || rec.AgeStatus != privacy.AgeUnderAge || !rec.BirthDate.Equal(kid) {
+	if err != nil || rec.AgeStatus != "under_age" || rec.BirthDate != "2016-07-04" {
 		t.Fatalf("Correct(kid) = %+v, %v", rec, err)
 	}
+	if stored, _, _ := st.GetContact(ctx, "kid"); stored.AgeStatus != driver.AgeUnderAge || !stored.BirthDate.Equal(kid) {
+		t.Fatalf("stored kid = %+v", stored)
+	}
 	if _, err := subj.Correct(ctx, "adult", privacy.Correction{Email: ptr("adult@example.com"), BirthDate: ptr(time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)),
-		AdUserData: ptr(privacy.ConsentGranted), AdPersonalization: ptr(privacy.ConsentGranted)}); err != nil {
+		AdUserData: ptr(custmatch.ConsentGranted), AdPersonalization: ptr(custmatch.ConsentGranted)}); err != nil {
 		t.Fatal(err)
 	}
-	if rec, _, _ := st.GetContact(ctx, "adult"); rec.AgeStatus != privacy.AgeAllowed || !rec.BirthDate.IsZero() {
+	if rec, _, _ := st.GetContact(ctx, "adult"); rec.AgeStatus != driver.AgeAllowed || !rec.BirthDate.IsZero() {
 		t.Fatalf("an adult's date of birth was kept: %+v", rec)
 	}
-	up, _, err := subj.CustomerMatch(ctx, privacy.CustomerMatchBuilder{})
+	up, _, err := subj.CustomerMatch(ctx, custmatch.Builder{})
 	if err != nil || len(up.Adds) != 1 || len(up.Removes) != 1 {
 		t.Fatalf("CustomerMatch = %+v, %v", up, err)
 	}
-	if want, _ := privacy.HashEmail("kid@example.com"); up.Removes[0].Email != want {
+	if want, _ := custmatch.HashEmail("kid@example.com"); up.Removes[0].Email != want {
 		t.Fatalf("the child is not removed: %+v", up)
 	}
 	// Forgetting the date forgets the status too.
-	if rec, err := subj.Correct(ctx, "kid", privacy.Correction{BirthDate: &time.Time{}}); err != nil || rec.AgeStatus != privacy.AgeUnknown || !rec.BirthDate.IsZero() {
+	if rec, err := subj.Correct(ctx, "kid", privacy.Correction{BirthDate: &time.Time{}}); err != nil || rec.AgeStatus != "unknown" || rec.BirthDate != "" || rec.AgeCheckedAt != nil {
 		t.Fatalf("forget birth date = %+v, %v", rec, err)
 	}
 	if _, err := subj.Export(ctx, ""); !errors.Is(err, privacy.ErrInvalidAccount) {
@@ -370,19 +279,18 @@ func TestTopUpRetentionStatement(t *testing.T) {
 		{7, ptr(time.Date(2034, 1, 1, 0, 0, 0, 0, time.UTC))},
 		{10, ptr(time.Date(2037, 1, 1, 0, 0, 0, 0, time.UTC))},
 	} {
-		ls := memstore.New()
-		l := metering.NewLedger(ls, metering.Options{Clock: clock})
+		l := metering.NewLedger(memstore.New(), metering.Options{Clock: clock})
 		if _, err := l.TopUp(ctx, metering.TopUp{Account: "jane", Credits: 50, PaymentRef: "pay-1"}); err != nil {
 			t.Fatal(err)
 		}
-		subj := &privacy.Subjects{Store: privacy.NewMemStore(), Ledger: l, Clock: clock, Retention: retention.Policy{TopUpYears: tc.years}}
+		subj := &privacy.Subjects{Contacts: contactstore.NewMemory(), Ledger: l, Clock: clock, Retention: retention.Policy{TopUpYears: tc.years}}
 		x, err := subj.Export(ctx, "jane")
 		if err != nil {
 			t.Fatal(err)
 		}
 		var got *time.Time
 		for _, r := range x.Retained {
-			if r.Kind == "topups" {
+			if r.Kind == retention.KindTopUp {
 				got = r.Until
 			}
 		}
@@ -393,3 +301,134 @@ func TestTopUpRetentionStatement(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+const topUpReason7 = "Your top-ups are payment records: bookkeeping law requires keeping them until the end of the 7th year " +
+	"after the year of payment (GDPR art. 17(3)(b)). They are deleted after the end of that year."
+
+// TestRetentionStatement: the export's statement is written for the
+// person it is about, from the configured policy: the periods are the
+// policy's, the kinds are retention.Kind values, and no developer wording
+// leaks in.
+func TestRetentionStatement(t *testing.T) {
+	ctx := t.Context()
+	t0 := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return t0 }
+	usage := func(months string) string {
+		return "For each file processed for you, its name, the time and the credits charged are kept for billing and for " +
+			"questions about a charge: " + months + ", then deleted."
+	}
+	attempt := func(months string) string {
+		return "For each file that was not charged (it failed, was abandoned or is being processed), the time, task and " +
+			"media type are kept, without the file name, as long as usage records: " + months + ", then deleted."
+	}
+	topUp := func(end string) string {
+		return "Your top-ups are payment records: bookkeeping law requires keeping them until the end of the 7th year " +
+			"after the year of payment (GDPR art. 17(3)(b)). " + end
+	}
+	const (
+		refund     = "Refunds of credits are payment records, kept like your top-ups (GDPR art. 17(3)(b)), with no end date."
+		adjustment = "Adjustments of your credits are payment records, kept like your top-ups (GDPR art. 17(3)(b)), with no end date."
+		balance    = "Your balance, and the sums of deleted usage records and top-ups, are part of the payment records: " +
+			"they make your top-ups add up."
+	)
+	date := func(y int, m time.Month, d int) *time.Time { return ptr(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) }
+	for _, tc := range []struct {
+		name   string
+		policy retention.Policy
+		hold   bool
+		want   []privacy.Retained
+	}{
+		{"default", retention.Policy{}, false, []privacy.Retained{
+			{retention.KindTopUp, 1, topUp("They are kept with no end date."), nil},
+			{retention.KindRefund, 1, refund, nil},
+			{retention.KindAdjustment, 1, adjustment, nil},
+			{retention.KindBalance, 1, balance, nil},
+			{retention.KindUsage, 1, usage("3 calendar months"), date(2026, 6, 11)},
+			{retention.KindAttempt, 1, attempt("3 calendar months"), date(2026, 6, 11)},
+		}},
+		{"one month, legal floor", retention.Policy{UsageMonths: 1, TopUpYears: 7}, false, []privacy.Retained{
+			{retention.KindTopUp, 1, topUpReason7, date(2034, 1, 1)},
+			{retention.KindRefund, 1, refund, nil},
+			{retention.KindAdjustment, 1, adjustment, nil},
+			{retention.KindBalance, 1, balance, nil},
+			{retention.KindUsage, 1, usage("1 calendar month"), date(2026, 4, 11)},
+			{retention.KindAttempt, 1, attempt("1 calendar month"), date(2026, 4, 11)},
+		}},
+		{"six months, 21 years", retention.Policy{UsageMonths: 6, TopUpYears: 21}, false, []privacy.Retained{
+			{retention.KindTopUp, 1, topUp("They are deleted after the end of the 21st year after the year of payment."), date(2048, 1, 1)},
+			{retention.KindRefund, 1, refund, nil},
+			{retention.KindAdjustment, 1, adjustment, nil},
+			{retention.KindBalance, 1, balance, nil},
+			{retention.KindUsage, 1, usage("6 calendar months"), date(2026, 9, 11)},
+			{retention.KindAttempt, 1, attempt("6 calendar months"), date(2026, 9, 11)},
+		}},
+		{"legal hold", retention.Policy{UsageMonths: 6, TopUpYears: 12}, true, []privacy.Retained{
+			{retention.KindTopUp, 1, topUp("They are deleted after the end of the 12th year after the year of payment."), date(2039, 1, 1)},
+			{retention.KindRefund, 1, refund, nil},
+			{retention.KindAdjustment, 1, adjustment, nil},
+			{retention.KindBalance, 1, balance, nil},
+			{retention.KindUsage, 1, "A legal hold keeps these records beyond their 6 calendar months until it is lifted (GDPR art. 17(3)(e)).", nil},
+			{retention.KindAttempt, 1, "A legal hold keeps these records beyond their 6 calendar months until it is lifted (GDPR art. 17(3)(e)).", nil},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := metering.NewLedger(memstore.New(), metering.Options{Clock: clock})
+			if _, err := l.TopUp(ctx, metering.TopUp{Account: "jane", Credits: 50, PaymentRef: "pay-1"}); err != nil {
+				t.Fatal(err)
+			}
+			h, err := l.Authorize(ctx, metering.Authorization{Account: "jane", IdempotencyKey: "k1", Credits: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Capture(ctx, h, metering.Event{File: "beach.jpg"}); err != nil {
+				t.Fatal(err)
+			}
+			failed, err := l.Authorize(ctx, metering.Authorization{Account: "jane", IdempotencyKey: "k2", Credits: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Void(ctx, failed, errcode.BadOutput); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Refund(ctx, metering.Refund{Account: "jane", Credits: 1, Key: "r1", Reason: "blurry result"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Adjust(ctx, metering.Adjustment{Account: "jane", Credits: -3, Key: "a1", Reason: "goodwill correction"}); err != nil {
+				t.Fatal(err)
+			}
+			if tc.hold {
+				if err := l.SetLegalHold(ctx, "jane", true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			subj := &privacy.Subjects{Contacts: contactstore.NewMemory(), Ledger: l, Clock: clock, Retention: tc.policy}
+			x, err := subj.Export(ctx, "jane")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(x.Retained, tc.want) {
+				t.Errorf("statement:\n got %+v\nwant %+v", x.Retained, tc.want)
+			}
+			known := []retention.Kind{retention.KindUsage, retention.KindAttempt, retention.KindTopUp, retention.KindRefund,
+				retention.KindAdjustment, retention.KindBalance, retention.KindContact, retention.KindContactDetails,
+				retention.KindPseudonym, retention.KindContent}
+			var texts []string
+			for _, r := range x.Retained {
+				texts = append(texts, r.Reason)
+			}
+			for _, n := range x.NotStored {
+				texts = append(texts, n.Reason)
+				if !slices.Contains(known, n.Kind) {
+					t.Errorf("not_stored kind %q is not a retention.Kind", n.Kind)
+				}
+			}
+			for _, text := range texts {
+				for _, jargon := range []string{"Until", "policy", "picfre", "idempotency", "rollup", "purge", "three"} {
+					if strings.Contains(text, jargon) {
+						t.Errorf("reason %q carries developer wording (%q)", text, jargon)
+					}
+				}
+			}
+		})
+	}
+}

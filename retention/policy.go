@@ -16,17 +16,43 @@ const DefaultUsageMonths = 3
 // years.
 const LegalTopUpYears = 7
 
-// Kind names a kind of record the service holds.
+// Kind names a kind of record the service holds, or processes and never
+// keeps.
 type Kind string
 
-// Record kinds, as they appear in reports and exports.
+// Record kinds, as they appear in reports and exports: privacy.Export's
+// retention statement and list of what is not stored, and the erasure
+// report's counts.
 const (
 	// KindUsage: one record per processed file (account, file name,
 	// time, credits); kept Policy.UsageMonths calendar months.
 	KindUsage Kind = "usage"
+	// KindAttempt: the hold of a file that was not charged (failed,
+	// abandoned, or being processed): time, task, media type, no file
+	// name; kept as long as usage records.
+	KindAttempt Kind = "attempt"
 	// KindTopUp: a purchase of credits, a payment record; kept (at least
 	// until the legal floor).
 	KindTopUp Kind = "topup"
+	// KindRefund: credits given back for a file; a payment record, never
+	// purged.
+	KindRefund Kind = "refund"
+	// KindAdjustment: a correction of an account's credits by the
+	// operator; a payment record, never purged.
+	KindAdjustment Kind = "adjustment"
+	// KindBalance: the account's balance and the sums of purged usage
+	// records and top-ups, kept with the payment records.
+	KindBalance Kind = "balance"
+	// KindContact: what customer matching keeps of a person — hashes of
+	// the e-mail address and phone number, consent, opt-out, the age
+	// check's answer; kept until erased.
+	KindContact Kind = "contact"
+	// KindContactDetails: e-mail addresses and phone numbers as given;
+	// never stored, only their hashes (KindContact).
+	KindContactDetails Kind = "contact_details"
+	// KindPseudonym: a keyed pseudonym kept for an account; kept as long
+	// as the account.
+	KindPseudonym Kind = "pseudonym"
 	// KindContent: the files processed and the metadata generated for
 	// them; never stored.
 	KindContent Kind = "content"

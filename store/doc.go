@@ -1,6 +1,7 @@
-// Package store opens picfre's databases by DSN: the credit ledger today,
-// and the other stores that share its database (privacy contacts, the job
-// queue) as they arrive. An embedder names one database and gets the
+// Package store opens picfre's databases by DSN: the credit ledger
+// ([DB.Ledger]) and the privacy contact store ([DB.Contacts]) over one
+// database, and the other stores that share it (the job queue) as they
+// arrive. An embedder names one database and gets the
 // portable types over it; no store driver is imported, no DSN written by
 // hand twice.
 //

@@ -7,12 +7,16 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/internal/sqlitedb"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/metering/memstore"
 	"github.com/picfre/picfre/metering/pgstore"
 	"github.com/picfre/picfre/metering/sqlitestore"
+	"github.com/picfre/picfre/privacy/contactstore"
+	"github.com/picfre/picfre/privacy/driver"
 )
 
 // ErrInvalidDSN: the DSN is neither sqlite:PATH nor a postgres:// URL, or
@@ -33,7 +37,8 @@ type Options struct {
 // DB is one database and the picfre stores over it. Its zero value is not
 // usable; get one from Open or Memory.
 type DB struct {
-	ledger *metering.Ledger
+	ledger   *metering.Ledger
+	contacts driver.ContactStore
 
 	// The database itself, for further stores over it: the path and
 	// settings of an SQLite file (every handle on it is opened with the
@@ -62,7 +67,20 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &DB{ledger: metering.NewLedger(d, opts.Ledger), sqlitePath: path, sqliteOpts: opts.SQLite}, nil
+		db := &DB{ledger: metering.NewLedger(d, opts.Ledger), sqlitePath: path, sqliteOpts: opts.SQLite}
+		// The contact store: a handle of its own on the same file, with
+		// the ledger's settings.
+		sqlDB, err := sqlitedb.Open(path, sqlitedb.Options{BusyTimeout: opts.SQLite.BusyTimeout, Synchronous: opts.SQLite.Synchronous})
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		db.closers = append(db.closers, func() { sqlDB.Close() })
+		if db.contacts, err = contactstore.OpenSQL(ctx, sqlDB, contactstore.SQLite); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return db, nil
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		cfg, err := pgxpool.ParseConfig(dsn)
 		if err != nil {
@@ -81,7 +99,16 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 			pool.Close()
 			return nil, err
 		}
-		return &DB{ledger: metering.NewLedger(d, opts.Ledger), pool: pool, closers: []func(){pool.Close}}, nil
+		db := &DB{ledger: metering.NewLedger(d, opts.Ledger), pool: pool, closers: []func(){pool.Close}}
+		// The contact store: database/sql over the same pool, closed
+		// before it.
+		sqlDB := stdlib.OpenDBFromPool(pool)
+		db.closers = append(db.closers, func() { sqlDB.Close() })
+		if db.contacts, err = contactstore.OpenSQL(ctx, sqlDB, contactstore.Postgres); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return db, nil
 	default:
 		scheme, _, found := strings.Cut(dsn, ":")
 		if !found || strings.ContainsAny(scheme, "/@ ") {
@@ -94,12 +121,18 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 // Memory returns a DB that keeps everything in memory, for tests and
 // examples: the same API as Open, lost when the process ends.
 func Memory(opts Options) *DB {
-	return &DB{ledger: metering.NewLedger(memstore.New(), opts.Ledger)}
+	return &DB{ledger: metering.NewLedger(memstore.New(), opts.Ledger), contacts: contactstore.NewMemory()}
 }
 
 // Ledger returns the credit ledger of the database; every call returns
 // the same one. Do not close it: Close does.
 func (db *DB) Ledger() *metering.Ledger { return db.ledger }
+
+// Contacts returns the contact store of the database — contacts,
+// pseudonyms and pending customer-match removals, in privacy_* tables
+// beside the ledger's — for privacy.Subjects; every call returns the
+// same one. Hand it over and do not call it; Close closes it.
+func (db *DB) Contacts() driver.ContactStore { return db.contacts }
 
 // Close closes the stores and then the database, waiting for the calls in
 // progress. A second Close fails with metering.ErrClosed.

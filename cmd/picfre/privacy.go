@@ -13,6 +13,10 @@ import (
 	"time"
 
 	"github.com/picfre/picfre/privacy"
+	"github.com/picfre/picfre/privacy/custmatch"
+	"github.com/picfre/picfre/privacy/strip"
+	"github.com/picfre/picfre/retention"
+	"github.com/picfre/picfre/store"
 )
 
 const privacyUsage = `usage:
@@ -21,8 +25,8 @@ const privacyUsage = `usage:
   picfre privacy contact --account A [--email E] [--phone P] [--country CC]
         [--consent granted|denied|unspecified] [--ad-user-data S] [--ad-personalization S]
         [--eea=true|false] [--opt-out | --opt-in] [--birth-date YYYY-MM-DD] [--ledger DSN]
-  picfre privacy export --account A [--out FILE] [--ledger DSN]
-  picfre privacy erase --account A [--ledger DSN]
+  picfre privacy export --account A [--out FILE] [--usage-months N] [--topup-years N] [--ledger DSN]
+  picfre privacy erase --account A [--usage-months N] [--topup-years N] [--ledger DSN]
   picfre privacy customer-match [--out FILE] [--removals FILE] [--allow-without-consent-outside-eea] [--ledger DSN]
 
 strip removes EXIF, XMP, IPTC, comments and text chunks from a JPEG, PNG or
@@ -45,7 +49,9 @@ export prints everything held about an account as versioned JSON,
 including the attempts that were not charged; erase deletes what may be
 deleted and reports what the law keeps, and why. After erase the usage
 records and their idempotency keys are gone: running the same files again
-is billed again.
+is billed again. Both state how long each kind of record is kept; give
+them the --usage-months and --topup-years the retention sweep runs with
+(defaults: three calendar months; top-ups kept with no end date).
 
 customer-match writes the Customer Match CSV of contacts to add (--out,
 default stdout) and, with --removals, the CSV of contacts to remove
@@ -124,16 +130,15 @@ func privacyStrip(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("privacy strip: %w", err)
 	}
 	defer f.Close()
-	var buf bytes.Buffer
-	rep, err := privacy.StripReader(ctx, f, &buf, privacy.StripOptions{DropOrientation: *dropOrientation, DropICC: *dropICC})
+	clean, rep, err := strip.Read(ctx, f, strip.Options{DropOrientation: *dropOrientation, DropICC: *dropICC})
 	if err != nil {
 		return fmt.Errorf("privacy strip %s: %w", filepath.Base(in), err)
 	}
 	if out == "-" {
-		if _, err := e.stdout.Write(buf.Bytes()); err != nil {
+		if _, err := e.stdout.Write(clean); err != nil {
 			return fmt.Errorf("privacy strip: %w", err)
 		}
-	} else if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+	} else if err := writeFileAtomic(out, clean); err != nil {
 		return fmt.Errorf("privacy strip: %w", err)
 	}
 	removed := "nothing"
@@ -172,7 +177,7 @@ func writeFileAtomic(path string, data []byte) error {
 
 func privacyHashEmail(args []string, e env) error {
 	fs := privacyFlags("hash-email", e)
-	rules := fs.String("rules", string(privacy.DefaultEmailRules), "normalization rules: google-2025 or gmail-canonical-1")
+	rules := fs.String("rules", string(custmatch.DefaultEmailRules), "normalization rules: google-2025 or gmail-canonical-1")
 	pos, err := parseFlags(fs, "hash-email", args, true)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -182,9 +187,9 @@ func privacyHashEmail(args []string, e env) error {
 	if len(pos) != 1 {
 		return usagef("privacy hash-email: want one ADDRESS")
 	}
-	h, err := privacy.EmailRules(*rules).Hash(pos[0])
+	h, err := custmatch.EmailRules(*rules).Hash(pos[0])
 	switch {
-	case errors.Is(err, privacy.ErrUnknownEmailRules):
+	case errors.Is(err, custmatch.ErrUnknownEmailRules):
 		return usagef("privacy hash-email: unknown --rules %q", *rules)
 	case err != nil:
 		return fmt.Errorf("privacy hash-email: %w", err)
@@ -201,6 +206,7 @@ func privacyStored(ctx context.Context, sub string, args []string, e env) error 
 	var account, out, removals *string
 	var allowWithoutConsent *bool
 	var corr privacy.Correction
+	policy := retention.Policy{UsageMonths: retention.DefaultUsageMonths}
 	var birth, consent, aud, apers string
 	var eea, optOut, optIn bool
 	switch sub {
@@ -219,8 +225,10 @@ func privacyStored(ctx context.Context, sub string, args []string, e env) error 
 	case "export":
 		account = fs.String("account", "", "account identifier")
 		out = fs.String("out", "", "write the export to FILE (default stdout)")
+		policyFlags(fs, &policy)
 	case "erase":
 		account = fs.String("account", "", "account identifier")
+		policyFlags(fs, &policy)
 	case "customer-match":
 		out = fs.String("out", "", "write the additions CSV to FILE (default stdout)")
 		removals = fs.String("removals", "", "write the removals CSV to FILE")
@@ -246,24 +254,25 @@ func privacyStored(ctx context.Context, sub string, args []string, e env) error 
 			return err
 		}
 	}
-	s, closer, err := openSubjects(ctx, *ledgerDSN)
-	if err != nil {
-		return fmt.Errorf("privacy %s: %w", sub, err)
+	if policy.UsageMonths <= 0 || policy.Validate() != nil {
+		return usagef("privacy %s: --usage-months must be positive and --topup-years 0 (no end date) or at least %d", sub, retention.LegalTopUpYears)
 	}
-	defer closer.Close()
+	db, err := store.Open(ctx, *ledgerDSN, store.Options{})
+	if err != nil {
+		return fmt.Errorf("privacy %s: open ledger: %w", sub, err)
+	}
+	defer db.Close()
+	// The ledger and the contact store over the one database.
+	s := &privacy.Subjects{Contacts: db.Contacts(), Ledger: db.Ledger(), Retention: policy}
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	switch sub {
 	case "contact":
-		rec, err := s.Correct(ctx, *account, corr)
+		c, err := s.Correct(ctx, *account, corr)
 		if err != nil {
 			return fmt.Errorf("privacy contact: %w", err)
 		}
-		x, err := s.Export(ctx, rec.Account)
-		if err != nil {
-			return fmt.Errorf("privacy contact: %w", err)
-		}
-		return enc.Encode(x.Contact)
+		return enc.Encode(c)
 	case "export":
 		x, err := s.Export(ctx, *account)
 		if err != nil {
@@ -287,12 +296,12 @@ func privacyStored(ctx context.Context, sub string, args []string, e env) error 
 		}
 		return enc.Encode(r)
 	default: // customer-match
-		up, ids, err := s.CustomerMatch(ctx, privacy.CustomerMatchBuilder{AllowWithoutConsentOutsideEEA: *allowWithoutConsent})
+		up, ids, err := s.CustomerMatch(ctx, custmatch.Builder{AllowWithoutConsentOutsideEEA: *allowWithoutConsent})
 		if err != nil {
 			return fmt.Errorf("privacy customer-match: %w", err)
 		}
 		var adds bytes.Buffer
-		if err := privacy.WriteCustomerMatchCSV(&adds, up.Adds); err != nil {
+		if err := custmatch.WriteCSV(&adds, up.Adds); err != nil {
 			return err
 		}
 		if *out == "" {
@@ -304,7 +313,7 @@ func privacyStored(ctx context.Context, sub string, args []string, e env) error 
 		}
 		if *removals != "" {
 			var rm bytes.Buffer
-			if err := privacy.WriteCustomerMatchCSV(&rm, up.Removes); err != nil {
+			if err := custmatch.WriteCSV(&rm, up.Removes); err != nil {
 				return err
 			}
 			if err := writeFileAtomic(*removals, rm.Bytes()); err != nil {
@@ -312,7 +321,7 @@ func privacyStored(ctx context.Context, sub string, args []string, e env) error 
 			}
 			// The removals file now holds the queued hashes: forget
 			// them here.
-			if err := s.Store.AckRemovals(ctx, ids); err != nil {
+			if err := s.AckRemovals(ctx, ids); err != nil {
 				return fmt.Errorf("privacy customer-match: %w", err)
 			}
 		}
@@ -325,11 +334,18 @@ func privacyStored(ctx context.Context, sub string, args []string, e env) error 
 	}
 }
 
+// policyFlags adds the retention sweep's period flags, for the statement
+// of how long records are kept.
+func policyFlags(fs *flag.FlagSet, p *retention.Policy) {
+	fs.IntVar(&p.UsageMonths, "usage-months", retention.DefaultUsageMonths, "calendar months usage records are kept (as the retention sweep runs)")
+	fs.IntVar(&p.TopUpYears, "topup-years", 0, fmt.Sprintf("top-ups are kept until the end of the Nth year after the year of payment (0: no end date; at least %d)", retention.LegalTopUpYears))
+}
+
 // contactCorrection fills in the consent, opt-out and birth-date parts of
 // a correction from the flags that were set.
 func contactCorrection(c *privacy.Correction, set map[string]bool, consent, aud, apers string, eea, optOut, optIn bool, birth string) error {
-	parse := func(flagName, v string) (*privacy.ConsentState, error) {
-		st, err := privacy.ParseConsentState(v)
+	parse := func(flagName, v string) (*custmatch.ConsentState, error) {
+		st, err := custmatch.ParseConsentState(v)
 		if err != nil {
 			return nil, usagef("privacy contact: --%s must be granted, denied or unspecified", flagName)
 		}

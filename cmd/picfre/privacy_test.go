@@ -21,6 +21,9 @@ import (
 
 	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/privacy"
+	"github.com/picfre/picfre/privacy/custmatch"
+	"github.com/picfre/picfre/privacy/strip"
+	"github.com/picfre/picfre/retention"
 )
 
 // exiftoolGroups returns exiftool's tags of file keyed "Group0:Group1:Name".
@@ -68,13 +71,13 @@ func samePixels(a, b image.Image) bool {
 }
 
 // TestPrivacyStripExiftool: "picfre privacy strip" on photos written by
-// cameras and editors (privacy/testdata) leaves no EXIF, XMP or IPTC that
+// cameras and editors (privacy/strip/testdata) leaves no EXIF, XMP or IPTC that
 // exiftool can find (with --drop-orientation; by default only the
 // Orientation tag), keeps the ICC profile, and decodes to exactly the same
 // pixels.
 func TestPrivacyStripExiftool(t *testing.T) {
 	bin := testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
-	fixtures, err := filepath.Glob("../../privacy/testdata/*.*")
+	fixtures, err := filepath.Glob("../../privacy/strip/testdata/*.*")
 	if err != nil || len(fixtures) < 5 {
 		t.Fatalf("fixtures: %v, %v", fixtures, err)
 	}
@@ -121,7 +124,7 @@ func TestPrivacyStripExiftool(t *testing.T) {
 		})
 	}
 	// OUT "-" writes the image to stdout.
-	in := "../../privacy/testdata/camera_rocket.jpg"
+	in := "../../privacy/strip/testdata/camera_rocket.jpg"
 	stdout, _, err := sub(t, runPrivacy, "strip", in, "-")
 	file, _ := os.ReadFile(filepath.Join(dir, "oriented-camera_rocket.jpg"))
 	if err != nil || len(stdout) == 0 || !bytes.Equal([]byte(stdout), file) {
@@ -129,7 +132,7 @@ func TestPrivacyStripExiftool(t *testing.T) {
 	}
 	notImage := filepath.Join(dir, "notes.txt")
 	os.WriteFile(notImage, []byte("hello"), 0o644)
-	if _, _, err := sub(t, runPrivacy, "strip", notImage, filepath.Join(dir, "x")); !errors.Is(err, privacy.ErrUnsupportedFormat) {
+	if _, _, err := sub(t, runPrivacy, "strip", notImage, filepath.Join(dir, "x")); !errors.Is(err, strip.ErrUnsupportedFormat) {
 		t.Fatalf("strip of a text file: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x")); !os.IsNotExist(err) {
@@ -172,7 +175,7 @@ func TestPrivacyHashEmail(t *testing.T) {
 			t.Errorf("%q: %v, want a usage error", args, err)
 		}
 	}
-	if _, _, err := sub(t, runPrivacy, "hash-email", "no-at-sign"); !errors.Is(err, privacy.ErrInvalidEmail) {
+	if _, _, err := sub(t, runPrivacy, "hash-email", "no-at-sign"); !errors.Is(err, custmatch.ErrInvalidEmail) {
 		t.Errorf("hash-email of a bad address: %v", err)
 	}
 }
@@ -196,8 +199,8 @@ func exercisePrivacy(t *testing.T, dsn string) {
 	c := decode[privacy.ExportContact](t, mustSub(t, runPrivacy, "contact", "--ledger", dsn, "--account", "jane",
 		"--email", "Jane.Doe@Example.com", "--phone", "070-123 45 67", "--country", "se", "--consent", "granted", "--eea",
 		"--birth-date", "1990-04-01"))
-	janeEmail, _ := privacy.HashEmail("jane.doe@example.com")
-	janePhone, _ := privacy.HashPhone("+46701234567", "")
+	janeEmail, _ := custmatch.HashEmail("jane.doe@example.com")
+	janePhone, _ := custmatch.HashPhone("+46701234567", "")
 	if c.EmailSHA256 != janeEmail || c.PhoneSHA256 != janePhone || c.AdUserData != "granted" || !c.EEA || c.AgeStatus != "allowed" || c.BirthDate != "" {
 		t.Fatalf("contact = %+v", c)
 	}
@@ -214,18 +217,32 @@ func exercisePrivacy(t *testing.T, dsn string) {
 	mustSub(t, runPrivacy, "contact", "--ledger", dsn, "--account", "jane", "--ad-personalization", "granted")
 
 	x := decode[privacy.Export](t, mustSub(t, runPrivacy, "export", "--ledger", dsn, "--account", "jane"))
-	if x.Version != "picfre.export/v1" || len(x.TopUps) != 1 || len(x.Usage) != 2 || x.Contact == nil || x.Balance.Credits != 35 {
+	if x.Version != "picfre.export/v2" || len(x.TopUps) != 1 || len(x.Usage) != 2 || x.Contact == nil || x.Balance.Credits != 35 {
 		t.Fatalf("export = %+v", x)
+	}
+	// The statement gives the periods the sweep runs with.
+	x6 := decode[privacy.Export](t, mustSub(t, runPrivacy, "export", "--ledger", dsn, "--account", "jane", "--usage-months", "6", "--topup-years", "10"))
+	for _, r := range x6.Retained {
+		switch r.Kind {
+		case retention.KindUsage:
+			if !strings.Contains(r.Reason, ": 6 calendar months, then deleted.") || r.Until == nil {
+				t.Errorf("usage statement with --usage-months 6: %+v", r)
+			}
+		case retention.KindTopUp:
+			if !strings.HasSuffix(r.Reason, "They are deleted after the end of the 10th year after the year of payment.") || r.Until == nil {
+				t.Errorf("top-up statement with --topup-years 10: %+v", r)
+			}
+		}
 	}
 	outFile := filepath.Join(dir, "jane.json")
 	mustSub(t, runPrivacy, "export", "--ledger", dsn, "--account", "jane", "--out", outFile)
-	if b, err := os.ReadFile(outFile); err != nil || !bytes.Contains(b, []byte(`"version": "picfre.export/v1"`)) {
+	if b, err := os.ReadFile(outFile); err != nil || !bytes.Contains(b, []byte(`"version": "picfre.export/v2"`)) {
 		t.Fatalf("export --out wrote %s, %v", b, err)
 	}
 
 	// Outside the EEA and never asked for consent: not added by default.
 	mustSub(t, runPrivacy, "contact", "--ledger", dsn, "--account", "sam", "--email", "sam@example.com", "--country", "US")
-	samHash, _ := privacy.HashEmail("sam@example.com")
+	samHash, _ := custmatch.HashEmail("sam@example.com")
 
 	adds, rm := filepath.Join(dir, "adds.csv"), filepath.Join(dir, "removes.csv")
 	optIn := filepath.Join(dir, "adds-without-consent.csv")
@@ -237,7 +254,7 @@ func exercisePrivacy(t *testing.T, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kidHash, _ := privacy.HashEmail("kid@example.com")
+	kidHash, _ := custmatch.HashEmail("kid@example.com")
 	if got := csvLines(t, adds); !slices.Equal(got, []string{"Email,Phone", janeEmail + "," + janePhone}) {
 		t.Fatalf("adds = %q", got)
 	}
@@ -246,8 +263,9 @@ func exercisePrivacy(t *testing.T, dsn string) {
 	}
 
 	rep := decode[privacy.ErasureReport](t, mustSub(t, runPrivacy, "erase", "--ledger", dsn, "--account", "jane"))
-	if rep.Deleted["usage"] != 2 || rep.Deleted["contact"] != 1 || !rep.PendingRemoval || len(rep.Kept) != 2 ||
-		rep.Kept[0].Kind != "topups" || !strings.Contains(rep.Kept[0].Reason, "bookkeeping") ||
+	if rep.Deleted[retention.KindUsage] != 2 || rep.Deleted[retention.KindContact] != 1 || !rep.PendingRemoval || len(rep.Kept) != 2 ||
+		rep.Kept[0].Kind != retention.KindTopUp || !strings.Contains(rep.Kept[0].Reason, "bookkeeping law") ||
+		!strings.HasSuffix(rep.Kept[0].Reason, "They are kept with no end date.") ||
 		rep.Kept[0].Until != nil || // the default policy keeps payment records with no end date
 
 		!slices.Equal(rep.Notes, []string{privacy.NoteRebilled}) {
@@ -260,9 +278,9 @@ func exercisePrivacy(t *testing.T, dsn string) {
 	}
 	var kept []string
 	for _, r := range after.Retained {
-		kept = append(kept, r.Kind+": "+r.Reason)
+		kept = append(kept, string(r.Kind)+": "+r.Reason)
 	}
-	if len(kept) != 2 || !strings.HasPrefix(kept[0], "topups: bookkeeping law") || !strings.HasPrefix(kept[1], "balance: ") {
+	if len(kept) != 2 || !strings.HasPrefix(kept[0], "topup: Your top-ups are payment records: bookkeeping law") || !strings.HasPrefix(kept[1], "balance: ") {
 		t.Fatalf("export after erasure states %q", kept)
 	}
 
@@ -306,6 +324,9 @@ func TestPrivacyUsage(t *testing.T) {
 		{"contact", "--ledger", dsn, "--account", "a", "--birth-date", "01/02/2003"},
 		{"contact", "--ledger", dsn, "--account", "a", "--opt-out", "--opt-in"},
 		{"customer-match", "--bogus"},
+		{"export", "--ledger", dsn, "--account", "a", "--topup-years", "3"},
+		{"erase", "--ledger", dsn, "--account", "a", "--usage-months", "0"},
+		{"contact", "--ledger", dsn, "--account", "a", "--usage-months", "6"},
 	} {
 		if _, _, err := sub(t, runPrivacy, args...); !errors.Is(err, errUsage) {
 			t.Errorf("privacy %q: %v, want a usage error", args, err)

@@ -2,19 +2,12 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver for the privacy store
-
-	"github.com/picfre/picfre/internal/sqlitedb"
-	"github.com/picfre/picfre/privacy"
 	"github.com/picfre/picfre/retention"
 	"github.com/picfre/picfre/store"
 )
@@ -141,49 +134,4 @@ func runRetention(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("retention sweep: %w", err)
 	}
 	return enc.Encode(r)
-}
-
-// openSubjects opens the ledger and the privacy store named by dsn (the
-// same SQLite file or PostgreSQL database) and returns the data-subject
-// service over them. Close the returned Closer when done.
-func openSubjects(ctx context.Context, dsn string) (*privacy.Subjects, io.Closer, error) {
-	ldb, err := store.Open(ctx, dsn, store.Options{})
-	if err != nil {
-		return nil, nil, fmt.Errorf("open ledger: %w", err)
-	}
-	var db *sql.DB
-	var dialect privacy.Dialect
-	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		// The same file, with the same settings as the ledger's.
-		db, err = sqlitedb.Open(strings.TrimPrefix(path, "//"), sqlitedb.Options{})
-		dialect = privacy.SQLite
-	} else {
-		db, err = sql.Open("pgx", dsn)
-		dialect = privacy.Postgres
-	}
-	if err != nil {
-		ldb.Close()
-		return nil, nil, errors.New("open privacy store: cannot open the database")
-	}
-	ps, err := privacy.OpenSQLStore(ctx, db, dialect)
-	if err != nil {
-		db.Close()
-		ldb.Close()
-		return nil, nil, err
-	}
-	s := &privacy.Subjects{Store: ps, Ledger: ldb.Ledger()}
-	return s, closers{db, ldb}, nil
-}
-
-// closers closes each in turn and returns the first error.
-type closers []io.Closer
-
-func (cs closers) Close() error {
-	var first error
-	for _, c := range cs {
-		if err := c.Close(); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
 }
