@@ -11,7 +11,7 @@ import (
 func TestSchemaIsStrict(t *testing.T) {
 	for _, task := range []provider.Task{provider.TaskMetadata, provider.TaskPrompt} {
 		for _, n := range []int{1, 3} {
-			raw := Schema(Spec{Spec: provider.Spec{Task: task, Items: n}})
+			raw := Schema(provider.Spec{Task: task, Items: n})
 			var v map[string]any
 			if err := json.Unmarshal(raw, &v); err != nil {
 				t.Fatal(err)
@@ -50,7 +50,7 @@ func checkStrict(t *testing.T, v map[string]any) {
 }
 
 func TestInstructions(t *testing.T) {
-	generic := Instructions(Spec{Spec: provider.Spec{Task: provider.TaskMetadata, Items: 4, Language: "de", MinKeywords: 7, MaxKeywords: 30, MaxTitle: 60}})
+	generic := Instructions(provider.Spec{Task: provider.TaskMetadata, Items: 4, Language: "de", MinKeywords: 7, MaxKeywords: 30, MaxTitle: 60}, "")
 	for _, want := range []string{"7 to 30 keywords", "at most 60 characters", `"de"`, "4 images", "JSON only"} {
 		if !strings.Contains(generic, want) {
 			t.Errorf("instructions lack %q:\n%s", want, generic)
@@ -58,11 +58,11 @@ func TestInstructions(t *testing.T) {
 	}
 	// With guidance (agency and user rules), the limits come from it
 	// alone, so the two texts cannot contradict each other.
-	guided := Instructions(Spec{Spec: provider.Spec{Task: provider.TaskMetadata, Items: 1, MinKeywords: 7, MaxKeywords: 30}, Guidance: "Give 7 to 49 keywords."})
+	guided := Instructions(provider.Spec{Task: provider.TaskMetadata, Items: 1, MinKeywords: 7, MaxKeywords: 30}, "Give 7 to 49 keywords.")
 	if !strings.Contains(guided, "Give 7 to 49 keywords.") || strings.Contains(guided, "7 to 30") || strings.Contains(guided, "images, each") {
 		t.Errorf("guided instructions: %s", guided)
 	}
-	p := Instructions(Spec{Spec: provider.Spec{Task: provider.TaskPrompt, Items: 1}})
+	p := Instructions(provider.Spec{Task: provider.TaskPrompt, Items: 1}, "")
 	if !strings.Contains(p, "text-to-image") || strings.Contains(p, "images, each") {
 		t.Errorf("prompt instructions: %s", p)
 	}
