@@ -7,6 +7,7 @@ import (
 
 	"github.com/picfre/picfre/internal/media"
 	"github.com/picfre/picfre/internal/prompt"
+	"github.com/picfre/picfre/internal/shape"
 	"github.com/picfre/picfre/provider"
 )
 
@@ -62,7 +63,7 @@ func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate
 		return nil, wrap(err)
 	}
 	w, h := info.DisplaySize()
-	edge, detail := provider.ChooseImage(pl.caps, w, h)
+	edge, detail := shape.ChooseImage(pl.caps, w, h)
 	if pl.cfg.ImageSize > 0 {
 		edge, detail = min(pl.cfg.ImageSize, max(w, h)), provider.DetailAuto
 	}
@@ -72,7 +73,7 @@ func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate
 	instructions := (len(prompt.Instructions(spec, s.guidance())) + len(prompt.Schema(spec))) / 4 // ~4 bytes a token
 	return &Estimate{
 		File: m.Name, Width: w, Height: h, SentLongEdge: edge, Detail: string(detail),
-		InputTokens:  provider.EstimateInputTokens(pl.caps, w, h, instructions, items),
+		InputTokens:  shape.EstimateInputTokens(pl.caps, w, h, instructions, items),
 		ItemsPerCall: items, Provider: pl.prov.Name(),
 	}, nil
 }

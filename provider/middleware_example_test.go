@@ -79,33 +79,3 @@ func ExampleWithTimeout() {
 	fmt.Println(provider.Classify(err), provider.Classify(err).Retryable())
 	// Output: timeout true
 }
-
-// ChooseImage picks the cheapest size and detail for a 24-megapixel photo.
-func ExampleChooseImage() {
-	tiles := provider.Capabilities{ImageSize: 2048, ImageCost: provider.TileCost{Base: 85, PerTile: 170}}
-	edge, d := provider.ChooseImage(tiles, 6000, 4000)
-	fmt.Println(edge, d, provider.ImageTokens(tiles, 6000, 4000, edge, d))
-	gemini := provider.Capabilities{ImageSize: 768, ImageCost: provider.GeminiCost{}}
-	edge, d = provider.ChooseImage(gemini, 6000, 4000)
-	fmt.Printf("%d %q %d\n", edge, d, provider.ImageTokens(gemini, 6000, 4000, edge, d))
-	// Output:
-	// 512 low 85
-	// 768 "" 258
-}
-
-// EstimateInputTokens shares the instructions among packed files.
-func ExampleEstimateInputTokens() {
-	caps := provider.Capabilities{MaxItemsPerRequest: 8, ImageSize: 1568, ImageCost: provider.AreaCost{}}
-	fmt.Println(provider.EstimateInputTokens(caps, 6000, 4000, 800, 1))
-	fmt.Println(provider.EstimateInputTokens(caps, 6000, 4000, 800, 8))
-	// Output:
-	// 1041
-	// 341
-}
-
-// ParseRetryAfter reads OpenAI's millisecond hint before the standard one.
-func ExampleParseRetryAfter() {
-	h := map[string][]string{"Retry-After": {"2"}, "Retry-After-Ms": {"1500"}}
-	fmt.Println(provider.ParseRetryAfter(h, time.Now()))
-	// Output: 1.5s
-}

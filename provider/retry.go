@@ -47,7 +47,7 @@ func (o RetryOptions) withDefaults() RetryOptions {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = SleepContext
+		o.Sleep = sleepContext
 	}
 	if o.Rand == nil {
 		o.Rand = rand.Float64
@@ -55,9 +55,9 @@ func (o RetryOptions) withDefaults() RetryOptions {
 	return o
 }
 
-// SleepContext waits for d or until ctx ends, whichever comes first, and
+// sleepContext waits for d or until ctx ends, whichever comes first, and
 // returns ctx.Err() in the second case.
-func SleepContext(ctx context.Context, d time.Duration) error {
+func sleepContext(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -71,10 +71,10 @@ func SleepContext(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Backoff returns the wait before attempt n+1 (n ≥ 1 attempts made):
+// backoff returns the wait before attempt n+1 (n ≥ 1 attempts made):
 // "full jitter", a uniform draw in [0, min(MaxDelay, BaseDelay·2^(n-1))),
 // raised to the server's hint when there is one. r is a draw in [0,1).
-func (o RetryOptions) Backoff(n int, hint time.Duration, r float64) time.Duration {
+func (o RetryOptions) backoff(n int, hint time.Duration, r float64) time.Duration {
 	o = o.withDefaults()
 	ceiling := o.MaxDelay
 	if n-1 < 32 {
@@ -146,7 +146,7 @@ func (r *retrier) Generate(ctx context.Context, req *Request) (*Response, error)
 		if !code.Retryable() || attempt >= r.opts.MaxAttempts || ctx.Err() != nil {
 			return nil, err
 		}
-		wait := r.opts.Backoff(attempt, RetryAfterOf(err), r.opts.Rand())
+		wait := r.opts.backoff(attempt, retryAfterOf(err), r.opts.Rand())
 		if waited+wait > r.opts.MaxTotalWait {
 			return nil, err
 		}

@@ -525,8 +525,9 @@ func testFault(t *testing.T, h Scripted, p provider.Provider, code provider.Code
 		t.Fatalf("fault %q: classified as %q (%v)", code, got, err)
 	}
 	if code == provider.RateLimited {
-		if ra := provider.RetryAfterOf(err); ra != o.RetryAfter {
-			t.Errorf("retry hint: got %s, want %s", ra, o.RetryAfter)
+		var pe *provider.Error
+		if !errors.As(err, &pe) || pe.RetryAfter != o.RetryAfter {
+			t.Errorf("retry hint: got %v, want a *provider.Error with RetryAfter %s", err, o.RetryAfter)
 		}
 	}
 	if n := len(h.Wire()); n != 1 {
