@@ -19,6 +19,27 @@ func ExampleRetry() {
 	// Output: {"prompt":"ok"} <nil> 2
 }
 
+// OnRetry sees each retry: the attempt about to be made, the code of the
+// failure before it and the wait taken. A MeterProvider would count the
+// same retries as picfre.provider.retries.
+func ExampleRetryOptions_onRetry() {
+	f := fake.New(fake.Options{})
+	f.Enqueue(fake.Step{Fault: provider.RateLimited, RetryAfter: 30 * time.Millisecond}, fake.Step{Fault: provider.Unavailable}, fake.Step{Text: "{}"})
+	p := provider.Retry(f, provider.RetryOptions{
+		BaseDelay: 10 * time.Millisecond,
+		Rand:      func() float64 { return 0.5 },
+		OnRetry: func(attempt int, code provider.Code, wait time.Duration) {
+			fmt.Println("attempt", attempt, "after", code, "and", wait)
+		},
+	})
+	resp, err := p.Generate(context.Background(), &provider.Request{})
+	fmt.Println(resp.Text, err)
+	// Output:
+	// attempt 2 after rate_limited and 30ms
+	// attempt 3 after unavailable and 10ms
+	// {} <nil>
+}
+
 // A fatal code trips the breaker: later calls fail without being sent.
 func ExampleRetry_breaker() {
 	f := fake.New(fake.Options{})
