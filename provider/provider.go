@@ -167,8 +167,9 @@ type Request struct {
 	Instructions string
 	// Parts is the content, in order.
 	Parts []Part
-	// Schema is the JSON Schema the answer must satisfy. It is written in
-	// the subset every structured-output API accepts: objects with all
+	// Schema is the JSON Schema the answer must satisfy (the shapes are
+	// in "The answer" of the package documentation). It is written in the
+	// subset every structured-output API accepts: objects with all
 	// properties required and additionalProperties false, arrays, strings,
 	// integers.
 	Schema json.RawMessage
@@ -178,7 +179,8 @@ type Request struct {
 	MaxOutputTokens int
 	// Detail is the image detail level chosen for cost.
 	Detail Detail
-	// Spec restates the task for providers without a language model.
+	// Spec restates Instructions and Schema as fields, for providers
+	// without a language model.
 	Spec Spec
 }
 
@@ -195,8 +197,11 @@ func (u Usage) Add(v Usage) Usage {
 
 // Response is a model's answer.
 type Response struct {
-	// Text is the answer, expected to be JSON matching Request.Schema. The
-	// pipeline tolerates code fences and prose around the JSON.
+	// Text is the answer: JSON matching Request.Schema, one object for
+	// one item and {"items": [...]} with one object per item for several
+	// (see "The answer" in the package documentation for every field).
+	// The pipeline tolerates code fences and prose around the JSON, and
+	// asks once more when it finds no usable JSON.
 	Text string
 	// Model is the model that answered, as the provider names it.
 	Model string
@@ -212,6 +217,6 @@ type Response struct {
 	RateLimit *RateLimitInfo
 }
 
-// ItemsKey is the property that holds the per-item answers of a request
-// with more than one item.
+// ItemsKey is the only property of the answer to a request with more than
+// one item: an array with one answer per item, in order.
 const ItemsKey = "items"

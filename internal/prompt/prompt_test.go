@@ -2,9 +2,12 @@ package prompt
 
 import (
 	"encoding/json"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/picfre/picfre/internal/answer"
 	"github.com/picfre/picfre/provider"
 )
 
@@ -65,5 +68,67 @@ func TestInstructions(t *testing.T) {
 	p := Instructions(provider.Spec{Task: provider.TaskPrompt, Items: 1}, "")
 	if !strings.Contains(p, "text-to-image") || strings.Contains(p, "images, each") {
 		t.Errorf("prompt instructions: %s", p)
+	}
+}
+
+// TestSchemaFollowsSpec: the second language and the audio fields are
+// asked for exactly when the Spec says so, and with both the metadata
+// schema has every field the pipeline decodes (answer.Metadata), and no
+// other.
+func TestSchemaFollowsSpec(t *testing.T) {
+	props := func(s provider.Spec) []string {
+		t.Helper()
+		var v struct {
+			Required   []string       `json:"required"`
+			Properties map[string]any `json:"properties"`
+		}
+		if err := json.Unmarshal(Schema(s), &v); err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Required) != len(v.Properties) {
+			t.Fatalf("required %v, properties %v", v.Required, v.Properties)
+		}
+		slices.Sort(v.Required)
+		return v.Required
+	}
+	base := []string{"categories", "description", "keywords", "title"}
+	tests := []struct {
+		spec provider.Spec
+		want []string
+	}{
+		{provider.Spec{Task: provider.TaskMetadata, Items: 1}, base},
+		{provider.Spec{Task: provider.TaskMetadata, Items: 1, Media: provider.MediaVideo}, base},
+		{provider.Spec{Task: provider.TaskMetadata, Items: 1, SecondLanguage: "de"}, []string{"categories", "description", "keywords", "keywords_second", "title"}},
+		{provider.Spec{Task: provider.TaskMetadata, Items: 1, Media: provider.MediaAudio},
+			[]string{"categories", "description", "genre", "instruments", "keywords", "mood", "title"}},
+		{provider.Spec{Task: provider.TaskPrompt, Items: 1, SecondLanguage: "de", Media: provider.MediaAudio}, []string{"prompt"}},
+	}
+	for _, tt := range tests {
+		if got := props(tt.spec); !slices.Equal(got, tt.want) {
+			t.Errorf("%+v: schema fields %v, want %v", tt.spec, got, tt.want)
+		}
+	}
+	all := props(provider.Spec{Task: provider.TaskMetadata, Items: 1, SecondLanguage: "de", Media: provider.MediaAudio})
+	var decoded []string
+	for f := range reflect.TypeFor[answer.Metadata]().Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		decoded = append(decoded, name)
+	}
+	slices.Sort(decoded)
+	if !slices.Equal(all, decoded) {
+		t.Errorf("schema fields %v, answer.Metadata decodes %v", all, decoded)
+	}
+	for _, tt := range []struct {
+		spec provider.Spec
+		want string
+	}{
+		{provider.Spec{Task: provider.TaskMetadata, Items: 1, Media: provider.MediaVideo}, "stock footage"},
+		{provider.Spec{Task: provider.TaskMetadata, Items: 1, Media: provider.MediaAudio}, "genre, mood and instruments"},
+		{provider.Spec{Task: provider.TaskMetadata, Items: 1, SecondLanguage: "de"}, `"de", in the same order, under "keywords_second"`},
+		{provider.Spec{Task: provider.TaskMetadata, Items: 1, MaxDescription: 120}, "at most 120 characters"},
+	} {
+		if got := Instructions(tt.spec, ""); !strings.Contains(got, tt.want) {
+			t.Errorf("%+v: instructions lack %q:\n%s", tt.spec, tt.want, got)
+		}
 	}
 }
