@@ -84,7 +84,7 @@ func attrPair(t *testing.T, kvs []attribute.KeyValue) [2]string {
 		case "picfre.code":
 			p[1] = kv.Value.AsString()
 		default:
-			t.Errorf("unexpected attribute %s=%s", kv.Key, kv.Value.Emit())
+			t.Errorf("unexpected attribute %s=%s", kv.Key, kv.Value.String())
 		}
 	}
 	if len(kvs) != 2 {
