@@ -53,7 +53,7 @@ func (f *fatalFlag) set(err error) {
 // failure shows the provider cannot serve any file (quota exhausted, bad
 // key), the remaining files fail with that error without being sent.
 func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Options, emit func(*Result) error) error {
-	o, err := opts.settings()
+	o, err := pl.settings(opts)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/media"
 	"github.com/picfre/picfre/internal/prompt"
+	"github.com/picfre/picfre/internal/shape"
 	"github.com/picfre/picfre/provider"
 )
 
@@ -29,7 +30,7 @@ type Estimate struct {
 // charged. Estimates cover images; other kinds fail with
 // unsupported_media.
 func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate, error) {
-	s, err := o.settings()
+	s, err := pl.settings(o)
 	if err != nil {
 		return nil, err
 	}
@@ -62,18 +63,17 @@ func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate
 		return nil, err
 	}
 	w, h := info.DisplaySize()
-	edge, detail := provider.ChooseImage(pl.caps, w, h)
+	edge, detail := shape.ChooseImage(pl.caps, w, h)
 	if pl.cfg.ImageSize > 0 {
 		edge, detail = min(pl.cfg.ImageSize, max(w, h)), provider.DetailAuto
 	}
 	items := max(pl.caps.MaxItemsPerRequest, 1)
-	spec := prompt.Spec{Spec: provider.Spec{Task: s.Task, Items: items, Language: s.Language,
-		MinKeywords: s.MinKeywords, MaxKeywords: s.MaxKeywords, MaxTitle: s.MaxTitle},
-		MaxDescription: s.MaxDescription, Guidance: s.guidance()}
-	instructions := (len(prompt.Instructions(spec)) + len(prompt.Schema(spec))) / 4 // ~4 bytes a token
+	spec := provider.Spec{Task: s.Task, Items: items, Language: s.Language,
+		MinKeywords: s.MinKeywords, MaxKeywords: s.MaxKeywords, MaxTitle: s.MaxTitle, MaxDescription: s.MaxDescription}
+	instructions := (len(prompt.Instructions(spec, s.guidance())) + len(prompt.Schema(spec))) / 4 // ~4 bytes a token
 	return &Estimate{
 		File: m.Name, Width: w, Height: h, SentLongEdge: edge, Detail: string(detail),
-		InputTokens:     provider.EstimateInputTokens(pl.caps, w, h, instructions, items),
+		InputTokens:     shape.EstimateInputTokens(pl.caps, w, h, instructions, items),
 		ItemsPerRequest: items, Provider: pl.prov.Name(),
 	}, nil
 }

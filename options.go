@@ -116,23 +116,18 @@ type settings struct {
 }
 
 // spec is what to ask of the model for n items of one kind.
-func (s *settings) spec(n int, kind media.MediaKind) prompt.Spec {
-	sp := prompt.Spec{
-		Spec: provider.Spec{Task: s.Task, Items: n, Language: s.Language,
-			MinKeywords: s.MinKeywords, MaxKeywords: s.MaxKeywords, MaxTitle: s.MaxTitle},
-		MaxDescription: s.MaxDescription,
-		SecondLanguage: s.SecondLanguage,
-		Media:          string(kind),
-		Guidance:       s.guidance(),
-	}
+func (s *settings) spec(n int, kind media.MediaKind) provider.Spec {
+	sp := provider.Spec{Task: s.Task, Items: n, Media: provider.MediaKind(kind), Language: s.Language,
+		SecondLanguage: s.SecondLanguage, MinKeywords: s.MinKeywords, MaxKeywords: s.MaxKeywords,
+		MaxTitle: s.MaxTitle, MaxDescription: s.MaxDescription}
 	if kind == media.KindVector {
-		sp.Media = "image"
+		sp.Media = provider.MediaImage
 	}
 	return sp
 }
 
 // schema is the answer's JSON Schema for sp.
-func (s *settings) schema(sp prompt.Spec) json.RawMessage {
+func (s *settings) schema(sp provider.Spec) json.RawMessage {
 	if s.Task == TaskPrompt {
 		return prompt.AnalysisSchema(sp)
 	}
@@ -186,6 +181,19 @@ func (o Options) settings() (*settings, error) {
 			return nil, errcode.Wrap(errcode.InvalidArgument, err)
 		}
 		s.profile = p
+	}
+	return s, nil
+}
+
+// settings is o.settings() for pl's provider: a task the provider does
+// not declare (Capabilities.Tasks) is refused before anything is charged.
+func (pl *Pipeline) settings(o Options) (*settings, error) {
+	s, err := o.settings()
+	if err != nil {
+		return nil, err
+	}
+	if !pl.caps.Supports(s.Task) {
+		return nil, errcode.Errorf(errcode.InvalidArgument, "provider %s does not do the %s task", pl.prov.Name(), s.Task)
 	}
 	return s, nil
 }

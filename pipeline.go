@@ -76,7 +76,7 @@ func New(p provider.Provider, cfg Config) *Pipeline {
 
 // Tag processes one file.
 func (pl *Pipeline) Tag(ctx context.Context, m Media, o Options) (*Result, error) {
-	s, err := o.settings()
+	s, err := pl.settings(o)
 	if err != nil {
 		return nil, err
 	}
@@ -353,11 +353,11 @@ func (pl *Pipeline) settleOne(ctx context.Context, j *job) {
 func (pl *Pipeline) ask(ctx context.Context, jobs []*job, o *settings) (*provider.Response, []jsonItem, error) {
 	spec := o.spec(len(jobs), jobs[0].kind)
 	req := &provider.Request{
-		Instructions:    prompt.Instructions(spec),
+		Instructions:    prompt.Instructions(spec, o.guidance()),
 		Schema:          o.schema(spec),
-		SchemaName:      prompt.SchemaName(spec),
+		SchemaName:      prompt.SchemaName(spec.Task),
 		MaxOutputTokens: 800 * len(jobs),
-		Spec:            spec.Spec,
+		Spec:            spec,
 	}
 	for i, j := range jobs {
 		if i == 0 {

@@ -18,6 +18,7 @@ import (
 	"github.com/picfre/picfre/internal/audio"
 	"github.com/picfre/picfre/internal/media"
 	"github.com/picfre/picfre/internal/scratch"
+	"github.com/picfre/picfre/internal/shape"
 	"github.com/picfre/picfre/internal/vector"
 	"github.com/picfre/picfre/internal/video"
 	"github.com/picfre/picfre/provider"
@@ -137,7 +138,7 @@ func (pl *Pipeline) prepareImage(j *job, data []byte) {
 	w, h := info.DisplaySize()
 	size, detail := pl.cfg.ImageSize, provider.DetailAuto
 	if size == 0 {
-		size, detail = provider.ChooseImage(pl.caps, w, h)
+		size, detail = shape.ChooseImage(pl.caps, w, h)
 	}
 	p, err := media.Prepare(data, pl.limits(), media.PrepareOptions{LongEdge: size, KeepImage: true})
 	if err != nil {
@@ -342,7 +343,7 @@ func (pl *Pipeline) prepareVideo(ctx context.Context, j *job, tools video.Tools,
 	}
 	edge := pl.cfg.ImageSize
 	if edge == 0 {
-		edge, j.detail = provider.ChooseImage(pl.caps, info.Width, info.Height)
+		edge, j.detail = shape.ChooseImage(pl.caps, info.Width, info.Height)
 	}
 	frames, err := video.Frames(ctx, tools, path, video.FrameOptions{
 		Max: max(pl.caps.MaxImagesPerItem, 1), LongEdge: edge, Info: &info,

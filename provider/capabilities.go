@@ -1,9 +1,19 @@
 package provider
 
+import "slices"
+
 // Capabilities describes what a provider accepts and how it bills.
-// The zero value is a provider that takes one image per request at the
-// pipeline's default size.
+// The zero value is a provider that answers every task and takes one
+// image per request at the pipeline's default size.
 type Capabilities struct {
+	// Tasks lists the tasks the provider answers. Empty means every task
+	// (TaskMetadata and TaskPrompt), so that a provider declaring nothing
+	// keeps working. A provider that cannot write reverse prompts (a
+	// classifier, a tagging service) declares []Task{TaskMetadata}; the
+	// pipeline then refuses the Prompt task with invalid_argument before
+	// anything is charged, and a request for an undeclared task must fail
+	// with Unsupported. Use Supports to ask.
+	Tasks []Task
 	// MaxItemsPerRequest is how many files the provider may be asked about
 	// in one request, each with its own answer. Packing several files pays
 	// the instructions once per request instead of once per file. 0 or 1
@@ -14,7 +24,8 @@ type Capabilities struct {
 	MaxImagesPerItem int
 	// ImageSize is the long edge, in pixels, that the provider sees best
 	// for the money. Larger images are downscaled to it; 0 means the
-	// pipeline default.
+	// pipeline's choice (the cheapest size by ImageCost at which the
+	// model still sees 512 pixels, or 1024 without an ImageCost).
 	ImageSize int
 	// Video and Audio report native support for video/* and audio/* parts.
 	Video bool
@@ -31,6 +42,16 @@ type Capabilities struct {
 	MaxUploadBytes int64
 	// ImageCost is how the provider bills an image. Nil means unknown.
 	ImageCost ImageCost
+}
+
+// Supports reports whether the provider answers task: true when Tasks is
+// empty or lists it. The empty task means TaskMetadata, the pipeline's
+// default.
+func (c Capabilities) Supports(task Task) bool {
+	if task == "" {
+		task = TaskMetadata
+	}
+	return len(c.Tasks) == 0 || slices.Contains(c.Tasks, task)
 }
 
 // ImageCost is a provider's billing rule for images. Implementations must

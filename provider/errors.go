@@ -152,8 +152,8 @@ func Classify(err error) Code {
 	return Unknown
 }
 
-// RetryAfterOf returns the server's retry hint carried by err, or 0.
-func RetryAfterOf(err error) time.Duration {
+// retryAfterOf returns the server's retry hint carried by err, or 0.
+func retryAfterOf(err error) time.Duration {
 	var pe *Error
 	if errors.As(err, &pe) {
 		return pe.RetryAfter

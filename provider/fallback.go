@@ -3,6 +3,8 @@ package provider
 import (
 	"context"
 	"errors"
+	"slices"
+	"strconv"
 )
 
 // Fallback returns a Provider that tries ps in order and answers with the
@@ -22,11 +24,15 @@ import (
 // It does not fall through on InvalidRequest, Refused, Truncated or
 // BadOutput, which say something about the request or the content rather
 // than the provider, nor when ctx ends. When every provider fails, the
-// last failure is returned.
+// last failure is returned. A provider whose Capabilities do not support
+// the request's task is skipped as if it had failed with Unsupported, so
+// a metadata-only provider can lead a chain whose later members write
+// reverse prompts.
 //
 // Capabilities is the most cautious merge of all: the fewest items per
 // request and images per item, media kinds that all take, the smallest
-// inline limit, and the first provider's image size and billing rule.
+// inline limit, and the first provider's image size and billing rule;
+// its Tasks are those any member answers.
 //
 // The returned Provider is safe for concurrent use when all ps are.
 func Fallback(ps ...Provider) Provider {
@@ -57,8 +63,23 @@ func (f *fallback) Capabilities() Capabilities {
 		c.MaxInlineBytes = minLimit(c.MaxInlineBytes, o.MaxInlineBytes)
 		c.Video = c.Video && o.Video
 		c.Audio = c.Audio && o.Audio
+		c.Tasks = unionTasks(c.Tasks, o.Tasks)
 	}
 	return c
+}
+
+// unionTasks merges two task lists, where empty means every task.
+func unionTasks(a, b []Task) []Task {
+	if len(a) == 0 || len(b) == 0 {
+		return nil
+	}
+	out := slices.Clone(a)
+	for _, t := range b {
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // minPositive treats 0 as 1 (the documented meaning of 0 for counts).
@@ -93,6 +114,10 @@ func (f *fallback) Generate(ctx context.Context, req *Request) (*Response, error
 	for _, p := range f.ps {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if !p.Capabilities().Supports(req.Spec.Task) {
+			last = &Error{Code: Unsupported, Provider: p.Name(), Message: "task " + strconv.Quote(string(req.Spec.Task)) + " is not supported"}
+			continue
 		}
 		resp, err := p.Generate(ctx, req)
 		if err == nil {

@@ -19,6 +19,27 @@ func ExampleRetry() {
 	// Output: {"prompt":"ok"} <nil> 2
 }
 
+// OnRetry sees each retry: the attempt about to be made, the code of the
+// failure before it and the wait taken. A MeterProvider would count the
+// same retries as picfre.provider.retries.
+func ExampleRetryOptions_onRetry() {
+	f := fake.New(fake.Options{})
+	f.Enqueue(fake.Step{Fault: provider.RateLimited, RetryAfter: 30 * time.Millisecond}, fake.Step{Fault: provider.Unavailable}, fake.Step{Text: "{}"})
+	p := provider.Retry(f, provider.RetryOptions{
+		BaseDelay: 10 * time.Millisecond,
+		Rand:      func() float64 { return 0.5 },
+		OnRetry: func(attempt int, code provider.Code, wait time.Duration) {
+			fmt.Println("attempt", attempt, "after", code, "and", wait)
+		},
+	})
+	resp, err := p.Generate(context.Background(), &provider.Request{})
+	fmt.Println(resp.Text, err)
+	// Output:
+	// attempt 2 after rate_limited and 30ms
+	// attempt 3 after unavailable and 10ms
+	// {} <nil>
+}
+
 // A fatal code trips the breaker: later calls fail without being sent.
 func ExampleRetry_breaker() {
 	f := fake.New(fake.Options{})
@@ -78,34 +99,4 @@ func ExampleWithTimeout() {
 	_, err := provider.WithTimeout(slow, 10*time.Millisecond).Generate(context.Background(), &provider.Request{})
 	fmt.Println(provider.Classify(err), provider.Classify(err).Retryable())
 	// Output: timeout true
-}
-
-// ChooseImage picks the cheapest size and detail for a 24-megapixel photo.
-func ExampleChooseImage() {
-	tiles := provider.Capabilities{ImageSize: 2048, ImageCost: provider.TileCost{Base: 85, PerTile: 170}}
-	edge, d := provider.ChooseImage(tiles, 6000, 4000)
-	fmt.Println(edge, d, provider.ImageTokens(tiles, 6000, 4000, edge, d))
-	gemini := provider.Capabilities{ImageSize: 768, ImageCost: provider.GeminiCost{}}
-	edge, d = provider.ChooseImage(gemini, 6000, 4000)
-	fmt.Printf("%d %q %d\n", edge, d, provider.ImageTokens(gemini, 6000, 4000, edge, d))
-	// Output:
-	// 512 low 85
-	// 768 "" 258
-}
-
-// EstimateInputTokens shares the instructions among packed files.
-func ExampleEstimateInputTokens() {
-	caps := provider.Capabilities{MaxItemsPerRequest: 8, ImageSize: 1568, ImageCost: provider.AreaCost{}}
-	fmt.Println(provider.EstimateInputTokens(caps, 6000, 4000, 800, 1))
-	fmt.Println(provider.EstimateInputTokens(caps, 6000, 4000, 800, 8))
-	// Output:
-	// 1041
-	// 341
-}
-
-// ParseRetryAfter reads OpenAI's millisecond hint before the standard one.
-func ExampleParseRetryAfter() {
-	h := map[string][]string{"Retry-After": {"2"}, "Retry-After-Ms": {"1500"}}
-	fmt.Println(provider.ParseRetryAfter(h, time.Now()))
-	// Output: 1.5s
 }

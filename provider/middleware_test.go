@@ -3,6 +3,7 @@ package provider_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -66,26 +67,6 @@ func TestRetryObeysServerHint(t *testing.T) {
 	}
 }
 
-func TestRetryBackoffWithJitterStaysInBounds(t *testing.T) {
-	o := provider.RetryOptions{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}
-	for n := 1; n <= 10; n++ {
-		ceiling := min(time.Second, 100*time.Millisecond<<(n-1))
-		for _, r := range []float64{0, 0.25, 0.5, 0.999999} {
-			got := o.Backoff(n, 0, r)
-			if got < 0 || got >= ceiling {
-				t.Fatalf("attempt %d r=%v: backoff %s outside [0, %s)", n, r, got, ceiling)
-			}
-		}
-		if got := o.Backoff(n, 3*time.Second, 0.5); got != 3*time.Second {
-			t.Fatalf("hint above the backoff must win: %s", got)
-		}
-	}
-	// Different draws give different waits: the jitter is real.
-	if o.Backoff(3, 0, 0.1) == o.Backoff(3, 0, 0.9) {
-		t.Fatal("no jitter")
-	}
-}
-
 func TestRetryStopsAfterMaxAttemptsAndOnNonRetryable(t *testing.T) {
 	f := fake.New(fake.Options{})
 	for range 5 {
@@ -124,7 +105,8 @@ func TestRetryHonoursCancellation(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	p := provider.Retry(f, provider.RetryOptions{Sleep: func(ctx context.Context, d time.Duration) error {
 		cancel()
-		return provider.SleepContext(ctx, d)
+		<-ctx.Done()
+		return ctx.Err()
 	}})
 	if _, err := p.Generate(ctx, req(t)); !errors.Is(err, context.Canceled) || f.Calls() != 1 {
 		t.Fatalf("got %v after %d calls", err, f.Calls())
@@ -369,5 +351,39 @@ func TestResilientUnder30PercentRateLimits(t *testing.T) {
 	}
 	if n := len(s.Wire()); n <= files {
 		t.Fatalf("no 429 was served (%d requests): the fault mode is not exercised", n)
+	}
+}
+
+// TestFallbackRoutesByTask: a provider that does not declare the
+// request's task is skipped, so a metadata-only provider can lead a chain;
+// the chain declares the tasks any member answers.
+func TestFallbackRoutesByTask(t *testing.T) {
+	metaOnly := provider.Capabilities{Tasks: []provider.Task{provider.TaskMetadata}}
+	tagger := fake.New(fake.Options{Name: "tagger", Capabilities: metaOnly})
+	model := fake.New(fake.Options{Name: "model"})
+	chain := provider.Fallback(tagger, model)
+	if tasks := chain.Capabilities().Tasks; tasks != nil {
+		t.Fatalf("chain with an all-task member declares %v, want every task", tasks)
+	}
+	for _, tc := range []struct {
+		task provider.Task
+		want string
+	}{{provider.TaskMetadata, "tagger"}, {provider.TaskPrompt, "model"}} {
+		resp, err := chain.Generate(t.Context(), providertest.NewRequest(t, tc.task, 1))
+		if err != nil || resp.Provider != tc.want {
+			t.Fatalf("%s: answered by %v (%v), want %s", tc.task, resp, err, tc.want)
+		}
+	}
+	if tagger.Calls() != 1 || model.Calls() != 1 {
+		t.Fatalf("calls: tagger %d, model %d; want 1 and 1", tagger.Calls(), model.Calls())
+	}
+
+	both := provider.Fallback(tagger, fake.New(fake.Options{Name: "other", Capabilities: metaOnly}))
+	if tasks := both.Capabilities().Tasks; !slices.Equal(tasks, []provider.Task{provider.TaskMetadata}) {
+		t.Fatalf("metadata-only chain declares %v", tasks)
+	}
+	_, err := both.Generate(t.Context(), providertest.NewRequest(t, provider.TaskPrompt, 1))
+	if provider.Classify(err) != provider.Unsupported || tagger.Calls() != 1 {
+		t.Fatalf("prompt to a metadata-only chain: %v after %d tagger calls", err, tagger.Calls())
 	}
 }

@@ -101,19 +101,61 @@ func (p Part) MediaSize() int64 {
 	return 0
 }
 
-// Spec is the structured form of what Instructions say in prose. Real
-// providers ignore it; offline and fake providers answer from it.
+// MediaKind is what the items of a request are, as the model should treat
+// them.
+type MediaKind string
+
+// The media kinds a request can carry.
+const (
+	// MediaImage: photographs, illustrations and the raster previews of
+	// vector files; each item has one image part. The zero MediaKind
+	// means MediaImage.
+	MediaImage MediaKind = "image"
+	// MediaVideo: each item is a clip (one video/* part) or its frames
+	// in time order (several image parts, at most
+	// Capabilities.MaxImagesPerItem).
+	MediaVideo MediaKind = "video"
+	// MediaAudio: each item is one audio/* part.
+	MediaAudio MediaKind = "audio"
+)
+
+// Spec is the structured form of what Instructions say in prose: enough
+// for a provider without a language model (an offline analyser, a
+// classifier, a fake) to answer without reading the instructions. Models
+// that read Instructions and Schema may ignore it.
 //
-// When Items is 1 the answer is one object. When Items is greater than one
-// the answer is an object {"items": [...]} with one object per item, in
-// the order of the items; Request.Schema describes exactly that.
+// The pipeline fills every field; the limits are those of the caller's
+// options and agency. A zero limit means "not stated"; a provider then
+// keeps to the pipeline's defaults (10 to 49 keywords, a title of at most
+// 70 and a description of at most 200 characters). The answer the
+// fields ask for is described in the package documentation ("The
+// answer").
 type Spec struct {
-	Task        Task
-	Items       int // number of files in the request; answers must match
-	Language    string
+	// Task is what to answer: TaskMetadata or TaskPrompt. The pipeline
+	// sends only tasks the provider's Capabilities support.
+	Task Task
+	// Items is the number of files in the request, 1 or more; the answer
+	// has exactly one entry per item, in order. With Items > 1 the answer
+	// is {"items": [...]}.
+	Items int
+	// Media is what the items are; "" means MediaImage. With MediaAudio
+	// each metadata item also carries "genre", "mood" and "instruments".
+	Media MediaKind
+	// Language is the code of the language to write in ("en", "de",
+	// "pt-BR"); "" means "en".
+	Language string
+	// SecondLanguage, when set, asks for the keywords once more in this
+	// language, in the same order, under "keywords_second" (metadata
+	// only).
+	SecondLanguage string
+	// MinKeywords and MaxKeywords bound the number of keywords of each
+	// metadata item.
 	MinKeywords int
 	MaxKeywords int
-	MaxTitle    int // characters
+	// MaxTitle and MaxDescription bound the title and the description of
+	// each metadata item, in characters (Unicode code points).
+	MaxTitle       int
+	MaxDescription int
 }
 
 // Request is one call to a model. It has no field for a file name, a path,
@@ -125,8 +167,9 @@ type Request struct {
 	Instructions string
 	// Parts is the content, in order.
 	Parts []Part
-	// Schema is the JSON Schema the answer must satisfy. It is written in
-	// the subset every structured-output API accepts: objects with all
+	// Schema is the JSON Schema the answer must satisfy (the shapes are
+	// in "The answer" of the package documentation). It is written in the
+	// subset every structured-output API accepts: objects with all
 	// properties required and additionalProperties false, arrays, strings,
 	// integers.
 	Schema json.RawMessage
@@ -136,7 +179,8 @@ type Request struct {
 	MaxOutputTokens int
 	// Detail is the image detail level chosen for cost.
 	Detail Detail
-	// Spec restates the task for providers without a language model.
+	// Spec restates Instructions and Schema as fields, for providers
+	// without a language model.
 	Spec Spec
 }
 
@@ -153,8 +197,11 @@ func (u Usage) Add(v Usage) Usage {
 
 // Response is a model's answer.
 type Response struct {
-	// Text is the answer, expected to be JSON matching Request.Schema. The
-	// pipeline tolerates code fences and prose around the JSON.
+	// Text is the answer: JSON matching Request.Schema, one object for
+	// one item and {"items": [...]} with one object per item for several
+	// (see "The answer" in the package documentation for every field).
+	// The pipeline tolerates code fences and prose around the JSON, and
+	// asks once more when it finds no usable JSON.
 	Text string
 	// Model is the model that answered, as the provider names it.
 	Model string
@@ -170,6 +217,6 @@ type Response struct {
 	RateLimit *RateLimitInfo
 }
 
-// ItemsKey is the property that holds the per-item answers of a request
-// with more than one item.
+// ItemsKey is the only property of the answer to a request with more than
+// one item: an array with one answer per item, in order.
 const ItemsKey = "items"

@@ -8,6 +8,21 @@ import (
 	"golang.org/x/time/rate"
 )
 
+// RateLimitInfo is what a provider reports about its rate limits in the
+// headers of an answer (x-ratelimit-* for OpenAI and compatible servers,
+// anthropic-ratelimit-* for Anthropic). A driver sets it on
+// Response.RateLimit; the RateLimit middleware adapts to it. A negative
+// count means the header was absent; a zero duration means no reset time
+// was given.
+type RateLimitInfo struct {
+	LimitRequests     int
+	RemainingRequests int
+	ResetRequests     time.Duration
+	LimitTokens       int
+	RemainingTokens   int
+	ResetTokens       time.Duration
+}
+
 // RateLimitOptions configure RateLimit. The zero value limits nothing
 // but still obeys the provider's pauses (429 hints, exhausted headers).
 type RateLimitOptions struct {
@@ -20,8 +35,11 @@ type RateLimitOptions struct {
 	// count per minute in smaller windows expect.
 	Burst int
 	// EstimateTokens returns the tokens a request will use, counted
-	// against TokensPerMinute before it is sent. Default
-	// EstimateRequestTokens with the wrapped provider's capabilities.
+	// against TokensPerMinute before it is sent. The default is a quick
+	// estimate: about four characters per text token, each image part
+	// by the wrapped provider's ImageCost (258 when unknown), and
+	// MaxOutputTokens (512 when unset), which providers count against
+	// token limits up front.
 	EstimateTokens func(*Request) int
 	// Now and Sleep replace the clock and the wait in tests.
 	Now   func() time.Time
@@ -46,7 +64,7 @@ func RateLimit(p Provider, opts RateLimitOptions) Provider {
 		opts.Now = time.Now
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = SleepContext
+		opts.Sleep = sleepContext
 	}
 	if opts.Burst <= 0 {
 		opts.Burst = 1
@@ -60,7 +78,7 @@ func RateLimit(p Provider, opts RateLimitOptions) Provider {
 		l.tok = rate.NewLimiter(rate.Limit(float64(opts.TokensPerMinute)/60), opts.TokensPerMinute)
 		if l.opts.EstimateTokens == nil {
 			caps := p.Capabilities()
-			l.opts.EstimateTokens = func(r *Request) int { return EstimateRequestTokens(caps, r) }
+			l.opts.EstimateTokens = func(r *Request) int { return estimateRequestTokens(caps, r) }
 		}
 	}
 	return l
@@ -153,7 +171,7 @@ func (l *limiter) Generate(ctx context.Context, req *Request) (*Response, error)
 	resp, err := l.next.Generate(ctx, req)
 	if err != nil {
 		if Classify(err) == RateLimited {
-			l.pause(RetryAfterOf(err))
+			l.pause(retryAfterOf(err))
 		}
 		return nil, err
 	}
@@ -194,11 +212,11 @@ func (l *limiter) adapt(info *RateLimitInfo) {
 	l.mu.Unlock()
 }
 
-// EstimateRequestTokens is a quick estimate of the tokens req will use:
+// estimateRequestTokens is a quick estimate of the tokens req will use:
 // about four characters per text token, each image part at the detail of
 // the request by the provider's billing rule (258 when unknown), and the
 // output bound, which providers count against token limits up front.
-func EstimateRequestTokens(caps Capabilities, req *Request) int {
+func estimateRequestTokens(caps Capabilities, req *Request) int {
 	n := len(req.Instructions)/4 + len(req.Schema)/4
 	for _, p := range req.Parts {
 		switch {

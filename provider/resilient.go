@@ -6,6 +6,8 @@ import "time"
 // of RetryOptions, paces nothing but the provider's own pauses, and sets
 // no per-attempt timeout.
 type Options struct {
+	// Retry configures the outer Retry, including what makes retries
+	// visible: RetryOptions.OnRetry and RetryOptions.MeterProvider.
 	Retry     RetryOptions
 	RateLimit RateLimitOptions
 	// Timeout bounds each attempt; 0 means none.

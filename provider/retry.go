@@ -5,6 +5,10 @@ import (
 	"math/rand/v2"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // RetryOptions configure Retry. The zero value means the defaults.
@@ -22,6 +26,25 @@ type RetryOptions struct {
 	MaxTotalWait time.Duration
 	// NoBreaker turns off the breaker on fatal codes.
 	NoBreaker bool
+	// OnRetry, if set, is called once for every retry, right before the
+	// request is sent again: attempt is the number of the attempt about
+	// to be made (2 for the first retry), code the provider code of the
+	// failure that caused it, wait the pause taken since. A retry that
+	// does not happen (the wait was cut short by ctx, the breaker opened
+	// meanwhile) is not reported. OnRetry gets neither the request nor
+	// any content. It runs on the goroutine of the Generate call, so
+	// calls for concurrent requests may overlap: it must be safe for
+	// concurrent use, and should return quickly.
+	OnRetry func(attempt int, code Code, wait time.Duration)
+	// MeterProvider, if set, records each retry (the same ones OnRetry
+	// sees) on the counter picfre.provider.retries, with the attributes
+	// picfre.provider (the wrapped provider's Name) and picfre.code (the
+	// provider code). Nil records nothing and costs nothing; no global
+	// provider is ever used. Each retry is also added as the event
+	// picfre.provider.retry, with the same attributes, to the span in
+	// the request's context (trace.SpanFromContext), when that span is
+	// recording.
+	MeterProvider metric.MeterProvider
 	// Now, Sleep and Rand replace the clock, the wait and the source of
 	// jitter (a float in [0,1)) in tests. Sleep must return ctx.Err() when
 	// ctx ends first. Rand must be safe for concurrent use.
@@ -47,7 +70,7 @@ func (o RetryOptions) withDefaults() RetryOptions {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = SleepContext
+		o.Sleep = sleepContext
 	}
 	if o.Rand == nil {
 		o.Rand = rand.Float64
@@ -55,9 +78,9 @@ func (o RetryOptions) withDefaults() RetryOptions {
 	return o
 }
 
-// SleepContext waits for d or until ctx ends, whichever comes first, and
+// sleepContext waits for d or until ctx ends, whichever comes first, and
 // returns ctx.Err() in the second case.
-func SleepContext(ctx context.Context, d time.Duration) error {
+func sleepContext(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -71,10 +94,10 @@ func SleepContext(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Backoff returns the wait before attempt n+1 (n ≥ 1 attempts made):
+// backoff returns the wait before attempt n+1 (n ≥ 1 attempts made):
 // "full jitter", a uniform draw in [0, min(MaxDelay, BaseDelay·2^(n-1))),
 // raised to the server's hint when there is one. r is a draw in [0,1).
-func (o RetryOptions) Backoff(n int, hint time.Duration, r float64) time.Duration {
+func (o RetryOptions) backoff(n int, hint time.Duration, r float64) time.Duration {
 	o = o.withDefaults()
 	ceiling := o.MaxDelay
 	if n-1 < 32 {
@@ -98,17 +121,58 @@ func (o RetryOptions) Backoff(n int, hint time.Duration, r float64) time.Duratio
 // doomed request per file. The breaker stays open for the life of the
 // returned Provider; make a new one to try again.
 //
+// Retries are visible without logs: see RetryOptions.OnRetry and
+// RetryOptions.MeterProvider.
+//
 // The returned Provider is safe for concurrent use.
 func Retry(p Provider, opts RetryOptions) Provider {
-	return &retrier{next: p, opts: opts.withDefaults()}
+	r := &retrier{next: p, opts: opts.withDefaults(), name: attribute.String(attrProvider, p.Name())}
+	if mp := opts.MeterProvider; mp != nil {
+		c, err := mp.Meter(instrumentationName).Int64Counter("picfre.provider.retries",
+			metric.WithUnit("{retry}"),
+			metric.WithDescription("Provider requests sent again after a retryable failure."))
+		if err == nil {
+			r.retries = c
+		}
+	}
+	return r
 }
 
+// Telemetry names: the instrumentation scope and the only two attributes
+// retries carry.
+const (
+	instrumentationName = "github.com/picfre/picfre/provider"
+	attrProvider        = "picfre.provider"
+	attrCode            = "picfre.code"
+	retryEvent          = "picfre.provider.retry"
+)
+
 type retrier struct {
-	next Provider
-	opts RetryOptions
+	next    Provider
+	opts    RetryOptions
+	name    attribute.KeyValue  // picfre.provider
+	retries metric.Int64Counter // nil without a MeterProvider
 
 	mu    sync.Mutex
 	fatal error
+}
+
+// retried reports one retry to the callback, the counter and the span.
+func (r *retrier) retried(ctx context.Context, attempt int, code Code, wait time.Duration) {
+	if r.opts.OnRetry != nil {
+		r.opts.OnRetry(attempt, code, wait)
+	}
+	span := trace.SpanFromContext(ctx)
+	if r.retries == nil && !span.IsRecording() {
+		return
+	}
+	set := attribute.NewSet(r.name, attribute.String(attrCode, string(code)))
+	if r.retries != nil {
+		r.retries.Add(ctx, 1, metric.WithAttributeSet(set))
+	}
+	if span.IsRecording() {
+		span.AddEvent(retryEvent, trace.WithAttributes(set.ToSlice()...))
+	}
 }
 
 func (r *retrier) Name() string               { return r.next.Name() }
@@ -122,13 +186,20 @@ func (r *retrier) Tripped() error {
 }
 
 func (r *retrier) Generate(ctx context.Context, req *Request) (*Response, error) {
-	var waited time.Duration
+	var (
+		waited   time.Duration
+		lastCode Code          // of the failure before this attempt
+		lastWait time.Duration // the pause after it
+	)
 	for attempt := 1; ; attempt++ {
 		if err := r.Tripped(); err != nil {
 			return nil, err
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if attempt > 1 {
+			r.retried(ctx, attempt, lastCode, lastWait)
 		}
 		resp, err := r.next.Generate(ctx, req)
 		if err == nil {
@@ -146,7 +217,7 @@ func (r *retrier) Generate(ctx context.Context, req *Request) (*Response, error)
 		if !code.Retryable() || attempt >= r.opts.MaxAttempts || ctx.Err() != nil {
 			return nil, err
 		}
-		wait := r.opts.Backoff(attempt, RetryAfterOf(err), r.opts.Rand())
+		wait := r.opts.backoff(attempt, retryAfterOf(err), r.opts.Rand())
 		if waited+wait > r.opts.MaxTotalWait {
 			return nil, err
 		}
@@ -159,6 +230,7 @@ func (r *retrier) Generate(ctx context.Context, req *Request) (*Response, error)
 			return nil, serr
 		}
 		waited += wait
+		lastCode, lastWait = code, wait
 	}
 }
 

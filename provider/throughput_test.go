@@ -58,11 +58,15 @@ func runAtLimit(tb testing.TB, rpm, files, workers int, minLat, maxLat time.Dura
 	return perMinute / float64(rpm), fails.Load(), len(s.Wire()) - s.Served()
 }
 
-// TestThroughputNearTheLimit is a fast version of the benchmark: at 6000
+// TestThroughputNearTheLimit is a fast version of the benchmark: at 1200
 // requests per minute with 30–80 ms latency, the limiter keeps the batch
-// close to the limit without a failed file.
+// close to the limit without a failed file. The rate is the benchmark's
+// and low enough that the test measures the limiter, not how much CPU a
+// loaded machine (-race, other packages' tests) leaves it: at 6000 a
+// minute the HTTP stack under -race fell behind the limit on two busy
+// cores.
 func TestThroughputNearTheLimit(t *testing.T) {
-	frac, failed, limited := runAtLimit(t, 6000, 300, 16, 30*time.Millisecond, 80*time.Millisecond)
+	frac, failed, limited := runAtLimit(t, 1200, 60, 8, 30*time.Millisecond, 80*time.Millisecond)
 	t.Logf("achieved %.3f of the limit, %d failed, %d answered 429", frac, failed, limited)
 	if failed != 0 {
 		t.Fatalf("%d files failed", failed)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/picfre/picfre/provider"
 )
 
 // Analysis is the structured reverse prompt a provider returns for the
@@ -54,8 +56,8 @@ func analysisFields() []string {
 }
 
 // AnalysisGuidance is the instruction text that goes with AnalysisSchema:
-// it tells the model what each field holds. Pass it as Spec.Guidance for
-// the prompt task (or append it to the instructions).
+// it tells the model what each field holds. Pass it as the guidance of
+// Instructions for the prompt task (or append it to the instructions).
 const AnalysisGuidance = "Fill every field of the schema: subject (the main subject, concrete and specific), setting (place and background), " +
 	"medium (photograph, digital illustration, 3D render, painting, vector graphic, ...), style, lighting, composition (framing, angle, where the subject sits, negative space), " +
 	"camera and lens (body type, focal length, aperture, depth of field; empty strings unless it is a photograph), palette (the main colours), mood, " +
@@ -77,11 +79,11 @@ func analysisObject() object {
 // is a superset of what Schema gives for the prompt task (it still has
 // "prompt"), in the same strict subset. The pipeline sends it, with
 // AnalysisGuidance, for provider.TaskPrompt.
-func AnalysisSchema(s Spec) json.RawMessage {
+func AnalysisSchema(s provider.Spec) json.RawMessage {
 	var v any = analysisObject()
 	if s.Items > 1 {
-		v = object{Type: "object", Required: []string{"items"}, Properties: map[string]any{
-			"items": map[string]any{"type": "array", "items": analysisObject()},
+		v = object{Type: "object", Required: []string{provider.ItemsKey}, Properties: map[string]any{
+			provider.ItemsKey: map[string]any{"type": "array", "items": analysisObject()},
 		}}
 	}
 	b, err := json.Marshal(v)

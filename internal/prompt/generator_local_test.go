@@ -23,12 +23,12 @@ func TestLocalAnswerRenders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := Spec{Spec: provider.Spec{Task: provider.TaskPrompt, Items: 1}, Guidance: AnalysisGuidance}
+	spec := provider.Spec{Task: provider.TaskPrompt, Items: 1}
 	req := &provider.Request{
-		Instructions: Instructions(spec),
+		Instructions: Instructions(spec, AnalysisGuidance),
 		Schema:       AnalysisSchema(spec),
-		SchemaName:   SchemaName(spec),
-		Spec:         spec.Spec,
+		SchemaName:   SchemaName(spec.Task),
+		Spec:         spec,
 		Parts:        []provider.Part{{Item: 0, MIMEType: "image/jpeg", Data: data, Width: cfg.Width, Height: cfg.Height}},
 	}
 	resp, err := local.New(local.Options{}).Generate(t.Context(), req)

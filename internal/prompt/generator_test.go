@@ -181,7 +181,7 @@ func TestParseGenerator(t *testing.T) {
 
 func TestAnalysisSchema(t *testing.T) {
 	for _, n := range []int{1, 4} {
-		raw := AnalysisSchema(Spec{Spec: provider.Spec{Task: provider.TaskPrompt, Items: n}})
+		raw := AnalysisSchema(provider.Spec{Task: provider.TaskPrompt, Items: n})
 		var v map[string]any
 		if err := json.Unmarshal(raw, &v); err != nil {
 			t.Fatal(err)

@@ -8,24 +8,11 @@ import (
 	"github.com/picfre/picfre/provider"
 )
 
-// Spec is what to ask for.
-type Spec struct {
-	provider.Spec
-	MaxDescription int // characters, 0 for the default of 200
-	// SecondLanguage, when set, asks for a second keyword list in that
-	// language under "keywords_second".
-	SecondLanguage string
-	// Media is what the items are: "image" (the default), "video" (sent
-	// as frames or as a clip) or "audio".
-	Media string
-	// Guidance is the rules text for the task (agency rules, keyword
-	// counts, language, the user's context). When empty, Instructions
-	// states generic limits from Spec itself.
-	Guidance string
-}
-
-// Instructions returns the system prompt for s.
-func Instructions(s Spec) string {
+// Instructions returns the system prompt for s. guidance is the rules
+// text for the task (agency rules, keyword counts, language, the user's
+// context); when it is empty, the instructions state generic limits from
+// s itself, so that the two texts never contradict each other.
+func Instructions(s provider.Spec, guidance string) string {
 	var b strings.Builder
 	switch s.Task {
 	case provider.TaskPrompt:
@@ -34,21 +21,21 @@ func Instructions(s Spec) string {
 		b.WriteString("Describe only what is visible. Do not name real people, brands or trademarks. ")
 	default:
 		switch s.Media {
-		case "video":
+		case provider.MediaVideo:
 			b.WriteString("You write metadata for stock footage agencies. The video is given as a clip or as frames in time order. Write a title, a description, keywords and categories that a buyer would search for, including the action, camera movement and setting. ")
-		case "audio":
+		case provider.MediaAudio:
 			b.WriteString("You write metadata for stock audio agencies. Listen to the clip and write a title, a description, keywords and categories that a buyer would search for, and name its genre, mood and instruments. ")
 		default:
 			b.WriteString("You write metadata for stock photo agencies. For each image, write a title, a description, keywords and categories that a buyer would search for. ")
 		}
 		fmt.Fprintf(&b, "The description is one or two sentences, at most %d characters. ", nz(s.MaxDescription, 200))
 		b.WriteString("Describe only what is visible. ")
-		if s.Guidance == "" {
+		if guidance == "" {
 			fmt.Fprintf(&b, "The title is a plain, literal phrase of at most %d characters. ", nz(s.MaxTitle, 70))
 			fmt.Fprintf(&b, "Give %d to %d keywords, most important first, no duplicates. ", nz(s.MinKeywords, 10), nz(s.MaxKeywords, 49))
 		}
 	}
-	if s.Guidance == "" {
+	if guidance == "" {
 		lang := s.Language
 		if lang == "" {
 			lang = "en"
@@ -61,8 +48,8 @@ func Instructions(s Spec) string {
 	if s.Items > 1 {
 		fmt.Fprintf(&b, "There are %d images, each introduced by its number; answer with one entry per image, in the same order, under %q. ", s.Items, provider.ItemsKey)
 	}
-	if s.Guidance != "" {
-		b.WriteString(strings.TrimSpace(s.Guidance))
+	if guidance != "" {
+		b.WriteString(strings.TrimSpace(guidance))
 		b.WriteByte(' ')
 	}
 	b.WriteString("Answer with JSON only, matching the schema.")
@@ -90,7 +77,7 @@ func stringList() map[string]any { return map[string]any{"type": "array", "items
 // Schema returns the JSON Schema of the answer for s, in the subset that
 // every structured-output API accepts (strict mode: all properties
 // required, no additional properties).
-func Schema(s Spec) json.RawMessage {
+func Schema(s provider.Spec) json.RawMessage {
 	var item object
 	switch s.Task {
 	case provider.TaskPrompt:
@@ -102,7 +89,7 @@ func Schema(s Spec) json.RawMessage {
 			item.Required = append(item.Required, "keywords_second")
 			item.Properties["keywords_second"] = stringList()
 		}
-		if s.Media == "audio" {
+		if s.Media == provider.MediaAudio {
 			item.Required = append(item.Required, "genre", "mood", "instruments")
 			item.Properties["genre"], item.Properties["mood"], item.Properties["instruments"] = str, str, stringList()
 		}
@@ -120,5 +107,6 @@ func Schema(s Spec) json.RawMessage {
 	return b
 }
 
-// SchemaName is the name given to the schema where an API wants one.
-func SchemaName(s Spec) string { return "picfre_" + string(s.Task) }
+// SchemaName is the name given to the schema of task where an API wants
+// one.
+func SchemaName(task provider.Task) string { return "picfre_" + string(task) }

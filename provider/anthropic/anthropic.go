@@ -212,7 +212,7 @@ func (p *Provider) Generate(ctx context.Context, req *provider.Request) (*provid
 		}
 	}
 	return &provider.Response{Text: text.String(), Model: string(out.Model), Usage: usage,
-		RateLimit: provider.ParseRateLimitHeaders(header, time.Now())}, nil
+		RateLimit: wire.ParseRateLimitHeaders(header, time.Now())}, nil
 }
 
 func toolName(s string) string {
@@ -263,7 +263,7 @@ func (p *Provider) classify(status int, header http.Header, body []byte) error {
 	}
 	e := &provider.Error{Code: c, Provider: p.name, StatusCode: status}
 	if c == provider.RateLimited {
-		e.RetryAfter = provider.ParseRetryAfter(header, time.Now())
+		e.RetryAfter = wire.ParseRetryAfter(header, time.Now())
 	}
 	msg := wire.Safe(eb.Error.Message, p.key)
 	switch {

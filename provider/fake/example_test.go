@@ -2,6 +2,7 @@ package fake_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/picfre/picfre/provider"
@@ -18,7 +19,10 @@ func Example() {
 	)
 	req := &provider.Request{Spec: provider.Spec{Task: provider.TaskPrompt, Items: 1}}
 	_, err := p.Generate(context.Background(), req)
-	fmt.Println(provider.Classify(err), provider.RetryAfterOf(err))
+	var pe *provider.Error
+	if errors.As(err, &pe) {
+		fmt.Println(pe.Code, pe.RetryAfter)
+	}
 	resp, _ := p.Generate(context.Background(), req)
 	fmt.Println(resp.Text)
 	fmt.Println(p.Calls(), "requests recorded")

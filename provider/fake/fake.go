@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -102,6 +103,9 @@ func (p *Provider) Generate(ctx context.Context, req *provider.Request) (*provid
 		return nil, err
 	}
 	caps := p.opts.Capabilities
+	if !caps.Supports(req.Spec.Task) {
+		return nil, &provider.Error{Code: provider.Unsupported, Provider: p.opts.Name, Message: "task " + strconv.Quote(string(req.Spec.Task)) + " is not supported"}
+	}
 	for _, part := range req.Parts {
 		if part.IsText() {
 			continue
@@ -181,7 +185,8 @@ var (
 )
 
 // Answer returns the built-in deterministic answer for req: valid JSON for
-// the request's task and item count, with words chosen by a hash of each
+// the request's Spec (task, item count, media kind, second language,
+// keyword counts and length limits), with words chosen by a hash of each
 // item's content.
 func Answer(req *provider.Request) string {
 	n := max(req.Spec.Items, 1)
@@ -211,24 +216,44 @@ func answerItem(req *provider.Request, item int) any {
 	seed := binary.BigEndian.Uint64(sum)
 	subject := subjects[seed%uint64(len(subjects))]
 	mood := moods[(seed>>8)%uint64(len(moods))]
-	if req.Spec.Task == provider.TaskPrompt {
+	spec := req.Spec
+	if spec.Task == provider.TaskPrompt {
 		return map[string]string{"prompt": fmt.Sprintf("a %s %s, natural light, photographed with a 35mm lens", mood, subject)}
 	}
 	want := 12
-	if req.Spec.MinKeywords > want {
-		want = req.Spec.MinKeywords
+	if spec.MinKeywords > want {
+		want = spec.MinKeywords
 	}
-	if req.Spec.MaxKeywords > 0 && want > req.Spec.MaxKeywords {
-		want = req.Spec.MaxKeywords
+	if spec.MaxKeywords > 0 && want > spec.MaxKeywords {
+		want = spec.MaxKeywords
 	}
 	kw := []string{subject, mood}
 	for i := 0; len(kw) < want; i++ {
 		kw = append(kw, fmt.Sprintf("%s detail %d", subject, i+1))
 	}
-	return map[string]any{
-		"title":       fmt.Sprintf("%s %s %x", strings.ToUpper(mood[:1])+mood[1:], subject, sum[:2]),
-		"description": fmt.Sprintf("A %s view of a %s.", mood, subject),
+	v := map[string]any{
+		"title":       clip(fmt.Sprintf("%s %s %x", strings.ToUpper(mood[:1])+mood[1:], subject, sum[:2]), spec.MaxTitle),
+		"description": clip(fmt.Sprintf("A %s view of a %s.", mood, subject), spec.MaxDescription),
 		"keywords":    kw,
 		"categories":  []string{"Nature"},
 	}
+	if spec.SecondLanguage != "" {
+		second := make([]string, len(kw))
+		for i, k := range kw {
+			second[i] = spec.SecondLanguage + " " + k
+		}
+		v["keywords_second"] = second
+	}
+	if spec.Media == provider.MediaAudio {
+		v["genre"], v["mood"], v["instruments"] = "ambient", mood, []string{"synthesizer"}
+	}
+	return v
+}
+
+// clip cuts s to at most n runes (n ≤ 0: no limit).
+func clip(s string, n int) string {
+	if r := []rune(s); n > 0 && len(r) > n {
+		return strings.TrimSpace(string(r[:n]))
+	}
+	return s
 }

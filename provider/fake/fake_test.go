@@ -12,11 +12,12 @@ import (
 )
 
 type harness struct {
-	p *fake.Provider
+	p     *fake.Provider
+	tasks []provider.Task
 }
 
 func (h *harness) MakeProvider(context.Context) (provider.Provider, error) {
-	h.p = fake.New(fake.Options{Capabilities: provider.Capabilities{MaxItemsPerRequest: 4}})
+	h.p = fake.New(fake.Options{Capabilities: provider.Capabilities{MaxItemsPerRequest: 4, Tasks: h.tasks}})
 	return h.p, nil
 }
 func (h *harness) Close()         {}
@@ -40,6 +41,66 @@ func (h *harness) Wire() [][]byte {
 
 func TestConformance(t *testing.T) {
 	providertest.RunConformanceTests(t, func(*testing.T) providertest.Harness { return &harness{} })
+}
+
+// TestConformanceOneTask runs the suite against providers that declare
+// one task only: the other task's behaviour is skipped and the
+// declaration checked instead.
+func TestConformanceOneTask(t *testing.T) {
+	for _, task := range []provider.Task{provider.TaskMetadata, provider.TaskPrompt} {
+		t.Run(string(task), func(t *testing.T) {
+			providertest.RunConformanceTests(t, func(*testing.T) providertest.Harness {
+				return &harness{tasks: []provider.Task{task}}
+			})
+		})
+	}
+}
+
+func TestUndeclaredTaskIsUnsupported(t *testing.T) {
+	p := fake.New(fake.Options{Capabilities: provider.Capabilities{Tasks: []provider.Task{provider.TaskMetadata}}})
+	_, err := p.Generate(t.Context(), providertest.NewRequest(t, provider.TaskPrompt, 1))
+	if provider.Classify(err) != provider.Unsupported || p.Calls() != 0 {
+		t.Fatalf("prompt to a metadata-only fake: %v after %d calls", err, p.Calls())
+	}
+	if _, err := p.Generate(t.Context(), providertest.NewRequest(t, provider.TaskMetadata, 1)); err != nil {
+		t.Fatalf("metadata to a metadata-only fake: %v", err)
+	}
+}
+
+// TestAnswerFollowsSpec: the unscripted answer has the fields and limits
+// the Spec asks for.
+func TestAnswerFollowsSpec(t *testing.T) {
+	req := providertest.NewRequest(t, provider.TaskMetadata, 1)
+	req.Spec.MaxTitle, req.Spec.MaxDescription, req.Spec.SecondLanguage, req.Spec.Media = 6, 9, "de", provider.MediaAudio
+	var v struct {
+		Title          string   `json:"title"`
+		Description    string   `json:"description"`
+		Keywords       []string `json:"keywords"`
+		KeywordsSecond []string `json:"keywords_second"`
+		Genre          string   `json:"genre"`
+		Mood           string   `json:"mood"`
+		Instruments    []string `json:"instruments"`
+	}
+	if err := json.Unmarshal([]byte(fake.Answer(req)), &v); err != nil {
+		t.Fatal(err)
+	}
+	if n := len([]rune(v.Title)); n == 0 || n > 6 {
+		t.Errorf("title %q over 6 characters", v.Title)
+	}
+	if n := len([]rune(v.Description)); n == 0 || n > 9 {
+		t.Errorf("description %q over 9 characters", v.Description)
+	}
+	if len(v.KeywordsSecond) != len(v.Keywords) || v.Genre == "" || v.Mood == "" || len(v.Instruments) == 0 {
+		t.Errorf("answer lacks second-language or audio fields: %+v", v)
+	}
+	req.Spec.SecondLanguage, req.Spec.Media = "", provider.MediaImage
+	var m map[string]any
+	_ = json.Unmarshal([]byte(fake.Answer(req)), &m)
+	for _, k := range []string{"keywords_second", "genre", "mood", "instruments"} {
+		if _, ok := m[k]; ok {
+			t.Errorf("%q in an image answer without a second language: %v", k, m)
+		}
+	}
 }
 
 func TestDeterministicAndContentDependent(t *testing.T) {

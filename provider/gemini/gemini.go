@@ -284,7 +284,7 @@ func (p *Provider) Generate(ctx context.Context, req *provider.Request) (*provid
 		model = p.model
 	}
 	return &provider.Response{Text: text.String(), Model: model, Usage: usage,
-		RateLimit: provider.ParseRateLimitHeaders(header, time.Now())}, nil
+		RateLimit: wire.ParseRateLimitHeaders(header, time.Now())}, nil
 }
 
 // errorBody is Google's error JSON.
@@ -360,7 +360,7 @@ func (p *Provider) classify(status int, header http.Header, body []byte) error {
 	e := &provider.Error{Code: c, Provider: p.name, StatusCode: status}
 	if c == provider.RateLimited {
 		if hint == 0 {
-			hint = provider.ParseRetryAfter(header, time.Now())
+			hint = wire.ParseRetryAfter(header, time.Now())
 		}
 		e.RetryAfter = hint
 	}

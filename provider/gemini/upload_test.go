@@ -300,8 +300,8 @@ func TestUploadFailuresAreClassifiedAndNotRetried(t *testing.T) {
 			if provider.Classify(err) != c.want {
 				t.Fatalf("got %v, want %s", err, c.want)
 			}
-			if c.want == provider.RateLimited && provider.RetryAfterOf(err) != 3*time.Second {
-				t.Fatalf("retry hint %v", provider.RetryAfterOf(err))
+			if c.want == provider.RateLimited && retryHint(err) != 3*time.Second {
+				t.Fatalf("retry hint %v", retryHint(err))
 			}
 			if d := time.Since(start); d > 900*time.Millisecond {
 				t.Fatalf("took %v: the SDK retried", d)

@@ -70,7 +70,7 @@ func TestQuotaKinds(t *testing.T) {
 	p, _ := newProvider(s)
 	s.Enqueue(providertest.Outcome{Fault: provider.RateLimited, RetryAfter: 17 * time.Second})
 	_, err := p.Generate(t.Context(), providertest.NewRequest(t, provider.TaskMetadata, 1))
-	if provider.Classify(err) != provider.RateLimited || provider.RetryAfterOf(err) != 17*time.Second {
+	if provider.Classify(err) != provider.RateLimited || retryHint(err) != 17*time.Second {
 		t.Fatalf("per-minute quota: %v", err)
 	}
 	s.Enqueue(providertest.Outcome{Fault: provider.QuotaExhausted})
@@ -109,4 +109,13 @@ func TestNeedsKey(t *testing.T) {
 	if _, err := gemini.New(gemini.Options{}); err == nil {
 		t.Fatal("New without a key succeeded")
 	}
+}
+
+// retryHint returns the server's retry hint carried by err, or 0.
+func retryHint(err error) time.Duration {
+	var pe *provider.Error
+	if errors.As(err, &pe) {
+		return pe.RetryAfter
+	}
+	return 0
 }

@@ -49,8 +49,10 @@
 // items, each with one or more JPEG, PNG or GIF image parts, and answers
 // with exactly the JSON the request's [provider.Spec] asks for
 // (title, description, keywords and categories, or a prompt; several items
-// under the "items" key). Text parts, including the instructions and the
-// user's context, are ignored: there is no language model to read them.
+// under the "items" key), within its keyword counts and its title and
+// description limits (a description too long loses its second sentence).
+// Text parts, including the instructions and the user's context, are
+// ignored: there is no language model to read them.
 //
 // Several images for one item are the frames of a video. They are analysed
 // together: colours and tone pooled over all frames, copy space only where
@@ -66,7 +68,10 @@
 //
 // The provider writes English only, with the American spelling stock
 // agencies search by ("gray", "color"). When [provider.Spec.Language] asks
-// for another language it still answers in English.
+// for another language it still answers in English. When
+// [provider.Spec.SecondLanguage] is set, "keywords_second" repeats the
+// keywords for an English second language and is an empty list for any
+// other.
 //
 // # Cost, speed and concurrency
 //

@@ -97,7 +97,8 @@ func (p *Provider) fail(code provider.Code, err error, format string, args ...an
 
 // Generate analyses the image parts of each item and answers with the JSON
 // that req.Spec asks for: {"title","description","keywords","categories"}
-// for TaskMetadata, a [PromptAnalysis] (with "prompt" and every other
+// for TaskMetadata (with "keywords_second" when Spec.SecondLanguage is
+// set), a [PromptAnalysis] (with "prompt" and every other
 // field of the structured prompt schema) for TaskPrompt, wrapped as {"items":[...]}
 // when Spec.Items > 1. Text parts are ignored. Audio, video and other
 // non-image parts fail with [provider.Unsupported]; an item without an
@@ -183,18 +184,49 @@ type metadata struct {
 	Description string   `json:"description"`
 	Keywords    []string `json:"keywords"`
 	Categories  []string `json:"categories"`
+	// KeywordsSecond is present (possibly empty) when the spec asks for a
+	// second language.
+	KeywordsSecond []string `json:"keywords_second,omitzero"`
 }
 
 func answer(a *Analysis, task provider.Task, spec provider.Spec) any {
 	if task == provider.TaskPrompt {
 		return a.PromptAnalysis()
 	}
-	return metadata{
+	m := metadata{
 		Title:       a.Title(spec.MaxTitle),
-		Description: a.Description(),
+		Description: fitDescription(a.Description(), spec.MaxDescription),
 		Keywords:    a.Keywords(spec.MinKeywords, spec.MaxKeywords),
 		Categories:  a.Categories(),
 	}
+	if spec.SecondLanguage != "" {
+		// The provider writes English only: an English second language
+		// gets the same keywords, any other an empty list, which the
+		// schema allows and the pipeline reports as no second keywords.
+		m.KeywordsSecond = []string{}
+		if isEnglish(spec.SecondLanguage) {
+			m.KeywordsSecond = m.Keywords
+		}
+	}
+	return m
+}
+
+// isEnglish reports a language code for English ("en", "en-GB", "EN_us").
+func isEnglish(code string) bool {
+	code = strings.ToLower(code)
+	return code == "en" || strings.HasPrefix(code, "en-") || strings.HasPrefix(code, "en_")
+}
+
+// fitDescription keeps d within n characters (n ≤ 0: no limit): whole
+// first sentence when the full text is too long, else d cut at a word.
+func fitDescription(d string, n int) string {
+	if n <= 0 || len([]rune(d)) <= n {
+		return d
+	}
+	if i := strings.Index(d, ". "); i > 0 && len([]rune(d[:i+1])) <= n {
+		return d[:i+1]
+	}
+	return cut(d, n)
 }
 
 func supported(mime string) bool {

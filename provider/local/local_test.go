@@ -148,6 +148,66 @@ func TestSpecLimits(t *testing.T) {
 	}
 }
 
+// TestSpecDescriptionAndSecondLanguage: the description keeps to
+// MaxDescription, and "keywords_second" is there exactly when a second
+// language is asked for: the same keywords for English, an empty list for
+// a language the provider cannot write.
+func TestSpecDescriptionAndSecondLanguage(t *testing.T) {
+	p := local.New(local.Options{})
+	img := readSample(t, "coffee.png")
+	full := generateOne(t, p, pngRequest(stockSpec, img))
+	if len([]rune(full.Description)) <= 40 {
+		t.Fatalf("sample description %q is too short to test a limit", full.Description)
+	}
+	for _, limit := range []int{40, len([]rune(full.Description)) - 1, 500} {
+		spec := stockSpec
+		spec.MaxDescription = limit
+		a := generateOne(t, p, pngRequest(spec, img))
+		if n := len([]rune(a.Description)); a.Description == "" || n > limit {
+			t.Errorf("MaxDescription %d: description of %d characters: %q", limit, n, a.Description)
+		}
+		if limit >= len([]rune(full.Description)) && a.Description != full.Description {
+			t.Errorf("MaxDescription %d changed a description that fits: %q", limit, a.Description)
+		}
+	}
+	for _, tc := range []struct {
+		second string
+		want   string // "absent", "same" or "empty"
+	}{{"", "absent"}, {"en-GB", "same"}, {"de", "empty"}} {
+		spec := stockSpec
+		spec.SecondLanguage = tc.second
+		resp, err := p.Generate(t.Context(), pngRequest(spec, img))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(resp.Text), &v); err != nil {
+			t.Fatal(err)
+		}
+		raw, ok := v["keywords_second"]
+		var got string
+		switch {
+		case !ok:
+			got = "absent"
+		case string(raw) == "[]":
+			got = "empty"
+		case string(raw) == string(v["keywords"]):
+			got = "same"
+		default:
+			got = string(raw)
+		}
+		if got != tc.want {
+			t.Errorf("second language %q: keywords_second %s, want %s", tc.second, got, tc.want)
+		}
+	}
+}
+
+func pngRequest(spec provider.Spec, img []byte) *provider.Request {
+	req := request(provider.TaskMetadata, spec, img)
+	req.Parts[1].MIMEType = "image/png"
+	return req
+}
+
 func TestErrors(t *testing.T) {
 	p := local.New(local.Options{MaxPixels: 100 * 100})
 	good := encodeJPEG(t, fill(32, 32, flat(color.RGBA{1, 2, 3, 255})))

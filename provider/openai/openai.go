@@ -280,7 +280,7 @@ func (p *Provider) Generate(ctx context.Context, req *provider.Request) (*provid
 		Text:      choice.Message.Content,
 		Model:     cmp.Or(out.Model, p.model),
 		Usage:     usage,
-		RateLimit: provider.ParseRateLimitHeaders(header, time.Now()),
+		RateLimit: wire.ParseRateLimitHeaders(header, time.Now()),
 	}, nil
 }
 
@@ -326,7 +326,7 @@ func (p *Provider) classify(status int, header http.Header, body []byte) error {
 	}
 	e := &provider.Error{Code: c, Provider: p.name, StatusCode: status}
 	if c == provider.RateLimited {
-		e.RetryAfter = provider.ParseRetryAfter(header, time.Now())
+		e.RetryAfter = wire.ParseRetryAfter(header, time.Now())
 	}
 	label := code
 	if label == "" {

@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -92,6 +93,7 @@ func RunConformanceTests(t *testing.T, newHarness func(t *testing.T) Harness) {
 	}
 
 	run("NameAndCapabilitiesAreStable", testStable)
+	run("DeclaredTasksAreConsistent", testTasks)
 	run("Metadata", testMetadata)
 	run("ReversePrompt", testPrompt)
 	run("SeveralItemsInOneRequest", testItems)
@@ -137,7 +139,8 @@ const promptSchema = `{"type":"object","additionalProperties":false,` +
 	`"required":["prompt"],"properties":{"prompt":{"type":"string"}}}`
 
 // NewRequest returns a request for task about one JPEG per item, the way
-// the pipeline builds it.
+// the pipeline builds it: instructions, a strict schema, and a Spec with
+// every field a provider without a language model answers from.
 func NewRequest(t testing.TB, task provider.Task, items int) *provider.Request {
 	t.Helper()
 	schema := metadataSchema
@@ -153,7 +156,8 @@ func NewRequest(t testing.TB, task provider.Task, items int) *provider.Request {
 		Instructions: "Describe each image for a stock photo agency. Answer in JSON.",
 		Schema:       json.RawMessage(schema),
 		SchemaName:   "picfre_" + string(task),
-		Spec:         provider.Spec{Task: task, Items: items, Language: "en", MinKeywords: 8, MaxKeywords: 25, MaxTitle: 70},
+		Spec: provider.Spec{Task: task, Items: items, Media: provider.MediaImage, Language: "en",
+			MinKeywords: 8, MaxKeywords: 25, MaxTitle: 70, MaxDescription: 200},
 	}
 	for i := range items {
 		data := SampleJPEG(t, 64+16*i, 48)
@@ -177,6 +181,19 @@ func canned(task provider.Task) string {
 		`"keywords":["gradient","colour","background","abstract","smooth","teal","magenta","pastel"],"categories":["Backgrounds"]}`
 }
 
+// knownTasks are the tasks a provider may declare.
+var knownTasks = []provider.Task{provider.TaskMetadata, provider.TaskPrompt}
+
+// mainTask is the task the behaviours that do not depend on the task
+// run with: metadata, or the prompt task for a provider that declares
+// only that.
+func mainTask(p provider.Provider) provider.Task {
+	if p.Capabilities().Supports(provider.TaskMetadata) {
+		return provider.TaskMetadata
+	}
+	return provider.TaskPrompt
+}
+
 func testStable(t *testing.T, _ Harness, p provider.Provider) {
 	if p.Name() == "" {
 		t.Fatal("Name() is empty")
@@ -185,7 +202,8 @@ func testStable(t *testing.T, _ Harness, p provider.Provider) {
 		t.Fatalf("Name() changed between calls: %q, then %q", first, second)
 	}
 	a, b := p.Capabilities(), p.Capabilities()
-	if a.MaxItemsPerRequest != b.MaxItemsPerRequest || a.ImageSize != b.ImageSize || a.Video != b.Video || a.Audio != b.Audio {
+	if a.MaxItemsPerRequest != b.MaxItemsPerRequest || a.ImageSize != b.ImageSize || a.Video != b.Video || a.Audio != b.Audio ||
+		!slices.Equal(a.Tasks, b.Tasks) {
 		t.Fatalf("Capabilities changed between calls: %+v vs %+v", a, b)
 	}
 	if a.MaxItemsPerRequest < 0 || a.ImageSize < 0 || a.MaxInlineBytes < 0 {
@@ -245,21 +263,82 @@ func checkMetadata(t *testing.T, v map[string]any, spec provider.Spec) {
 	if _, ok := v["categories"].([]any); !ok {
 		t.Errorf("categories is not an array in %v", v)
 	}
+	if d, _ := v["description"].(string); spec.MaxDescription > 0 && len([]rune(d)) > spec.MaxDescription {
+		t.Errorf("description has %d characters, limit %d", len([]rune(d)), spec.MaxDescription)
+	}
+}
+
+// checkItem checks one item's answer to task.
+func checkItem(t *testing.T, v map[string]any, spec provider.Spec) {
+	t.Helper()
+	if spec.Task == provider.TaskPrompt {
+		if s, _ := v["prompt"].(string); strings.TrimSpace(s) == "" {
+			t.Errorf("prompt is empty in %v", v)
+		}
+		return
+	}
+	checkMetadata(t, v, spec)
+}
+
+// testTasks checks the declaration of Capabilities.Tasks: only known
+// tasks, none twice, Supports agreeing with the list, and a request for
+// a task the provider does not declare failing with Unsupported before
+// anything is sent.
+func testTasks(t *testing.T, h Harness, p provider.Provider) {
+	caps := p.Capabilities()
+	seen := map[provider.Task]bool{}
+	for _, task := range caps.Tasks {
+		if !slices.Contains(knownTasks, task) {
+			t.Errorf("Capabilities.Tasks lists unknown task %q (known: %v)", task, knownTasks)
+		}
+		if seen[task] {
+			t.Errorf("Capabilities.Tasks lists %q twice", task)
+		}
+		seen[task] = true
+	}
+	for _, task := range knownTasks {
+		if want := len(caps.Tasks) == 0 || seen[task]; caps.Supports(task) != want {
+			t.Errorf("Supports(%q) = %v, but Tasks is %v", task, !want, caps.Tasks)
+		}
+	}
+	if len(caps.Tasks) == 0 {
+		return // every task: the task behaviours below check the answers
+	}
+	for _, task := range knownTasks {
+		if seen[task] {
+			continue
+		}
+		_, err := p.Generate(t.Context(), NewRequest(t, task, 1))
+		if c := provider.Classify(err); c != provider.Unsupported {
+			t.Errorf("task %q is not declared: got code %q (%v), want %q", task, c, err, provider.Unsupported)
+		}
+		if s, ok := h.(Scripted); ok && len(s.Wire()) != 0 {
+			t.Errorf("a request for undeclared task %q reached the server", task)
+		}
+	}
+}
+
+// skipUnless skips a behaviour of task for a provider that does not
+// declare it; testTasks checks such providers instead.
+func skipUnless(t *testing.T, p provider.Provider, task provider.Task) {
+	t.Helper()
+	if !p.Capabilities().Supports(task) {
+		t.Skipf("provider does not declare task %q (Capabilities.Tasks %v)", task, p.Capabilities().Tasks)
+	}
 }
 
 func testMetadata(t *testing.T, h Harness, p provider.Provider) {
+	skipUnless(t, p, provider.TaskMetadata)
 	req := NewRequest(t, provider.TaskMetadata, 1)
 	resp := generate(t, h, p, req, canned(provider.TaskMetadata))
 	checkMetadata(t, decodeObject(t, resp.Text), req.Spec)
 }
 
 func testPrompt(t *testing.T, h Harness, p provider.Provider) {
+	skipUnless(t, p, provider.TaskPrompt)
 	req := NewRequest(t, provider.TaskPrompt, 1)
 	resp := generate(t, h, p, req, canned(provider.TaskPrompt))
-	v := decodeObject(t, resp.Text)
-	if s, _ := v["prompt"].(string); strings.TrimSpace(s) == "" {
-		t.Fatalf("prompt is empty in %v", v)
-	}
+	checkItem(t, decodeObject(t, resp.Text), req.Spec)
 }
 
 func testItems(t *testing.T, h Harness, p provider.Provider) {
@@ -268,10 +347,11 @@ func testItems(t *testing.T, h Harness, p provider.Provider) {
 		t.Skip("provider takes one item per request")
 	}
 	n = min(n, 3)
-	req := NewRequest(t, provider.TaskMetadata, n)
+	task := mainTask(p)
+	req := NewRequest(t, task, n)
 	var items []string
 	for range n {
-		items = append(items, canned(provider.TaskMetadata))
+		items = append(items, canned(task))
 	}
 	resp := generate(t, h, p, req, `{"items":[`+strings.Join(items, ",")+`]}`)
 	v := decodeObject(t, resp.Text)
@@ -284,14 +364,14 @@ func testItems(t *testing.T, h Harness, p provider.Provider) {
 		if !ok {
 			t.Fatalf("item answer %v is not an object", a)
 		}
-		checkMetadata(t, m, req.Spec)
+		checkItem(t, m, req.Spec)
 	}
 }
 
 func testCanceled(t *testing.T, h Harness, p provider.Provider) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := p.Generate(ctx, NewRequest(t, provider.TaskMetadata, 1))
+	_, err := p.Generate(ctx, NewRequest(t, mainTask(p), 1))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Generate with a cancelled context: got %v, want an error wrapping context.Canceled", err)
 	}
@@ -304,7 +384,7 @@ func testUnsupported(t *testing.T, h Harness, p provider.Provider) {
 	if p.Capabilities().Audio {
 		t.Skip("provider takes audio")
 	}
-	req := NewRequest(t, provider.TaskMetadata, 1)
+	req := NewRequest(t, mainTask(p), 1)
 	req.Parts = []provider.Part{{MIMEType: "audio/wav", Data: []byte("RIFF\x24\x00\x00\x00WAVEfmt ")}}
 	_, err := p.Generate(t.Context(), req)
 	if got := provider.Classify(err); got != provider.Unsupported {
@@ -319,14 +399,14 @@ func testConcurrent(t *testing.T, h Harness, p provider.Provider) {
 	const n = 8
 	if s, ok := h.(Scripted); ok {
 		for range n {
-			s.Enqueue(Outcome{Text: canned(provider.TaskMetadata)})
+			s.Enqueue(Outcome{Text: canned(mainTask(p))})
 		}
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for range n {
 		wg.Go(func() {
-			req := NewRequest(t, provider.TaskMetadata, 1)
+			req := NewRequest(t, mainTask(p), 1)
 			resp, err := p.Generate(t.Context(), req)
 			if err == nil {
 				var v map[string]any
@@ -345,9 +425,9 @@ func testConcurrent(t *testing.T, h Harness, p provider.Provider) {
 }
 
 func testRoundTrip(t *testing.T, h Scripted, p provider.Provider) {
-	answer := canned(provider.TaskMetadata)
+	answer := canned(mainTask(p))
 	h.Enqueue(Outcome{Text: answer, Usage: provider.Usage{InputTokens: 321, OutputTokens: 54}})
-	resp, err := p.Generate(t.Context(), NewRequest(t, provider.TaskMetadata, 1))
+	resp, err := p.Generate(t.Context(), NewRequest(t, mainTask(p), 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,8 +450,8 @@ func testRoundTrip(t *testing.T, h Scripted, p provider.Provider) {
 }
 
 func testWire(t *testing.T, h Scripted, p provider.Provider) {
-	req := NewRequest(t, provider.TaskMetadata, 1)
-	h.Enqueue(Outcome{Text: canned(provider.TaskMetadata)})
+	req := NewRequest(t, mainTask(p), 1)
+	h.Enqueue(Outcome{Text: canned(mainTask(p))})
 	if _, err := p.Generate(t.Context(), req); err != nil {
 		t.Fatal(err)
 	}
@@ -390,7 +470,7 @@ func testWire(t *testing.T, h Scripted, p provider.Provider) {
 
 func testNonJSON(t *testing.T, h Scripted, p provider.Provider) {
 	h.Enqueue(Outcome{Text: "I'm sorry, here is a description: a gradient."})
-	resp, err := p.Generate(t.Context(), NewRequest(t, provider.TaskMetadata, 1))
+	resp, err := p.Generate(t.Context(), NewRequest(t, mainTask(p), 1))
 	if err != nil {
 		if c := provider.Classify(err); c != provider.BadOutput {
 			t.Fatalf("non-JSON answer: got %v (code %q); want the text back or a %q error", err, c, provider.BadOutput)
@@ -403,11 +483,11 @@ func testNonJSON(t *testing.T, h Scripted, p provider.Provider) {
 }
 
 func testDeadline(t *testing.T, h Scripted, p provider.Provider) {
-	h.Enqueue(Outcome{Text: canned(provider.TaskMetadata), Delay: 3 * time.Second})
+	h.Enqueue(Outcome{Text: canned(mainTask(p)), Delay: 3 * time.Second})
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := p.Generate(ctx, NewRequest(t, provider.TaskMetadata, 1))
+	_, err := p.Generate(ctx, NewRequest(t, mainTask(p), 1))
 	if got := provider.Classify(err); got != provider.Timeout {
 		t.Fatalf("deadline: got code %q (%v), want %q", got, err, provider.Timeout)
 	}
@@ -417,11 +497,11 @@ func testDeadline(t *testing.T, h Scripted, p provider.Provider) {
 }
 
 func testCancelWaiting(t *testing.T, h Scripted, p provider.Provider) {
-	h.Enqueue(Outcome{Text: canned(provider.TaskMetadata), Delay: 3 * time.Second})
+	h.Enqueue(Outcome{Text: canned(mainTask(p)), Delay: 3 * time.Second})
 	ctx, cancel := context.WithCancel(t.Context())
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
-	_, err := p.Generate(ctx, NewRequest(t, provider.TaskMetadata, 1))
+	_, err := p.Generate(ctx, NewRequest(t, mainTask(p), 1))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancel while waiting: got %v, want an error wrapping context.Canceled", err)
 	}
@@ -436,7 +516,7 @@ func testFault(t *testing.T, h Scripted, p provider.Provider, code provider.Code
 		o.RetryAfter = 7 * time.Second
 	}
 	h.Enqueue(o)
-	req := NewRequest(t, provider.TaskMetadata, 1)
+	req := NewRequest(t, mainTask(p), 1)
 	_, err := p.Generate(t.Context(), req)
 	if err == nil {
 		t.Fatalf("fault %q: Generate succeeded", code)
@@ -445,8 +525,9 @@ func testFault(t *testing.T, h Scripted, p provider.Provider, code provider.Code
 		t.Fatalf("fault %q: classified as %q (%v)", code, got, err)
 	}
 	if code == provider.RateLimited {
-		if ra := provider.RetryAfterOf(err); ra != o.RetryAfter {
-			t.Errorf("retry hint: got %s, want %s", ra, o.RetryAfter)
+		var pe *provider.Error
+		if !errors.As(err, &pe) || pe.RetryAfter != o.RetryAfter {
+			t.Errorf("retry hint: got %v, want a *provider.Error with RetryAfter %s", err, o.RetryAfter)
 		}
 	}
 	if n := len(h.Wire()); n != 1 {
@@ -468,7 +549,7 @@ func testStreamed(t *testing.T, h Harness, p provider.Provider) {
 	if p.Capabilities().MaxUploadBytes > 0 {
 		t.Skip("provider uploads streamed parts")
 	}
-	req := NewRequest(t, provider.TaskMetadata, 1)
+	req := NewRequest(t, mainTask(p), 1)
 	data := req.Parts[1].Data
 	req.Parts[1].Data = nil
 	req.Parts[1].Size = int64(len(data))

@@ -1,13 +1,17 @@
-package provider
+package shape
 
-import "math"
+import (
+	"math"
 
-// DefaultMinLongEdge is the quality floor of request shaping: the long
+	"github.com/picfre/picfre/provider"
+)
+
+// MinLongEdge is the quality floor of request shaping: the long
 // edge, in pixels, at which the model must at least see an image for
 // tagging. Keywords for stock media name the subject, setting, mood and
 // main colours, which survive at 512 px; fine text and small details do
 // not matter for them. Images smaller than the floor are sent as they are.
-const DefaultMinLongEdge = 512
+const MinLongEdge = 512
 
 // DefaultImageSize is the long edge used when a provider declares neither
 // an ImageSize nor an ImageCost.
@@ -23,24 +27,25 @@ var sizeSteps = [...]int{384, 512, 768, 1024, 1536, 2048}
 
 // ChooseImage returns the long edge to downscale a w×h image to and the
 // detail level to send it at, so that the provider bills the fewest input
-// tokens while the model still sees the image at DefaultMinLongEdge or
-// more. It never upscales. See ShapeImage.
-func ChooseImage(caps Capabilities, w, h int) (longEdge int, d Detail) {
-	return ShapeImage(caps, w, h, DefaultMinLongEdge)
+// tokens while the model still sees the image at MinLongEdge pixels or
+// more (or the whole image, if smaller). It never upscales.
+//
+// Among the candidate sizes (common steps, the provider's ImageSize and
+// the image's own size, none above ImageSize or the image) and the low
+// and default detail levels, it keeps those at which the model sees at
+// least the floor, and picks the one with the fewest tokens; ties go to
+// the one the model sees larger, then to the smaller upload. Without an
+// ImageCost it returns the provider's ImageSize (or DefaultImageSize) at
+// the default detail.
+func ChooseImage(caps provider.Capabilities, w, h int) (longEdge int, d provider.Detail) {
+	return choose(caps, w, h, MinLongEdge)
 }
 
-// ShapeImage is ChooseImage with an explicit quality floor. Among the
-// candidate sizes (common steps, the provider's ImageSize and the image's
-// own size, none above ImageSize or the image) and the low and default
-// detail levels, it keeps those at which the model sees at least
-// minLongEdge pixels (or the whole image, if smaller), and picks the one
-// with the fewest tokens; ties go to the one the model sees larger, then to
-// the smaller upload. Without an ImageCost it returns the provider's
-// ImageSize (or DefaultImageSize) at the default detail.
-func ShapeImage(caps Capabilities, w, h, minLongEdge int) (longEdge int, d Detail) {
+// choose is ChooseImage with an explicit quality floor.
+func choose(caps provider.Capabilities, w, h, minLongEdge int) (longEdge int, d provider.Detail) {
 	long := max(w, h)
 	if long <= 0 {
-		return 0, DetailAuto
+		return 0, provider.DetailAuto
 	}
 	ceiling := long
 	if caps.ImageSize > 0 {
@@ -48,9 +53,9 @@ func ShapeImage(caps Capabilities, w, h, minLongEdge int) (longEdge int, d Detai
 	}
 	if caps.ImageCost == nil {
 		if caps.ImageSize > 0 {
-			return ceiling, DetailAuto
+			return ceiling, provider.DetailAuto
 		}
-		return min(long, DefaultImageSize), DetailAuto
+		return min(long, DefaultImageSize), provider.DetailAuto
 	}
 	floor := min(max(minLongEdge, 1), ceiling)
 	cands := []int{ceiling}
@@ -62,12 +67,12 @@ func ShapeImage(caps Capabilities, w, h, minLongEdge int) (longEdge int, d Detai
 	if floor < ceiling {
 		cands = append(cands, floor)
 	}
-	viewer, _ := caps.ImageCost.(ViewedSizer)
+	viewer, _ := caps.ImageCost.(provider.ViewedSizer)
 	bestTok, bestSeen, bestEdge := math.MaxInt, -1, 0
-	bestDetail := DetailAuto
+	bestDetail := provider.DetailAuto
 	for _, edge := range cands {
 		sw, sh := scaleTo(w, h, edge)
-		for _, det := range [...]Detail{DetailAuto, DetailLow} {
+		for _, det := range [...]provider.Detail{provider.DetailAuto, provider.DetailLow} {
 			seen := edge
 			if viewer != nil {
 				seen = viewer.ViewedLongEdge(sw, sh, det)
@@ -85,7 +90,7 @@ func ShapeImage(caps Capabilities, w, h, minLongEdge int) (longEdge int, d Detai
 		}
 	}
 	if bestEdge == 0 {
-		return ceiling, DetailAuto
+		return ceiling, provider.DetailAuto
 	}
 	return bestEdge, bestDetail
 }
@@ -102,7 +107,7 @@ func scaleTo(w, h, edge int) (int, int) {
 
 // ImageTokens returns the tokens caps bills for a w×h image downscaled to
 // longEdge and sent at detail d; 0 when the provider declares no cost.
-func ImageTokens(caps Capabilities, w, h, longEdge int, d Detail) int {
+func ImageTokens(caps provider.Capabilities, w, h, longEdge int, d provider.Detail) int {
 	if caps.ImageCost == nil {
 		return 0
 	}
@@ -115,7 +120,7 @@ func ImageTokens(caps Capabilities, w, h, longEdge int, d Detail) int {
 // files to a request: its image tokens, a share of the instructions
 // (instructionsTokens are paid once per request) and a small per-item
 // label. itemsPerRequest is clamped to the provider's MaxItemsPerRequest.
-func EstimateInputTokens(caps Capabilities, w, h, instructionsTokens, itemsPerRequest int) int {
+func EstimateInputTokens(caps provider.Capabilities, w, h, instructionsTokens, itemsPerRequest int) int {
 	items := max(itemsPerRequest, 1)
 	if caps.MaxItemsPerRequest > 0 {
 		items = min(items, caps.MaxItemsPerRequest)

@@ -1,4 +1,4 @@
-package provider
+package wire
 
 import (
 	"math"
@@ -6,19 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// RateLimitInfo is what a provider reports about its rate limits in the
-// headers of an answer. A negative count means the header was absent;
-// a zero duration means no reset time was given.
-type RateLimitInfo struct {
-	LimitRequests     int
-	RemainingRequests int
-	ResetRequests     time.Duration
-	LimitTokens       int
-	RemainingTokens   int
-	ResetTokens       time.Duration
-}
+	"github.com/picfre/picfre/provider"
+)
 
 // ParseRetryAfter returns the retry hint of an HTTP answer: retry-after-ms
 // (milliseconds, OpenAI) wins over retry-after, which may be a number of
@@ -58,8 +48,8 @@ func ParseRetryAfter(h http.Header, now time.Time) time.Duration {
 // tokens} (resets as durations such as "6m0s" or "120ms") and Anthropic's
 // anthropic-ratelimit-{requests,tokens}-{limit,remaining,reset} (resets as
 // RFC 3339 times, taken relative to now). It returns nil when none is set.
-func ParseRateLimitHeaders(h http.Header, now time.Time) *RateLimitInfo {
-	info := RateLimitInfo{LimitRequests: -1, RemainingRequests: -1, LimitTokens: -1, RemainingTokens: -1}
+func ParseRateLimitHeaders(h http.Header, now time.Time) *provider.RateLimitInfo {
+	info := provider.RateLimitInfo{LimitRequests: -1, RemainingRequests: -1, LimitTokens: -1, RemainingTokens: -1}
 	found := false
 	count := func(dst *int, names ...string) {
 		for _, n := range names {
