@@ -212,3 +212,17 @@ func ExampleConfig_logger() {
 	// Output:
 	// level=WARN msg="picfre: file failed" index=0 task=metadata kind=unknown code=unsupported_media error="media: unknown or unsupported file type"
 }
+
+// A record the CLI printed (or a service sent) reads back into a Result,
+// its error and code included.
+func ExampleResult_UnmarshalJSON() {
+	line := `{"file":"clip.mp4","kind":"video","duration_seconds":12.5,"error":{"code":"quota_exhausted","message":"provider gemini: quota_exhausted"}}`
+	var r picfre.Result
+	if err := json.Unmarshal([]byte(line), &r); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(r.File, r.Duration, errcode.Of(r.Err), errors.Is(r.Err, errcode.QuotaExhausted))
+	// Output:
+	// clip.mp4 12.5s quota_exhausted true
+}

@@ -113,7 +113,8 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	cfg := picfre.Config{}
+	// --concurrency N means N provider requests in flight, across the run.
+	cfg := picfre.Config{MaxRequests: f.concurrency}
 	if f.ledger != "" {
 		if f.price < 0 || f.pricePerMinute < 0 {
 			return usagef("--price and --price-per-minute must not be negative")
