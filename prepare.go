@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/audio"
@@ -227,6 +228,22 @@ func (pl *Pipeline) prepareTimed(ctx context.Context, j *job, r io.Reader, f med
 	}
 }
 
+func (pl *Pipeline) maxDuration() time.Duration {
+	if pl.cfg.MaxDuration > 0 {
+		return pl.cfg.MaxDuration
+	}
+	return DefaultMaxDuration
+}
+
+// checkDuration refuses a clip whose measured running time is past the
+// ceiling: it would be held and charged more than a file may cost.
+func (pl *Pipeline) checkDuration(d time.Duration) error {
+	if d > pl.maxDuration() {
+		return errcode.Errorf(errcode.TooLarge, "the file runs %s, more than the %s allowed", d.Round(time.Second), pl.maxDuration())
+	}
+	return nil
+}
+
 func (pl *Pipeline) maxTimedBytes() int64 {
 	if pl.cfg.MaxTimedBytes > 0 {
 		return pl.cfg.MaxTimedBytes
@@ -322,6 +339,12 @@ func (pl *Pipeline) prepareVideo(ctx context.Context, j *job, tools video.Tools,
 		j.fail(errcode.New(errcode.UnsupportedMedia, "the file has no video stream"))
 		return
 	}
+	// info.Duration is measured from the packets (video.Probe refuses a
+	// file whose headers declare another length): it is what is billed.
+	if err := pl.checkDuration(info.Duration); err != nil {
+		j.fail(err)
+		return
+	}
 	j.duration, j.result.Duration = info.Duration, info.Duration
 	j.result.Width, j.result.Height = info.Width, info.Height
 	j.extra = video.Classify(info)
@@ -371,6 +394,11 @@ func (pl *Pipeline) prepareAudio(ctx context.Context, j *job, tools video.Tools,
 		j.fail(timedError(err))
 		return
 	}
+	// Measured, like a video's (see prepareVideo).
+	if err := pl.checkDuration(info.Duration); err != nil {
+		j.fail(err)
+		return
+	}
 	j.duration, j.result.Duration = info.Duration, info.Duration
 	bpm, ok, err := audio.Tempo(ctx, tools, path)
 	if err != nil && ctx.Err() != nil {
@@ -396,5 +424,7 @@ func (pl *Pipeline) prepareAudio(ctx context.Context, j *job, tools video.Tools,
 		j.fail(errcode.New(errcode.TooLarge, "the audio is too long to send, even transcoded"))
 		return
 	}
+	// Only what is sent is billed: the transcode stops at maxAudioSent.
+	j.duration = min(j.duration, maxAudioSent)
 	j.parts = []provider.Part{{MIMEType: "audio/mpeg", Data: buf.Bytes()}}
 }
