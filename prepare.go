@@ -276,12 +276,14 @@ func copyLimited(path string, r io.Reader, limit int64) (int64, [32]byte, error)
 }
 
 // wholePart is the part for a clip or recording sent whole: the file at
-// path copied, without re-encoding, into one with no metadata at all
-// (tags, chapters, cover art, subtitles), held in memory when it fits the
-// provider's inline limit, else streamed from the scratch folder.
-func (pl *Pipeline) wholePart(ctx context.Context, tools video.Tools, path string, f media.Format, audioOnly bool) (provider.Part, error) {
+// path copied into one with no metadata at all (tags, chapters, cover art,
+// subtitles, and the metadata inside frames: SEI removed, MJPEG and other
+// codecs whose frames carry EXIF re-encoded; see video.Sanitize), held in
+// memory when it fits the provider's inline limit, else streamed from the
+// scratch folder.
+func (pl *Pipeline) wholePart(ctx context.Context, tools video.Tools, path string, f media.Format, codec string, audioOnly bool) (provider.Part, error) {
 	clean := path + ".clean"
-	if err := video.Sanitize(ctx, tools, path, clean, string(f), audioOnly); err != nil {
+	if err := video.Sanitize(ctx, tools, path, clean, string(f), codec, audioOnly); err != nil {
 		return provider.Part{}, timedError(err)
 	}
 	info, err := os.Stat(clean)
@@ -355,7 +357,7 @@ func (pl *Pipeline) prepareVideo(ctx context.Context, j *job, tools video.Tools,
 		return
 	}
 	if pl.caps.Video && pl.canSend(size) {
-		part, err := pl.wholePart(ctx, tools, path, f, false)
+		part, err := pl.wholePart(ctx, tools, path, f, info.Codec, false)
 		if err != nil {
 			j.fail(err)
 			return
@@ -407,7 +409,7 @@ func (pl *Pipeline) prepareAudio(ctx context.Context, j *job, tools video.Tools,
 	}
 	j.extra = audio.Classify(info, bpm, ok && err == nil)
 	if pl.canSend(size) {
-		part, err := pl.wholePart(ctx, tools, path, f, true)
+		part, err := pl.wholePart(ctx, tools, path, f, "", true)
 		if err != nil {
 			j.fail(err)
 			return

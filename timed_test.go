@@ -292,3 +292,81 @@ func TestBillingCountsMeasuredDuration(t *testing.T) {
 		})
 	}
 }
+
+// TestMJPEGFramesReachProviderWithoutEXIF (issue 11): an MJPEG clip whose
+// every frame is a JPEG with EXIF (artist, serial number, GPS), in AVI,
+// MOV and MP4, is sent whole to Gemini without any of it: stream copy
+// would keep each frame's APP1, so such codecs are re-encoded.
+func TestMJPEGFramesReachProviderWithoutEXIF(t *testing.T) {
+	ffmpeg := testenv.Tool(t, "ffmpeg", "ffmpeg")
+	dir := t.TempDir()
+	if b, err := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=5:duration=2",
+		"-c:v", "mjpeg", "-q:v", "5", filepath.Join(dir, "f%03d.jpg")).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, b)
+	}
+	frames, _ := filepath.Glob(filepath.Join(dir, "f*.jpg"))
+	if len(frames) < 5 {
+		t.Fatalf("%d frames", len(frames))
+	}
+	app1 := mediatest.EXIFSegment(mediatest.EXIF{Artist: "Jane Artist-Doe", Serial: "CAM-SERIAL-7734", Latitude: 59})
+	for _, f := range frames {
+		b, err := os.ReadFile(f)
+		if err == nil {
+			b, err = mediatest.InjectSegment(b, app1)
+		}
+		if err == nil {
+			err = os.WriteFile(f, b, 0o600)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	leaks := [][]byte{[]byte("Exif\x00\x00"), []byte("Jane Artist-Doe"), []byte("CAM-SERIAL-7734"), app1[len(app1)-24:]}
+	s := wiretest.NewGemini(t)
+	g, err := gemini.New(gemini.Options{APIKey: s.Secret(), BaseURL: s.BaseURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := picfre.New(g, picfre.Config{ScratchDir: t.TempDir()})
+	for _, ext := range []string{"avi", "mov", "mp4"} {
+		t.Run(ext, func(t *testing.T) {
+			clip := filepath.Join(dir, "clip."+ext)
+			if b, err := exec.Command(ffmpeg, "-v", "error", "-y", "-framerate", "5", "-i", filepath.Join(dir, "f%03d.jpg"),
+				"-c:v", "copy", clip).CombinedOutput(); err != nil {
+				t.Fatalf("ffmpeg: %v\n%s", err, b)
+			}
+			raw, err := os.ReadFile(clip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range leaks {
+				if bytes.Count(raw, l) < len(frames) {
+					t.Fatalf("the fixture's frames lack %q", l)
+				}
+			}
+			s.Reset()
+			res, err := pl.Tag(t.Context(), picfre.File(clip), picfre.Options{})
+			if err != nil {
+				t.Fatalf("%v (code %s)", err, errcode.Of(err))
+			}
+			if res.Kind != "video" {
+				t.Fatalf("kind %q", res.Kind)
+			}
+			reqs := s.Requests()
+			if len(reqs) != 1 || len(reqs[0].Media) != 1 || !strings.HasPrefix(reqs[0].Media[0].MIMEType, "video/") || len(reqs[0].Media[0].Data) < 1000 {
+				t.Fatalf("%d requests, want one with the clip", len(reqs))
+			}
+			sent := reqs[0].Media[0].Data
+			for _, l := range leaks {
+				if bytes.Contains(sent, l) {
+					t.Errorf("the clip sent carries %q", l)
+				}
+			}
+			for _, w := range s.Wire() {
+				if bytes.Contains(w, []byte("CAM-SERIAL-7734")) || bytes.Contains(w, []byte("Jane Artist-Doe")) {
+					t.Error("the wire carries the EXIF")
+				}
+			}
+		})
+	}
+}

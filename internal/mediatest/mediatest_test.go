@@ -55,3 +55,35 @@ func TestSetMP4DurationRefusesOtherFiles(t *testing.T) {
 		t.Error("SetXingFrames did not fail")
 	}
 }
+
+// TestEXIFSegment checks with exiftool that the segment reads back as a
+// camera's EXIF.
+func TestEXIFSegment(t *testing.T) {
+	exiftool := testenv.Tool(t, "exiftool", "libimage-exiftool-perl")
+	ffmpeg := testenv.Tool(t, "ffmpeg", "ffmpeg")
+	out := filepath.Join(t.TempDir(), "a.jpg")
+	if b, err := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=64x48:d=0.1", "-frames:v", "1", out).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, b)
+	}
+	jpg, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jpg, err = InjectSegment(jpg, EXIFSegment(EXIF{Artist: "Jane Doe", Serial: "SN-12345", Latitude: 59}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, jpg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := exec.Command(exiftool, "-s", "-s", "-s", "-Artist", "-SerialNumber", "-GPSLatitude", "-GPSLatitudeRef", out).CombinedOutput()
+	if err != nil {
+		t.Fatalf("exiftool: %v\n%s", err, b)
+	}
+	if got := strings.Fields(string(b)); strings.Join(got, " ") != `Jane Doe SN-12345 59 deg 30' 0.00" N North` {
+		t.Fatalf("exiftool reads %q", b)
+	}
+	if _, err := InjectSegment([]byte("GIF89a"), nil); err == nil {
+		t.Error("InjectSegment took a GIF")
+	}
+}
