@@ -257,22 +257,54 @@ func copyLimited(path string, r io.Reader, limit int64) (int64, [32]byte, error)
 	var digest [32]byte
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return 0, digest, errcode.Wrap(errcode.Unavailable, pathless(err))
+		return 0, digest, scratch.FileError("creating a scratch file", err)
 	}
 	defer f.Close()
+	n, digest, err := fillScratch(f, r, limit)
+	if err != nil {
+		return 0, digest, err
+	}
+	if err := f.Close(); err != nil {
+		return 0, digest, scratch.FileError("writing a scratch file", err)
+	}
+	return n, digest, nil
+}
+
+// fillScratch copies r into w, a scratch file, hashing it on the way. A
+// failure to read r is the file's (invalid_media); a failure to write w
+// is the scratch disk's (see scratch.FileError: internal when the disk or
+// a quota is full), whose message never holds the scratch path.
+func fillScratch(w io.Writer, r io.Reader, limit int64) (int64, [32]byte, error) {
+	var digest [32]byte
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, limit+1))
+	sw := &scratchWriter{w: w}
+	n, err := io.Copy(io.MultiWriter(sw, h), io.LimitReader(r, limit+1))
+	if sw.err != nil {
+		return 0, digest, scratch.FileError("writing a scratch file", sw.err)
+	}
 	if err != nil {
 		return 0, digest, errcode.Wrap(errcode.InvalidMedia, err)
 	}
 	if n > limit {
 		return 0, digest, errcode.Errorf(errcode.TooLarge, "file is larger than %d bytes", limit)
 	}
-	if err := f.Close(); err != nil {
-		return 0, digest, errcode.Wrap(errcode.Unavailable, pathless(err))
-	}
 	copy(digest[:], h.Sum(nil))
 	return n, digest, nil
+}
+
+// scratchWriter remembers the first error of its writer, so that a write
+// failure is told from a read failure of the same io.Copy.
+type scratchWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *scratchWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	return n, err
 }
 
 // wholePart is the part for a clip or recording sent whole: the file at
@@ -288,13 +320,13 @@ func (pl *Pipeline) wholePart(ctx context.Context, tools video.Tools, path strin
 	}
 	info, err := os.Stat(clean)
 	if err != nil {
-		return provider.Part{}, errcode.Wrap(errcode.Unavailable, pathless(err))
+		return provider.Part{}, scratch.FileError("reading a scratch file", err)
 	}
 	part := provider.Part{MIMEType: f.MIMEType(), Size: info.Size()}
 	if pl.fitsInline(info.Size()) {
 		part.Data, err = os.ReadFile(clean)
 		if err != nil {
-			return provider.Part{}, errcode.Wrap(errcode.Unavailable, pathless(err))
+			return provider.Part{}, scratch.FileError("reading a scratch file", err)
 		}
 		return part, nil
 	}

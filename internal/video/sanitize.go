@@ -1,7 +1,9 @@
 package video
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -31,7 +33,10 @@ var muxers = map[string]string{
 // record as well, where ffmpeg's filter_units does not reach. Audio is
 // always copied.
 //
-// The process is killed when ctx is done. Safe for concurrent use.
+// When ffmpeg cannot write out because the disk is full (or a quota or
+// the open-file limit is reached) the error wraps ErrResources, not
+// ErrInvalid. The process is killed when ctx is done. Safe for concurrent
+// use.
 func Sanitize(ctx context.Context, tools Tools, in, out, format, codec string, audioOnly bool) error {
 	if err := tools.check(); err != nil {
 		return &Error{Op: "sanitize", Err: err}
@@ -58,9 +63,19 @@ func Sanitize(ctx context.Context, tools Tools, in, out, format, codec string, a
 	}
 	args = append(args, "-f", muxer, "-y", inputURL(out))
 	_, stderr, err := run(ctx, tools.FFmpeg, args, 0)
+	if err == nil && writeFailed(stderr) {
+		// ffmpeg 5 reports a failed write of its trailer or a failed
+		// close (a full disk) and still exits 0: the output is
+		// truncated and must not be sent.
+		err = errors.New("output not written")
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return &Error{Op: "sanitize", Err: ctx.Err()}
+		}
+		if e := failure(stderr); e == ErrResources {
+			// Without the detail: it may name the output's path.
+			return &Error{Op: "sanitize", Err: e}
 		}
 		return &Error{Op: "sanitize", Err: ErrInvalid, Detail: lastLine(stderr, in)}
 	}
@@ -98,4 +113,11 @@ func videoArgs(codec string) []string {
 	// like any other.
 	return []string{"-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
 		"-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-bsf:v", "filter_units=remove_types=6"}
+}
+
+// writeFailed reports whether ffmpeg's stderr tells of output it could not
+// write.
+func writeFailed(stderr []byte) bool {
+	return bytes.Contains(stderr, []byte("Error writing trailer")) || bytes.Contains(stderr, []byte("Error closing file")) ||
+		failure(stderr) == ErrResources
 }

@@ -2,9 +2,13 @@ package video
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/picfre/picfre/errcode"
 )
 
 // TestSanitizeDropsInFrameMetadata: the user-data SEI that x264 writes
@@ -67,5 +71,23 @@ func TestVideoCleaning(t *testing.T) {
 		if got := VideoCleaning(codec); got != want {
 			t.Errorf("VideoCleaning(%q) = %q, want %q", codec, got, want)
 		}
+	}
+}
+
+// TestSanitizeOnAFullDisk: ffmpeg writing its output to /dev/full (every
+// write fails with ENOSPC, as on a full scratch disk) fails with
+// ErrResources, code internal, not ErrInvalid, and without the path.
+func TestSanitizeOnAFullDisk(t *testing.T) {
+	tools := needTools(t)
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skipf("no /dev/full on this system: %v", err)
+	}
+	in := clip(t, "full-disk.avi", "-f", "lavfi", "-i", "testsrc2=s=64x48:r=5:d=2", "-c:v", "mjpeg")
+	err := Sanitize(t.Context(), tools, in, "/dev/full", "avi", "mjpeg", false)
+	if !errors.Is(err, ErrResources) || errors.Is(err, ErrInvalid) || errcode.Of(err) != errcode.Internal {
+		t.Fatalf("Sanitize = %v (code %s), want ErrResources", err, errcode.Of(err))
+	}
+	if strings.Contains(err.Error(), "/dev/full") || strings.Contains(err.Error(), in) {
+		t.Fatalf("message has a path: %v", err)
 	}
 }
