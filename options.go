@@ -252,6 +252,9 @@ const (
 // DefaultMaxRequests is Config.MaxRequests when it is zero.
 const DefaultMaxRequests = 16
 
+// DefaultMaxDuration is Config.MaxDuration when it is zero.
+const DefaultMaxDuration = 3 * time.Hour
+
 // Config is the pipeline's fixed setup. The zero value is a free pipeline
 // with default media limits that records nothing anywhere.
 type Config struct {
@@ -275,6 +278,14 @@ type Config struct {
 	// MaxTimedBytes bounds a video or audio file's size (default 4 GiB).
 	// Such files are streamed to a scratch file, never held in memory.
 	MaxTimedBytes int64
+	// MaxDuration bounds a video or audio file's running time
+	// (DefaultMaxDuration when zero). The running time is measured from
+	// the file's packets, not taken from the length its headers declare;
+	// a file whose declared length disagrees with the measured one by
+	// more than 2 s or 10 % is refused as invalid_media, and one longer
+	// than MaxDuration as too_large, both before any credit is held. So
+	// no file is ever held or charged more than the price of MaxDuration.
+	MaxDuration time.Duration
 	// ScratchDir is the folder, on a local file system (flock(2) must
 	// work there), under which private scratch folders for video and
 	// audio are made and removed (os.TempDir() when empty). Each folder

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/audio"
@@ -227,6 +228,22 @@ func (pl *Pipeline) prepareTimed(ctx context.Context, j *job, r io.Reader, f med
 	}
 }
 
+func (pl *Pipeline) maxDuration() time.Duration {
+	if pl.cfg.MaxDuration > 0 {
+		return pl.cfg.MaxDuration
+	}
+	return DefaultMaxDuration
+}
+
+// checkDuration refuses a clip whose measured running time is past the
+// ceiling: it would be held and charged more than a file may cost.
+func (pl *Pipeline) checkDuration(d time.Duration) error {
+	if d > pl.maxDuration() {
+		return errcode.Errorf(errcode.TooLarge, "the file runs %s, more than the %s allowed", d.Round(time.Second), pl.maxDuration())
+	}
+	return nil
+}
+
 func (pl *Pipeline) maxTimedBytes() int64 {
 	if pl.cfg.MaxTimedBytes > 0 {
 		return pl.cfg.MaxTimedBytes
@@ -240,42 +257,76 @@ func copyLimited(path string, r io.Reader, limit int64) (int64, [32]byte, error)
 	var digest [32]byte
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return 0, digest, errcode.Wrap(errcode.Unavailable, pathless(err))
+		return 0, digest, scratch.FileError("creating a scratch file", err)
 	}
 	defer f.Close()
+	n, digest, err := fillScratch(f, r, limit)
+	if err != nil {
+		return 0, digest, err
+	}
+	if err := f.Close(); err != nil {
+		return 0, digest, scratch.FileError("writing a scratch file", err)
+	}
+	return n, digest, nil
+}
+
+// fillScratch copies r into w, a scratch file, hashing it on the way. A
+// failure to read r is the file's (invalid_media); a failure to write w
+// is the scratch disk's (see scratch.FileError: internal when the disk or
+// a quota is full), whose message never holds the scratch path.
+func fillScratch(w io.Writer, r io.Reader, limit int64) (int64, [32]byte, error) {
+	var digest [32]byte
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, limit+1))
+	sw := &scratchWriter{w: w}
+	n, err := io.Copy(io.MultiWriter(sw, h), io.LimitReader(r, limit+1))
+	if sw.err != nil {
+		return 0, digest, scratch.FileError("writing a scratch file", sw.err)
+	}
 	if err != nil {
 		return 0, digest, errcode.Wrap(errcode.InvalidMedia, err)
 	}
 	if n > limit {
 		return 0, digest, errcode.Errorf(errcode.TooLarge, "file is larger than %d bytes", limit)
 	}
-	if err := f.Close(); err != nil {
-		return 0, digest, errcode.Wrap(errcode.Unavailable, pathless(err))
-	}
 	copy(digest[:], h.Sum(nil))
 	return n, digest, nil
 }
 
+// scratchWriter remembers the first error of its writer, so that a write
+// failure is told from a read failure of the same io.Copy.
+type scratchWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *scratchWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
 // wholePart is the part for a clip or recording sent whole: the file at
-// path copied, without re-encoding, into one with no metadata at all
-// (tags, chapters, cover art, subtitles), held in memory when it fits the
-// provider's inline limit, else streamed from the scratch folder.
-func (pl *Pipeline) wholePart(ctx context.Context, tools video.Tools, path string, f media.Format, audioOnly bool) (provider.Part, error) {
+// path copied into one with no metadata at all (tags, chapters, cover art,
+// subtitles, and the metadata inside frames: SEI removed, MJPEG and other
+// codecs whose frames carry EXIF re-encoded; see video.Sanitize), held in
+// memory when it fits the provider's inline limit, else streamed from the
+// scratch folder.
+func (pl *Pipeline) wholePart(ctx context.Context, tools video.Tools, path string, f media.Format, codec string, audioOnly bool) (provider.Part, error) {
 	clean := path + ".clean"
-	if err := video.Sanitize(ctx, tools, path, clean, string(f), audioOnly); err != nil {
+	if err := video.Sanitize(ctx, tools, path, clean, string(f), codec, audioOnly); err != nil {
 		return provider.Part{}, timedError(err)
 	}
 	info, err := os.Stat(clean)
 	if err != nil {
-		return provider.Part{}, errcode.Wrap(errcode.Unavailable, pathless(err))
+		return provider.Part{}, scratch.FileError("reading a scratch file", err)
 	}
 	part := provider.Part{MIMEType: f.MIMEType(), Size: info.Size()}
 	if pl.fitsInline(info.Size()) {
 		part.Data, err = os.ReadFile(clean)
 		if err != nil {
-			return provider.Part{}, errcode.Wrap(errcode.Unavailable, pathless(err))
+			return provider.Part{}, scratch.FileError("reading a scratch file", err)
 		}
 		return part, nil
 	}
@@ -322,6 +373,12 @@ func (pl *Pipeline) prepareVideo(ctx context.Context, j *job, tools video.Tools,
 		j.fail(errcode.New(errcode.UnsupportedMedia, "the file has no video stream"))
 		return
 	}
+	// info.Duration is measured from the packets (video.Probe refuses a
+	// file whose headers declare another length): it is what is billed.
+	if err := pl.checkDuration(info.Duration); err != nil {
+		j.fail(err)
+		return
+	}
 	j.duration, j.result.Duration = info.Duration, info.Duration
 	j.result.Width, j.result.Height = info.Width, info.Height
 	j.extra = video.Classify(info)
@@ -332,7 +389,7 @@ func (pl *Pipeline) prepareVideo(ctx context.Context, j *job, tools video.Tools,
 		return
 	}
 	if pl.caps.Video && pl.canSend(size) {
-		part, err := pl.wholePart(ctx, tools, path, f, false)
+		part, err := pl.wholePart(ctx, tools, path, f, info.Codec, false)
 		if err != nil {
 			j.fail(err)
 			return
@@ -371,6 +428,11 @@ func (pl *Pipeline) prepareAudio(ctx context.Context, j *job, tools video.Tools,
 		j.fail(timedError(err))
 		return
 	}
+	// Measured, like a video's (see prepareVideo).
+	if err := pl.checkDuration(info.Duration); err != nil {
+		j.fail(err)
+		return
+	}
 	j.duration, j.result.Duration = info.Duration, info.Duration
 	bpm, ok, err := audio.Tempo(ctx, tools, path)
 	if err != nil && ctx.Err() != nil {
@@ -379,7 +441,7 @@ func (pl *Pipeline) prepareAudio(ctx context.Context, j *job, tools video.Tools,
 	}
 	j.extra = audio.Classify(info, bpm, ok && err == nil)
 	if pl.canSend(size) {
-		part, err := pl.wholePart(ctx, tools, path, f, true)
+		part, err := pl.wholePart(ctx, tools, path, f, "", true)
 		if err != nil {
 			j.fail(err)
 			return
@@ -396,5 +458,7 @@ func (pl *Pipeline) prepareAudio(ctx context.Context, j *job, tools video.Tools,
 		j.fail(errcode.New(errcode.TooLarge, "the audio is too long to send, even transcoded"))
 		return
 	}
+	// Only what is sent is billed: the transcode stops at maxAudioSent.
+	j.duration = min(j.duration, maxAudioSent)
 	j.parts = []provider.Part{{MIMEType: "audio/mpeg", Data: buf.Bytes()}}
 }

@@ -9,14 +9,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/internal/mediatest"
 	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/internal/wiretest"
+	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/provider/fake"
 	"github.com/picfre/picfre/provider/gemini"
@@ -179,5 +182,191 @@ func TestScratchFoldersDoNotPileUp(t *testing.T) {
 	}
 	if p.Calls() != 8 || most > 0 {
 		t.Fatalf("%d requests; up to %d scratch folders existed during a request, want none (inline audio)", p.Calls(), most)
+	}
+}
+
+// recordingMeter remembers the credits of every hold asked for and what
+// was captured.
+type recordingMeter struct {
+	metering.Discard
+	mu       sync.Mutex
+	held     []int64
+	captured int
+}
+
+func (m *recordingMeter) Authorize(ctx context.Context, a metering.Authorization) (metering.Hold, error) {
+	m.mu.Lock()
+	m.held = append(m.held, a.Credits)
+	m.mu.Unlock()
+	return m.Discard.Authorize(ctx, a)
+}
+
+func (m *recordingMeter) Capture(ctx context.Context, h metering.Hold, e metering.Event) error {
+	m.mu.Lock()
+	m.captured++
+	m.mu.Unlock()
+	return m.Discard.Capture(ctx, h, e)
+}
+
+// withDuration copies the clip at src into dir with every duration its
+// headers declare set to d (the samples keep their real times).
+func withDuration(t *testing.T, src, dir, name string, d time.Duration, set func([]byte, time.Duration) error) string {
+	t.Helper()
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := set(data, d); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, name)
+	if err := os.WriteFile(out, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func setMP4(b []byte, d time.Duration) error { _, err := mediatest.SetMP4Duration(b, d); return err }
+func setXing(b []byte, d time.Duration) error {
+	return mediatest.SetXingFrames(b, mediatest.XingFrames(d, 44100))
+}
+
+// TestBillingCountsMeasuredDuration (issue 11): at 1 credit a file plus
+// 10 a started minute, an honest 3-second clip holds 11 and a 5-minute
+// one 51, measured from their packets; the same clips with headers that
+// claim 10 hours or 1 ms (MP4 mvhd/tkhd/mdhd, an MP3's Xing frame count,
+// an M4A) are refused as invalid_media before anything is held; and a
+// clip past Config.MaxDuration is refused as too_large, so no file ever
+// holds more than the price of the ceiling.
+func TestBillingCountsMeasuredDuration(t *testing.T) {
+	dir := t.TempDir()
+	mp4 := makeClip(t, dir, "3s.mp4", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=10:duration=3",
+		"-f", "lavfi", "-i", "sine=duration=3", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-shortest")
+	long := makeClip(t, dir, "5min.mp4", "-f", "lavfi", "-i", "color=c=gray:s=32x32:r=2:d=300",
+		"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p")
+	mp3 := makeClip(t, dir, "3s.mp3", "-f", "lavfi", "-i", "sine=duration=3:r=44100", "-c:a", "libmp3lame", "-q:a", "4")
+	longMP3 := makeClip(t, dir, "5min.mp3", "-f", "lavfi", "-i", "sine=duration=290:r=44100", "-c:a", "libmp3lame", "-q:a", "9")
+	m4a := makeClip(t, dir, "3s.m4a", "-f", "lavfi", "-i", "sine=duration=3", "-c:a", "aac")
+	pricing := metering.Pricing{Rates: []metering.Rate{{Base: 1, PerUnit: 10}}}
+	caps := provider.Capabilities{Video: true, Audio: true}
+	tests := []struct {
+		name string
+		path string
+		max  time.Duration
+		held int64 // -1: refused before any hold
+		code errcode.Code
+	}{
+		{"honest mp4", mp4, 0, 11, ""},
+		{"honest 5 min mp4", long, 0, 51, ""},
+		{"honest mp3", mp3, 0, 11, ""},
+		{"honest 4:50 mp3", longMP3, 0, 51, ""}, // LAME pads 300 s to 300.04 s: 61
+		{"honest m4a", m4a, 0, 11, ""},
+		{"mp4 says 10 h", withDuration(t, mp4, dir, "10h.mp4", 10*time.Hour, setMP4), 0, -1, errcode.InvalidMedia},
+		{"mp4 says 1 ms", withDuration(t, long, dir, "1ms.mp4", time.Millisecond, setMP4), 0, -1, errcode.InvalidMedia},
+		{"mp3 says 10 h", withDuration(t, mp3, dir, "10h.mp3", 10*time.Hour, setXing), 0, -1, errcode.InvalidMedia},
+		{"mp3 says 1 ms", withDuration(t, longMP3, dir, "1ms.mp3", time.Millisecond, setXing), 0, -1, errcode.InvalidMedia},
+		{"m4a says 10 h", withDuration(t, m4a, dir, "10h.m4a", 10*time.Hour, setMP4), 0, -1, errcode.InvalidMedia},
+		{"past MaxDuration", long, 4 * time.Minute, -1, errcode.TooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := &recordingMeter{}
+			p := fake.New(fake.Options{Capabilities: caps})
+			pl := picfre.New(p, picfre.Config{Meter: m, Pricer: pricing, ScratchDir: t.TempDir(), MaxDuration: tt.max})
+			res, err := pl.Tag(t.Context(), picfre.File(tt.path), picfre.Options{Account: "acct"})
+			if tt.held < 0 {
+				if errcode.Of(err) != tt.code || len(m.held) != 0 || p.Calls() != 0 {
+					t.Fatalf("err %v (code %s), holds %v, %d provider calls; want %s, nothing held or sent", err, errcode.Of(err), m.held, p.Calls(), tt.code)
+				}
+				if strings.Contains(err.Error(), dir) {
+					t.Fatalf("message has the path: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%v (code %s)", err, errcode.Of(err))
+			}
+			if !slices.Equal(m.held, []int64{tt.held}) || m.captured != 1 || res.Usage.Credits != tt.held {
+				t.Fatalf("held %v, captured %d, result charged %d; want %d", m.held, m.captured, res.Usage.Credits, tt.held)
+			}
+		})
+	}
+}
+
+// TestMJPEGFramesReachProviderWithoutEXIF (issue 11): an MJPEG clip whose
+// every frame is a JPEG with EXIF (artist, serial number, GPS), in AVI,
+// MOV and MP4, is sent whole to Gemini without any of it: stream copy
+// would keep each frame's APP1, so such codecs are re-encoded.
+func TestMJPEGFramesReachProviderWithoutEXIF(t *testing.T) {
+	ffmpeg := testenv.Tool(t, "ffmpeg", "ffmpeg")
+	dir := t.TempDir()
+	if b, err := exec.Command(ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=5:duration=2",
+		"-c:v", "mjpeg", "-q:v", "5", filepath.Join(dir, "f%03d.jpg")).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s", err, b)
+	}
+	frames, _ := filepath.Glob(filepath.Join(dir, "f*.jpg"))
+	if len(frames) < 5 {
+		t.Fatalf("%d frames", len(frames))
+	}
+	app1 := mediatest.EXIFSegment(mediatest.EXIF{Artist: "Jane Artist-Doe", Serial: "CAM-SERIAL-7734", Latitude: 59})
+	for _, f := range frames {
+		b, err := os.ReadFile(f)
+		if err == nil {
+			b, err = mediatest.InjectSegment(b, app1)
+		}
+		if err == nil {
+			err = os.WriteFile(f, b, 0o600)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	leaks := [][]byte{[]byte("Exif\x00\x00"), []byte("Jane Artist-Doe"), []byte("CAM-SERIAL-7734"), app1[len(app1)-24:]}
+	s := wiretest.NewGemini(t)
+	g, err := gemini.New(gemini.Options{APIKey: s.Secret(), BaseURL: s.BaseURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := picfre.New(g, picfre.Config{ScratchDir: t.TempDir()})
+	for _, ext := range []string{"avi", "mov", "mp4"} {
+		t.Run(ext, func(t *testing.T) {
+			clip := filepath.Join(dir, "clip."+ext)
+			if b, err := exec.Command(ffmpeg, "-v", "error", "-y", "-framerate", "5", "-i", filepath.Join(dir, "f%03d.jpg"),
+				"-c:v", "copy", clip).CombinedOutput(); err != nil {
+				t.Fatalf("ffmpeg: %v\n%s", err, b)
+			}
+			raw, err := os.ReadFile(clip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range leaks {
+				if bytes.Count(raw, l) < len(frames) {
+					t.Fatalf("the fixture's frames lack %q", l)
+				}
+			}
+			s.Reset()
+			res, err := pl.Tag(t.Context(), picfre.File(clip), picfre.Options{})
+			if err != nil {
+				t.Fatalf("%v (code %s)", err, errcode.Of(err))
+			}
+			if res.Kind != "video" {
+				t.Fatalf("kind %q", res.Kind)
+			}
+			reqs := s.Requests()
+			if len(reqs) != 1 || len(reqs[0].Media) != 1 || !strings.HasPrefix(reqs[0].Media[0].MIMEType, "video/") || len(reqs[0].Media[0].Data) < 1000 {
+				t.Fatalf("%d requests, want one with the clip", len(reqs))
+			}
+			sent := reqs[0].Media[0].Data
+			for _, l := range leaks {
+				if bytes.Contains(sent, l) {
+					t.Errorf("the clip sent carries %q", l)
+				}
+			}
+			for _, w := range s.Wire() {
+				if bytes.Contains(w, []byte("CAM-SERIAL-7734")) || bytes.Contains(w, []byte("Jane Artist-Doe")) {
+					t.Error("the wire carries the EXIF")
+				}
+			}
+		})
 	}
 }

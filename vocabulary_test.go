@@ -97,6 +97,7 @@ var sentinels = map[string]struct {
 	"internal/vector.ErrTooLarge":    {vector.ErrTooLarge, errcode.TooLarge},
 	"internal/vector.ErrUnsupported": {vector.ErrUnsupported, errcode.UnsupportedMedia},
 	"internal/video.ErrInvalid":      {video.ErrInvalid, errcode.InvalidMedia},
+	"internal/video.ErrResources":    {video.ErrResources, errcode.Internal},
 	"internal/video.ErrToolMissing":  {video.ErrToolMissing, errcode.UnsupportedMedia},
 	"internal/video.ErrUnsupported":  {video.ErrUnsupported, errcode.UnsupportedMedia},
 }

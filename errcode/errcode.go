@@ -104,7 +104,10 @@ const (
 	// Retry later; every write picfre makes is idempotent. 503.
 	Unavailable Code = "unavailable"
 	// Internal: a bug in picfre, a driver or a hook (a recovered panic,
-	// an error nobody classified). Please report it. 500.
+	// an error nobody classified), or local resources that ran out (the
+	// scratch disk full, a quota, too many open files; the message says
+	// which, without a path): the file is not at fault. Please report
+	// the former; free the resource for the latter. 500.
 	Internal Code = "internal"
 )
 

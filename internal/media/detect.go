@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"strings"
 )
 
@@ -119,6 +120,8 @@ func detectOther(b []byte) Format {
 		return FormatMP3
 	case len(b) >= 12 && string(b[4:8]) == "ftyp":
 		return isoBrand(string(b[8:12]))
+	case quickTime(b) != "":
+		return quickTime(b)
 	case bytes.HasPrefix(b, []byte("\x1A\x45\xDF\xA3")):
 		if bytes.Contains(b[:min(len(b), 64)], []byte("webm")) {
 			return FormatWebM
@@ -152,12 +155,68 @@ func isoBrand(brand string) Format {
 	switch brand {
 	case "heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "avif", "avis":
 		return ""
+	case "crx ":
+		// Canon CR3 raw: a still image in an ISO container, not a video.
+		return ""
 	case "M4A ", "M4B ", "M4P ", "F4A ", "F4B ":
 		return FormatM4A
 	case "qt  ":
 		return FormatMOV
 	}
 	return FormatMP4
+}
+
+// quickTime recognises a QuickTime file without a leading ftyp atom, as
+// older cameras and editors write them: a run of top-level atoms, each
+// with a plausible size, where padding atoms (free, skip, wide, pnot,
+// junk) may come before a moov (whose first child must be a movie atom)
+// or an mdat. An ftyp after the padding is routed by its brand. It returns
+// "" for anything else.
+func quickTime(b []byte) Format {
+	for off := 0; off+8 <= len(b); {
+		size := uint64(binary.BigEndian.Uint32(b[off:]))
+		typ := string(b[off+4 : off+8])
+		hdr := uint64(8)
+		switch size {
+		case 0: // to the end of the file
+			size = math.MaxUint64
+		case 1: // a 64-bit size follows
+			if off+16 > len(b) {
+				return ""
+			}
+			size, hdr = binary.BigEndian.Uint64(b[off+8:]), 16
+		}
+		if size < hdr {
+			return ""
+		}
+		switch typ {
+		case "mdat":
+			return FormatMOV
+		case "moov":
+			child := uint64(off) + hdr
+			if size < hdr+8 || child+8 > uint64(len(b)) {
+				return ""
+			}
+			switch string(b[child+4 : child+8]) {
+			case "mvhd", "cmov", "prfl", "trak", "udta", "iods", "meta", "clip", "ctab", "rmra":
+				return FormatMOV
+			}
+			return ""
+		case "ftyp":
+			if off == 0 || off+12 > len(b) {
+				return ""
+			}
+			return isoBrand(string(b[off+8 : off+12]))
+		case "free", "skip", "wide", "pnot", "junk":
+			if size > uint64(len(b)-off) {
+				return "" // what follows is past what was read
+			}
+			off += int(size)
+		default:
+			return ""
+		}
+	}
+	return ""
 }
 
 // isEPS recognises Encapsulated PostScript, plain or with the binary DOS

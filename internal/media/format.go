@@ -97,6 +97,8 @@ func unsupportedName(b []byte) string {
 			return "HEIF/HEIC"
 		case "avif", "avis":
 			return "AVIF"
+		case "crx ":
+			return "Canon CR3 raw"
 		default:
 			return "ISO media (MP4/MOV)"
 		}
@@ -108,10 +110,51 @@ func unsupportedName(b []byte) string {
 		return "PDF"
 	case bytes.HasPrefix(b, []byte("8BPS")):
 		return "Photoshop PSD"
-	case bytes.HasPrefix(b, []byte("\x00\x00\x01\x00")):
+	case isICO(b):
 		return "ICO"
 	case bytes.HasPrefix(b, []byte("\x00\x00\x00\x0CjP  \x0D\x0A\x87\x0A")):
 		return "JPEG 2000"
 	}
 	return ""
+}
+
+// isICO checks a Windows icon or cursor directory strictly: reserved 0,
+// type 1 (icon) or 2 (cursor), at least one image, and entries that a real
+// file would have (colour planes 0 or 1 for icons, a usual bit depth, a
+// non-empty image placed after the directory). A Mac resource-fork font,
+// whose header also starts 00 00 01 00, fails these.
+func isICO(b []byte) bool {
+	if len(b) < 6+16 || binary.LittleEndian.Uint16(b[0:2]) != 0 {
+		return false
+	}
+	typ := binary.LittleEndian.Uint16(b[2:4])
+	count := int(binary.LittleEndian.Uint16(b[4:6]))
+	if (typ != 1 && typ != 2) || count == 0 {
+		return false
+	}
+	dirEnd := uint32(6 + 16*count)
+	for i := 0; i < count && 6+16*(i+1) <= len(b); i++ {
+		e := b[6+16*i : 6+16*(i+1)]
+		planes := binary.LittleEndian.Uint16(e[4:6])
+		bpp := binary.LittleEndian.Uint16(e[6:8])
+		size := binary.LittleEndian.Uint32(e[8:12])
+		offset := binary.LittleEndian.Uint32(e[12:16])
+		if e[3] != 0 && e[3] != 0xFF {
+			return false
+		}
+		if typ == 1 {
+			if planes > 1 {
+				return false
+			}
+			switch bpp {
+			case 0, 1, 2, 4, 8, 16, 24, 32:
+			default:
+				return false
+			}
+		}
+		if size == 0 || offset < dirEnd {
+			return false
+		}
+	}
+	return true
 }

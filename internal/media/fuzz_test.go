@@ -140,7 +140,12 @@ func FuzzDetect(f *testing.F) {
 	fuzzSeeds(f)
 	for _, s := range []string{"RIFF\x24\x00\x00\x00WAVEfmt ", "fLaC", "OggS\x00", "ID3\x03", "\xFF\xFB\x90\x64",
 		"\x00\x00\x00\x20ftypM4A ", "\x1A\x45\xDF\xA3webm", "<?xml?><svg>", "<!DOCTYPE svg [<!ENTITY a 'b'>]><svg/>",
-		"%!PS-Adobe-3.0 EPSF-3.0\n", "\xC5\xD0\xD3\xC6"} {
+		"%!PS-Adobe-3.0 EPSF-3.0\n", "\xC5\xD0\xD3\xC6",
+		// Issue 11: QuickTime without ftyp, a Canon raw, a Mac font, an icon.
+		"\x00\x00\x01\x00moov\x00\x00\x00\x6cmvhd", "\x00\x00\x00\x08wide\x00\x10\x00\x00mdat",
+		"\x00\x00\x00\x01mdat\x00\x00\x00\x00\x00\x00\x00\x04", "\x00\x00\x00\x08free\x00\x00\x00\x14ftypqt  ",
+		"\xff\xff\xff\xffskip\x00\x00\x00\x08mdat", "\x00\x00\x00\x18ftypcrx \x00\x00\x00\x01crx isom",
+		dfontHead, icoHead} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

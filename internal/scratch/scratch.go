@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/picfre/picfre/errcode"
@@ -249,10 +250,42 @@ func lockError(err error) error {
 	return fsError("locking a folder", err)
 }
 
-// fsError wraps a file-system failure as Unavailable, without the path:
+// fsError wraps a file-system failure as Unavailable, or as Internal
+// when local resources ran out (see Exhausted), without the path:
 // scratch paths are not shown in messages.
 func fsError(op string, err error) error {
-	return errcode.Errorf(errcode.Unavailable, "scratch: %s: %w", op, pathless(err))
+	code := errcode.Unavailable
+	if Exhausted(err) {
+		code = errcode.Internal
+	}
+	return errcode.Errorf(code, "scratch: %s: %w", op, pathless(err))
+}
+
+// FileError classifies a failure to write, read or stat a file in a
+// scratch folder (op says which, "writing a scratch file"): local resource
+// exhaustion (a full disk, a quota, too many open files; see Exhausted)
+// is errcode.Internal, anything else errcode.Unavailable, never
+// invalid_media, since the file being processed is not at fault. The
+// message holds op and the system's reason, never the path. errors.Is
+// still finds the cause (syscall.ENOSPC, fs.ErrNotExist ...).
+func FileError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fsError(op, err)
+}
+
+// Exhausted reports whether err is the exhaustion of a local resource
+// rather than a fault of the data: no space left on the device, a disk
+// quota exceeded, a file too large for the file system, or too many open
+// files in the process or the system.
+func Exhausted(err error) bool {
+	for _, e := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EFBIG, syscall.EMFILE, syscall.ENFILE} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // pathless drops the path from a file-system error and keeps its cause,

@@ -1,9 +1,11 @@
 package video
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -15,8 +17,18 @@ type Info struct {
 	// Container is the demuxer's name for the file's format, such as
 	// "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm".
 	Container string
-	// Duration is the playing time.
+	// Duration is the playing time, checked against the packets (see
+	// Probe): the shorter of Declared and Measured, which agree within
+	// the tolerance of DurationAgrees. It is what billing counts.
+	// ParseProbe alone, which reads no packet, sets it to Declared.
 	Duration time.Duration
+	// Measured is the time the packets of the streams picfre uses span,
+	// from the earliest start to the latest end (0 from ParseProbe).
+	Measured time.Duration
+	// Declared is the playing time the file's headers claim (the MP4
+	// mvhd, an MP3's Xing frame count, ...), which a crafted file can set
+	// to anything.
+	Declared time.Duration
 	// HasVideo reports a real video stream (cover art in an audio file
 	// does not count).
 	HasVideo bool
@@ -36,6 +48,10 @@ type Info struct {
 	// SampleRate (Hz) and Channels describe the first audio stream.
 	SampleRate int
 	Channels   int
+
+	// videoStream and audioStream are the indexes, plus one, of the
+	// streams described (0: none).
+	videoStream, audioStream int
 }
 
 // Bounds that ParseProbe enforces; values outside them are refused as
@@ -50,9 +66,20 @@ const (
 // caller should have recognised the file by its content first (see
 // media.Detect); Probe also refuses containers outside a short list of
 // video and audio formats, so that playlists and other indirections are
-// never followed by later ffmpeg calls. Errors are *Error wrapping
-// ErrInvalid, ErrUnsupported, ErrToolMissing or ctx's error; their
-// messages do not contain path. Safe for concurrent use.
+// never followed by later ffmpeg calls.
+//
+// The duration a file declares is not trusted: Probe then reads every
+// packet of the first video and first audio stream (demuxing only, no
+// decoding) and sets Info.Measured to the time they span. A file whose
+// declared duration differs from the measured one by more than the
+// tolerance (see DurationAgrees) is refused with ErrInvalid: its headers
+// lie, whichever way. Info.Duration is then the shorter of the two: the
+// headers cannot make a file longer than its packets, nor can encoder
+// padding in the packets make it longer than it says it is.
+//
+// Errors are *Error wrapping ErrInvalid, ErrUnsupported, ErrToolMissing
+// or ctx's error; their messages do not contain path. Safe for concurrent
+// use.
 func Probe(ctx context.Context, tools Tools, path string) (Info, error) {
 	if err := tools.check(); err != nil {
 		return Info{}, &Error{Op: "probe", Err: err}
@@ -69,7 +96,146 @@ func Probe(ctx context.Context, tools Tools, path string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
+	measured, err := measure(ctx, tools, path, info)
+	if err != nil {
+		return Info{}, err
+	}
+	if !DurationAgrees(info.Declared, measured) {
+		return Info{}, &Error{Op: "probe", Err: ErrInvalid, Detail: fmt.Sprintf(
+			"the file declares %s but its streams run %s", info.Declared.Round(time.Millisecond), measured.Round(time.Millisecond))}
+	}
+	info.Measured = measured
+	info.Duration = min(info.Declared, measured)
 	return info, nil
+}
+
+// The tolerance between a declared and a measured duration: the larger
+// of DurationSlack and DurationSlackRatio of the measured duration. It
+// absorbs what honest files show (the measurement ends at the last
+// packet's start, so a frame or an audio packet short; encoder padding;
+// estimates for files without a duration header) and nothing a billing
+// lie needs.
+const (
+	DurationSlack      = 2 * time.Second
+	DurationSlackRatio = 0.10
+)
+
+// DurationAgrees reports whether a declared duration is within the
+// tolerance of a measured one (see DurationSlack).
+func DurationAgrees(declared, measured time.Duration) bool {
+	diff := declared - measured
+	if diff < 0 {
+		diff = -diff
+	}
+	return diff <= max(DurationSlack, time.Duration(float64(measured)*DurationSlackRatio))
+}
+
+// measure reads every packet of the first video and the first audio
+// stream with ffprobe (demuxing only, no decoding, so it runs at the
+// speed of the disk) and returns the time they span, from the earliest
+// packet's start to the latest packet's end. Packet times come from the
+// stream itself (sample tables, frame counts), not from the header fields
+// a file declares its length in. The listing is read as it is written, so
+// memory does not grow with the clip.
+func measure(ctx context.Context, tools Tools, path string, info Info) (time.Duration, error) {
+	args := []string{"-v", "error", "-show_entries", "packet=stream_index,pts_time,dts_time,duration_time",
+		"-of", "compact", inputURL(path)}
+	cmd := Command(ctx, tools.FFprobe, args...)
+	errBuf := &limitedBuffer{max: 8 << 10}
+	cmd.Stderr = errBuf
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, &Error{Op: "measure", Err: ErrInvalid, Detail: "cannot run ffprobe"}
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, &Error{Op: "measure", Err: ErrInvalid, Detail: "cannot run ffprobe"}
+	}
+	d, perr := ParsePackets(out, info.videoStream-1, info.audioStream-1)
+	_, _ = io.Copy(io.Discard, out)
+	werr := cmd.Wait()
+	switch {
+	case ctx.Err() != nil:
+		return 0, &Error{Op: "measure", Err: ctx.Err()}
+	case werr != nil:
+		return 0, &Error{Op: "measure", Err: ErrInvalid, Detail: lastLine(errBuf.buf.Bytes(), path)}
+	case perr != nil:
+		return 0, perr
+	}
+	return d, nil
+}
+
+// ParsePackets reads the packet listing that `ffprobe -show_entries
+// packet=stream_index,pts_time,dts_time,duration_time -of compact` writes,
+// one "packet|key=value|..." line a packet, and returns the time spanned
+// by the packets of the given stream indexes (negative indexes are
+// ignored): from the earliest start (pts, else dts) to the latest start
+// plus duration. Lines of other streams, unparsable times and values
+// outside [0, MaxDuration] are skipped; a span that is empty or longer
+// than MaxDuration is an *Error wrapping ErrInvalid. It is safe for
+// concurrent use.
+func ParsePackets(r io.Reader, streams ...int) (time.Duration, error) {
+	want := map[string]bool{}
+	for _, s := range streams {
+		if s >= 0 {
+			want[strconv.Itoa(s)] = true
+		}
+	}
+	first, last := math.Inf(1), math.Inf(-1)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 512), 4<<10)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "packet|")
+		if !ok {
+			continue
+		}
+		var index string
+		start, dur := math.NaN(), 0.0
+		dts := math.NaN()
+		for _, kv := range strings.Split(rest, "|") {
+			k, v, _ := strings.Cut(kv, "=")
+			switch k {
+			case "stream_index":
+				index = v
+			case "pts_time":
+				start = packetTime(v)
+			case "dts_time":
+				dts = packetTime(v)
+			case "duration_time":
+				if d := packetTime(v); !math.IsNaN(d) {
+					dur = d
+				}
+			}
+		}
+		if !want[index] {
+			continue
+		}
+		if math.IsNaN(start) {
+			start = dts
+		}
+		if math.IsNaN(start) {
+			continue
+		}
+		first = math.Min(first, start)
+		last = math.Max(last, start+dur)
+	}
+	if err := sc.Err(); err != nil {
+		return 0, &Error{Op: "measure", Err: ErrInvalid, Detail: "unreadable packet listing"}
+	}
+	span := last - first
+	if math.IsInf(first, 0) || !(span > 0) || span > MaxDuration.Seconds() {
+		return 0, &Error{Op: "measure", Err: ErrInvalid, Detail: "the packets span no usable time"}
+	}
+	return time.Duration(span * float64(time.Second)), nil
+}
+
+// packetTime parses a packet time in seconds; NaN for "N/A", garbage and
+// values outside [0, MaxDuration].
+func packetTime(s string) float64 {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || v < 0 || v > MaxDuration.Seconds() {
+		return math.NaN()
+	}
+	return v
 }
 
 type probeOutput struct {
@@ -81,6 +247,7 @@ type probeOutput struct {
 }
 
 type probeStream struct {
+	Index        int               `json:"index"`
 	CodecType    string            `json:"codec_type"`
 	CodecName    string            `json:"codec_name"`
 	Width        int               `json:"width"`
@@ -144,6 +311,7 @@ func ParseProbe(data []byte) (Info, error) {
 				return invalid("video size %d×%d out of range", s.Width, s.Height)
 			}
 			info.HasVideo = true
+			info.videoStream = s.Index + 1
 			info.Codec = printable(s.CodecName)
 			info.Width, info.Height = s.Width, s.Height
 			info.FPS = rate(s.AvgFrameRate)
@@ -162,6 +330,7 @@ func ParseProbe(data []byte) (Info, error) {
 				continue
 			}
 			info.HasAudio = true
+			info.audioStream = s.Index + 1
 			info.AudioCodec = printable(s.CodecName)
 			if r, err := strconv.Atoi(s.SampleRate); err == nil && r > 0 && r <= 1_000_000 {
 				info.SampleRate = r
@@ -185,6 +354,7 @@ func ParseProbe(data []byte) (Info, error) {
 		return invalid("no usable duration")
 	}
 	info.Duration = time.Duration(d * float64(time.Second))
+	info.Declared = info.Duration
 	return info, nil
 }
 

@@ -27,6 +27,27 @@ var ErrUnsupported = errcode.New(errcode.UnsupportedMedia, "unsupported media")
 // ffmpeg cannot read: corrupt, truncated or not media at all.
 var ErrInvalid = errcode.New(errcode.InvalidMedia, "invalid media")
 
+// ErrResources is returned (wrapped in an *Error) when ffmpeg could not
+// write its output because local resources ran out: the scratch disk is
+// full, a quota is exceeded, or too many files are open. The file being
+// processed is not at fault; the code is errcode.Internal.
+var ErrResources = errcode.New(errcode.Internal, "local resources exhausted (scratch disk full, quota or open files)")
+
+// resourceMessages are the strerror texts ffmpeg prints for the errors
+// ErrResources stands for.
+var resourceMessages = []string{"No space left on device", "Disk quota exceeded", "File too large", "Too many open files"}
+
+// failure is the sentinel for a tool that failed with stderr: ErrResources
+// when it says local resources ran out, else ErrInvalid.
+func failure(stderr []byte) error {
+	for _, m := range resourceMessages {
+		if bytes.Contains(stderr, []byte(m)) {
+			return ErrResources
+		}
+	}
+	return ErrInvalid
+}
+
 // Error is a failure of ffprobe or ffmpeg on a file. Its message never
 // holds the file's path or content; Detail is a short reason.
 type Error struct {
