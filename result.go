@@ -68,7 +68,11 @@ type Result struct {
 	// charged again (Usage.Credits is 0).
 	Replayed bool `json:"replayed,omitempty"`
 	// Err is set, in TagAll results, when the file failed; errcode.Of
-	// gives its code. In JSON it is "error": {"code", "message"}.
+	// gives its code. In JSON it is "error": {"code", "message"}. A
+	// failed file has no answer, except one: when the provider answered
+	// but the charge could not be captured, Err has the code
+	// billing_failure and the Result keeps the answer (the hold was
+	// voided; Usage.Credits is 0).
 	Err error `json:"-"`
 }
 

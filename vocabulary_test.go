@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/audio"
 	"github.com/picfre/picfre/internal/scratch"
@@ -89,6 +90,8 @@ var sentinels = map[string]struct {
 	"stock.ErrUnknownAgency": {stock.ErrUnknownAgency, errcode.InvalidArgument},
 
 	"store.ErrInvalidDSN": {store.ErrInvalidDSN, errcode.InvalidArgument},
+
+	"..ErrOverMaxCredits": {picfre.ErrOverMaxCredits, errcode.TooLarge},
 
 	"internal/audio.ErrInvalidWAV":   {audio.ErrInvalidWAV, errcode.InvalidMedia},
 	"internal/scratch.ErrNoLocking":  {scratch.ErrNoLocking, errcode.InvalidArgument},

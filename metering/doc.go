@@ -53,8 +53,11 @@
 // insufficient credits") and answers errcode.Of: the outcomes above with
 // their own codes and sentinels (errors.Is(err, ErrInsufficientCredits)),
 // bad arguments with invalid_argument ([ErrInvalid]), a cancelled context
-// with canceled, and a database that failed or timed out with
-// unavailable — retry later; every write is idempotent.
+// with canceled, and a database that failed or timed out (a dropped
+// connection, a read-only or full disk, a server that does not answer)
+// with billing_failure, errcode.Unavailable in its chain
+// (errors.Is(err, errcode.Unavailable)) — retry later; every write is
+// idempotent. The pipeline passes these codes on unchanged.
 //
 // # Idempotency keys
 //

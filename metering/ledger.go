@@ -61,8 +61,10 @@ type Options struct {
 //
 // A Ledger validates every argument, reads the clock, chooses hold
 // identifiers and wraps every error of its store exactly once, with the
-// store's code when it has one and errcode.Unavailable otherwise (the
-// database failed); a cancelled context gives errcode.Canceled.
+// store's code when it has one; a failure of the database itself is
+// errcode.BillingFailure with errcode.Unavailable in its chain
+// (errors.Is(err, errcode.Unavailable)), and a cancelled context gives
+// errcode.Canceled.
 //
 // A Ledger is safe for concurrent use, and several Ledgers (in several
 // processes) may share one SQL database. Close waits for the calls in
@@ -134,14 +136,40 @@ func Normalize(t time.Time) time.Time {
 	return t.UTC().Round(0).Truncate(time.Microsecond)
 }
 
-// wrap names the operation once and gives an error without a code of its
-// own errcode.Unavailable (a context error errcode.Canceled): the one
+// wrap names the operation once and classifies the error: the store's
+// own outcomes (the sentinels of package metering/driver) keep their
+// codes, an uncoded context error is errcode.Canceled, and anything else —
+// the database failed: a dropped connection, a read-only or full disk, a
+// statement that timed out — is errcode.BillingFailure with
+// errcode.Unavailable in its chain (see storeFailure). This is the one
 // place where a store's errors become the Ledger's.
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return errcode.WrapIfNone(errcode.Unavailable, fmt.Errorf("metering: %s: %w", op, err))
+	err = fmt.Errorf("metering: %s: %w", op, err)
+	switch {
+	case errcode.Has(err) && !errors.Is(err, errcode.Unavailable):
+		return err
+	case !errcode.Has(err) && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+		return errcode.Wrap(errcode.Canceled, err)
+	}
+	return storeFailure(err)
+}
+
+// storeFailure codes err, a failure of the database behind the ledger, as
+// errcode.BillingFailure (the file's credits could not be held or
+// settled) over errcode.Unavailable (the database failed; retry later,
+// every write is idempotent), so that errcode.Of gives billing_failure and
+// errors.Is(err, errcode.Unavailable) holds. The message is err's.
+func storeFailure(err error) error {
+	if !errors.Is(err, errcode.Unavailable) {
+		err = errcode.Wrap(errcode.Unavailable, err)
+	}
+	if errcode.Of(err) == errcode.BillingFailure {
+		return err
+	}
+	return errcode.Wrap(errcode.BillingFailure, err)
 }
 
 func invalid(what string) error { return fmt.Errorf("%w: %s", ErrInvalid, what) }
@@ -269,11 +297,10 @@ func (l *Ledger) settleContext(ctx context.Context) (context.Context, context.Ca
 
 // settleErr wraps the error of a settling call. Its context is detached
 // from the caller's, so a deadline there is the settle timeout: the store
-// took too long, which is the store being unavailable, not the caller
-// cancelling.
+// took too long, which is the store failing, not the caller cancelling.
 func settleErr(op string, err error) error {
 	if err != nil && !errcode.Has(err) && errors.Is(err, context.DeadlineExceeded) {
-		return errcode.Wrap(errcode.Unavailable, fmt.Errorf("metering: %s: %w", op, err))
+		return storeFailure(fmt.Errorf("metering: %s: %w", op, err))
 	}
 	return wrap(op, err)
 }
