@@ -45,6 +45,7 @@ var sentinels = map[string]struct {
 	"metering/driver.ErrInProgress":          {driver.ErrInProgress, errcode.Conflict},
 	"metering/driver.ErrInsufficientCredits": {driver.ErrInsufficientCredits, errcode.InsufficientCredits},
 	"metering/driver.ErrLegalHold":           {driver.ErrLegalHold, errcode.FailedPrecondition},
+	"metering/driver.ErrOverflow":            {driver.ErrOverflow, errcode.InvalidArgument},
 	"metering/driver.ErrUnknownHold":         {driver.ErrUnknownHold, errcode.BillingFailure},
 
 	"metering.ErrClosed":              {metering.ErrClosed, errcode.FailedPrecondition},
@@ -58,6 +59,7 @@ var sentinels = map[string]struct {
 	"metering.ErrInsufficientCredits": {metering.ErrInsufficientCredits, errcode.InsufficientCredits},
 	"metering.ErrInvalid":             {metering.ErrInvalid, errcode.InvalidArgument},
 	"metering.ErrLegalHold":           {metering.ErrLegalHold, errcode.FailedPrecondition},
+	"metering.ErrOverflow":            {metering.ErrOverflow, errcode.InvalidArgument},
 	"metering.ErrNoPrice":             {metering.ErrNoPrice, errcode.InvalidArgument},
 	"metering.ErrSweepInProgress":     {metering.ErrSweepInProgress, errcode.Conflict},
 	"metering.ErrUnknownHold":         {metering.ErrUnknownHold, errcode.BillingFailure},

@@ -32,6 +32,12 @@ const (
 	MaxTextLen = 1024
 )
 
+// MaxAmount bounds every amount (a top-up, a hold, a refund, an
+// adjustment in absolute value: larger ones fail with ErrInvalid) and
+// every balance (a change that would take one above it fails with
+// ErrOverflow): 10^15 credits, so that no sum overflows in any store.
+const MaxAmount = driver.MaxAmount
+
 // Options configure a Ledger. The zero value means the defaults.
 type Options struct {
 	// Clock returns the current time; time.Now when nil.
@@ -223,6 +229,9 @@ func (l *Ledger) TopUp(ctx context.Context, t TopUp) (Entry, error) {
 	if t.Credits <= 0 {
 		return Entry{}, wrap(op, invalid("credits must be positive"))
 	}
+	if t.Credits > MaxAmount {
+		return Entry{}, wrap(op, invalid("credits exceed MaxAmount"))
+	}
 	if err := l.enter(); err != nil {
 		return Entry{}, wrap(op, err)
 	}
@@ -269,6 +278,9 @@ func (l *Ledger) Authorize(ctx context.Context, a Authorization) (Hold, error) {
 	}
 	if a.Credits < 0 {
 		return Hold{}, wrap(op, invalid("credits are negative"))
+	}
+	if a.Credits > MaxAmount {
+		return Hold{}, wrap(op, invalid("credits exceed MaxAmount"))
 	}
 	if err := ctx.Err(); err != nil {
 		return Hold{}, wrap(op, err)
@@ -418,6 +430,9 @@ func (l *Ledger) Adjust(ctx context.Context, a Adjustment) (Entry, error) {
 }
 
 func (l *Ledger) adjust(ctx context.Context, op string, kind driver.EntryKind, a Adjustment) (Entry, error) {
+	if a.Credits > MaxAmount || a.Credits < -MaxAmount {
+		return Entry{}, wrap(op, invalid("credits exceed MaxAmount"))
+	}
 	if err := checkID("account", a.Account); err != nil {
 		return Entry{}, wrap(op, err)
 	}

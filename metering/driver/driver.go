@@ -33,7 +33,17 @@ var (
 	ErrExceedsHold = errcode.New(errcode.BillingFailure, "capture exceeds hold")
 	// ErrLegalHold: EraseUsage of an account under a legal hold.
 	ErrLegalHold = errcode.New(errcode.FailedPrecondition, "account under legal hold")
+	// ErrOverflow: a top-up, refund or positive adjustment would take
+	// the account's balance above MaxAmount; nothing was recorded.
+	ErrOverflow = errcode.New(errcode.InvalidArgument, "the balance would exceed the ledger's maximum")
 )
+
+// MaxAmount bounds every amount the Ledger passes (a top-up, hold,
+// refund or adjustment, in absolute value) and every balance a store
+// keeps: 10^15 credits, far below the int64 and float64 limits, so that
+// sums of two never overflow. A store refuses a change that would take a
+// balance above it with ErrOverflow.
+const MaxAmount int64 = 1_000_000_000_000_000
 
 // EntryKind names what moved credits in an [Entry]. The values are those
 // of metering.EntryKind.

@@ -125,6 +125,9 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry,
 		return t.entry, nil
 	}
 	a := s.account(r.Account)
+	if a.balance > driver.MaxAmount-r.Credits {
+		return driver.Entry{}, driver.ErrOverflow
+	}
 	e := driver.Entry{Seq: s.next(), Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
 	s.topups[r.PaymentRef] = &topup{entry: e}
 	a.topups = append(a.topups, e)
@@ -275,6 +278,9 @@ func (s *store) Adjust(ctx context.Context, r driver.AdjustRequest) (driver.Entr
 	a.sweep(r.Now)
 	if a.balance-a.held+r.Credits < 0 {
 		return driver.Entry{}, driver.ErrInsufficientCredits
+	}
+	if a.balance > driver.MaxAmount-r.Credits {
+		return driver.Entry{}, driver.ErrOverflow
 	}
 	e := driver.Entry{Seq: s.next(), Account: r.Account, Kind: r.Kind, Credits: r.Credits, Time: r.Now, Ref: r.IdempotencyKey, Reason: r.Reason}
 	a.adjust[r.IdempotencyKey] = &adjustment{entry: e}

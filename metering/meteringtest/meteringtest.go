@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,6 +63,7 @@ func RunConformanceTests(t *testing.T, newStore func(t *testing.T) driver.Store)
 		{"PurgeHolds", testPurgeHolds},
 		{"PurgeTopUps", testPurgeTopUps},
 		{"ErrorCodes", testErrorCodes},
+		{"Overflow", testOverflow},
 		{"Close", testClose},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1042,3 +1044,53 @@ func testClose(t *testing.T, s *suite) {
 	wantErr(t, "second close", s.ledger.Close(), metering.ErrClosed)
 	wantErr(t, "void after close", s.ledger.Void(ctx, metering.Hold{ID: "x", Account: "acme", IdempotencyKey: "k"}, ""), metering.ErrClosed)
 }
+
+// testOverflow checks that no amount or balance goes past
+// metering.MaxAmount: an oversized amount is invalid, a change that would
+// take the balance above it fails with ErrOverflow and records nothing,
+// and the store never fails with an error of its own (an integer
+// overflow, a broken invariant).
+func testOverflow(t *testing.T, s *suite) {
+	ctx := t.Context()
+	max := metering.MaxAmount
+	for _, c := range []struct {
+		what string
+		err  error
+	}{
+		{"top-up above MaxAmount", second(s.ledger.TopUp(ctx, metering.TopUp{Account: "acme", Credits: max + 1, PaymentRef: "big"}))},
+		{"refund of MaxInt64", second(s.ledger.Refund(ctx, metering.Refund{Account: "acme", Credits: math.MaxInt64, Key: "r-big"}))},
+		{"adjustment of MinInt64", second(s.ledger.Adjust(ctx, metering.Adjustment{Account: "acme", Credits: math.MinInt64, Key: "a-big"}))},
+		{"hold above MaxAmount", second(s.ledger.Authorize(ctx, auth("acme", "k-big", max+1)))},
+	} {
+		wantErr(t, c.what, c.err, metering.ErrInvalid)
+	}
+	s.topUp(t, "acme", max-1, "pay-1")
+	s.topUp(t, "acme", 1, "pay-2") // exactly MaxAmount
+	_, err := s.ledger.TopUp(ctx, metering.TopUp{Account: "acme", Credits: 1, PaymentRef: "pay-3"})
+	wantErr(t, "top-up past MaxAmount", err, metering.ErrOverflow)
+	if errcode.Of(err) != errcode.InvalidArgument {
+		t.Errorf("top-up past MaxAmount: code %s", errcode.Of(err))
+	}
+	_, err = s.ledger.Refund(ctx, metering.Refund{Account: "acme", Credits: 1, Key: "r-1"})
+	wantErr(t, "refund past MaxAmount", err, metering.ErrOverflow)
+	_, err = s.ledger.Adjust(ctx, metering.Adjustment{Account: "acme", Credits: max, Key: "a-1"})
+	wantErr(t, "adjustment past MaxAmount", err, metering.ErrOverflow)
+	if b := s.balance(t, "acme"); b.Credits != max || b.Available != max {
+		t.Fatalf("balance %+v after refused changes, want %d", b, max)
+	}
+	// The refused top-up's reference was not used: it credits once room
+	// is made.
+	h := s.authorize(t, "acme", "k1", max)
+	s.capture(t, h, 1)
+	if _, err := s.ledger.TopUp(ctx, metering.TopUp{Account: "acme", Credits: 1, PaymentRef: "pay-3"}); err != nil {
+		t.Fatalf("top-up after a charge: %v", err)
+	}
+	if b := s.balance(t, "acme"); b.Credits != max || b.Held != 0 {
+		t.Fatalf("balance %+v, want %d", b, max)
+	}
+	if _, err := s.ledger.History(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func second[T any](_ T, err error) error { return err }

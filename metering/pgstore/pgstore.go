@@ -309,8 +309,13 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (_ driver.Entr
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + $1 WHERE account = $2`, r.Credits, r.Account); err != nil {
+		tag, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + $1
+			WHERE account = $2 AND balance <= $3`, r.Credits, r.Account, driver.MaxAmount-r.Credits)
+		if err != nil {
 			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return driver.ErrOverflow
 		}
 		e = driver.Entry{Seq: seq, Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
 		return nil
@@ -502,6 +507,13 @@ func (s *store) Adjust(ctx context.Context, r driver.AdjustRequest) (_ driver.En
 		}
 		if err := sweep(ctx, tx, r.Account, r.Now); err != nil {
 			return err
+		}
+		var balance int64
+		if err := tx.QueryRow(ctx, `SELECT balance FROM accounts WHERE account = $1`, r.Account).Scan(&balance); err != nil {
+			return err
+		}
+		if r.Credits > 0 && balance > driver.MaxAmount-r.Credits {
+			return driver.ErrOverflow
 		}
 		tag, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + $1
 			WHERE account = $2 AND balance - held + $1 >= 0`, r.Credits, r.Account)

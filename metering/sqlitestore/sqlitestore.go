@@ -191,8 +191,13 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry,
 			VALUES (?, ?, ?, ?, ?)`, seq, r.Account, r.PaymentRef, r.Credits, us(r.Now)); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET balance = balance + ? WHERE account = ?`, r.Credits, r.Account); err != nil {
+		n, err := affected(tx.ExecContext(ctx, `UPDATE accounts SET balance = balance + ?
+			WHERE account = ? AND balance <= ?`, r.Credits, r.Account, driver.MaxAmount-r.Credits))
+		if err != nil {
 			return err
+		}
+		if n == 0 {
+			return driver.ErrOverflow
 		}
 		e = driver.Entry{Seq: seq, Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
 		return nil
@@ -386,6 +391,13 @@ func (s *store) Adjust(ctx context.Context, r driver.AdjustRequest) (driver.Entr
 		}
 		if err := sweep(ctx, tx, r.Account, r.Now); err != nil {
 			return err
+		}
+		var balance int64
+		if err := tx.QueryRowContext(ctx, `SELECT balance FROM accounts WHERE account = ?`, r.Account).Scan(&balance); err != nil {
+			return err
+		}
+		if r.Credits > 0 && balance > driver.MaxAmount-r.Credits {
+			return driver.ErrOverflow
 		}
 		n, err := affected(tx.ExecContext(ctx, `UPDATE accounts SET balance = balance + ?
 			WHERE account = ? AND balance - held + ? >= 0`, r.Credits, r.Account, r.Credits))
