@@ -199,3 +199,38 @@ func TestMaxCreditsPerFile(t *testing.T) {
 		})
 	}
 }
+
+// A re-run within the ledger's replay window is Replayed at no cost; after
+// it, the same file is charged again.
+func TestRerunChargedAfterReplayWindow(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	l := metering.NewLedger(memstore.New(), metering.Options{Clock: clock})
+	if _, err := l.TopUp(t.Context(), metering.TopUp{Account: "acct", Credits: 10, PaymentRef: "pay-1"}); err != nil {
+		t.Fatal(err)
+	}
+	pl := picfre.New(fake.New(fake.Options{}), picfre.Config{Meter: l, Pricer: flat(3), Now: clock})
+	file := picfre.File("testdata/samples/coffee.png")
+	for _, c := range []struct {
+		after    time.Duration
+		replayed bool
+		credits  int64
+	}{
+		{0, false, 3},
+		{time.Hour, true, 0},
+		{metering.DefaultReplayWindow, false, 3}, // 25 hours after the first charge
+		{23 * time.Hour, true, 0},
+	} {
+		mu.Lock()
+		now = now.Add(c.after)
+		mu.Unlock()
+		res, err := pl.Tag(t.Context(), file, picfre.Options{Account: "acct"})
+		if err != nil || res.Replayed != c.replayed || res.Usage.Credits != c.credits {
+			t.Fatalf("after %v: %+v, %v; want replayed %v, %d credits", c.after, res, err, c.replayed, c.credits)
+		}
+	}
+	if b, err := l.Balance(t.Context(), "acct"); err != nil || b.Credits != 4 {
+		t.Fatalf("balance %+v, %v; want 4 (two charges of 3)", b, err)
+	}
+}

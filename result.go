@@ -64,8 +64,8 @@ type Result struct {
 
 	Usage Usage `json:"usage,omitzero"`
 	// Replayed is true when the file's charge was settled by an earlier
-	// run with the same billing key: it was processed again, and not
-	// charged again (Usage.Credits is 0).
+	// run with the same billing key, within the ledger's replay window:
+	// it was processed again, and not charged again (Usage.Credits is 0).
 	Replayed bool `json:"replayed,omitempty"`
 	// Err is set, in TagAll results, when the file failed; errcode.Of
 	// gives its code. In JSON it is "error": {"code", "message"}. A

@@ -17,6 +17,10 @@ import (
 // DefaultHoldTTL is how long a hold lives when Options.HoldTTL is zero.
 const DefaultHoldTTL = 15 * time.Minute
 
+// DefaultReplayWindow is how long a captured idempotency key is a free
+// replay when Options.ReplayWindow is zero.
+const DefaultReplayWindow = 24 * time.Hour
+
 // DefaultSettleTimeout bounds Capture and Void when
 // Options.SettleTimeout is zero.
 const DefaultSettleTimeout = 30 * time.Second
@@ -50,6 +54,13 @@ type Options struct {
 	// on a context detached from the caller's cancellation;
 	// DefaultSettleTimeout when zero.
 	SettleTimeout time.Duration
+	// ReplayWindow is how long after its capture an idempotency key is
+	// a replay: Authorize with the key returns the original hold,
+	// Settled, and nothing is charged. After it the same key is a new
+	// event, held and charged again (DefaultReplayWindow, 24 hours, when
+	// zero). Idempotency stops accidental double charges — retries,
+	// crashes, duplicate submissions — not deliberate re-runs.
+	ReplayWindow time.Duration
 	// RefuseBefore, when set, returns for the current time the oldest
 	// event time Capture accepts; an event timed earlier fails with
 	// ErrEventTooOld. Set it to the usage retention cutoff (for example
@@ -80,6 +91,7 @@ type Ledger struct {
 	clock  func() time.Time
 	ttl    time.Duration
 	settle time.Duration
+	replay time.Duration
 	refuse func(now time.Time) time.Time
 
 	// mu is held for reading by every call and for writing by Close, so
@@ -94,7 +106,7 @@ var _ Hook = (*Ledger)(nil)
 // closes d. Embedders usually get their Ledger from package store, which
 // opens d by DSN; NewLedger is for driver authors and tests.
 func NewLedger(d driver.Store, opts Options) *Ledger {
-	l := &Ledger{d: d, clock: opts.Clock, ttl: opts.HoldTTL, settle: opts.SettleTimeout, refuse: opts.RefuseBefore}
+	l := &Ledger{d: d, clock: opts.Clock, ttl: opts.HoldTTL, settle: opts.SettleTimeout, replay: opts.ReplayWindow, refuse: opts.RefuseBefore}
 	if l.clock == nil {
 		l.clock = time.Now
 	}
@@ -103,6 +115,9 @@ func NewLedger(d driver.Store, opts Options) *Ledger {
 	}
 	if l.settle <= 0 {
 		l.settle = DefaultSettleTimeout
+	}
+	if l.replay <= 0 {
+		l.replay = DefaultReplayWindow
 	}
 	return l
 }
@@ -263,9 +278,11 @@ func (l *Ledger) Balance(ctx context.Context, account string) (Balance, error) {
 
 // Authorize holds a.Credits on a.Account for the hold TTL.
 //
-// With an idempotency key that was already captured it returns the
-// original hold with Settled set and holds nothing; the caller must not
-// charge again (Capture and Void of it are no-ops). With a key that has a
+// With an idempotency key that was captured within the replay window
+// (Options.ReplayWindow, 24 hours by default) it returns the original
+// hold with Settled set and holds nothing; the caller must not charge
+// again (Capture and Void of it are no-ops). A key captured longer ago is
+// held anew: a new event, charged again when captured. With a key that has a
 // live hold it fails with ErrInProgress. When the available credits do
 // not cover a.Credits it fails with ErrInsufficientCredits.
 func (l *Ledger) Authorize(ctx context.Context, a Authorization) (Hold, error) {
@@ -293,7 +310,7 @@ func (l *Ledger) Authorize(ctx context.Context, a Authorization) (Hold, error) {
 	h, err := l.d.Authorize(ctx, driver.HoldRequest{
 		Account: a.Account, IdempotencyKey: a.IdempotencyKey, Credits: a.Credits,
 		Task: clip(a.Task), MediaType: clip(a.MediaType),
-		HoldID: newHoldID(), Now: now, ExpiresAt: now.Add(l.ttl),
+		HoldID: newHoldID(), Now: now, ExpiresAt: now.Add(l.ttl), ReplaySince: now.Add(-l.replay),
 	})
 	if err != nil {
 		return Hold{}, wrap(op, err)

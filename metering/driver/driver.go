@@ -160,6 +160,11 @@ type HoldRequest struct {
 	HoldID    string
 	Now       time.Time
 	ExpiresAt time.Time
+	// ReplaySince is the start of the replay window: a key captured at
+	// or after it is a replay (the original hold, Settled), one captured
+	// before it is held anew, a new charge. The Ledger sets it to Now
+	// minus its replay window.
+	ReplaySince time.Time
 }
 
 // CaptureRequest settles Hold with Event. Event.Account and
@@ -209,8 +214,12 @@ type Store interface {
 	// cover them, expiring the account's stale holds first. By the state
 	// of r.IdempotencyKey on r.Account:
 	//   - unknown, voided or expired: a new hold with r.HoldID;
-	//   - captured: the original hold with Settled set, no new hold
-	//     (ErrConflict if credits, task or media type differ);
+	//   - captured at or after r.ReplaySince: the original hold with
+	//     Settled set, no new hold (ErrConflict if credits, task or media
+	//     type differ);
+	//   - captured before r.ReplaySince: a new hold with r.HoldID, as for
+	//     an unknown key; its capture is a second usage record with the
+	//     same key;
 	//   - held and live: ErrInProgress.
 	// ErrInsufficientCredits when the available credits do not cover it
 	// (a hold of 0 credits always fits, even on an unknown account).
@@ -272,7 +281,8 @@ type Store interface {
 
 	// PurgeUsage deletes at most limit usage records recorded before
 	// the cutoff, oldest first, of accounts without a legal hold, with
-	// the captured holds of the same keys, folding their debits into each
+	// the captured holds of the same keys (not a hold captured after the
+	// record, when the key was charged again), folding their debits into each
 	// account's rollup so that balances do not change. It returns the
 	// number of usage records deleted. A batch may delete fewer than
 	// limit while more remain (an account put under a legal hold

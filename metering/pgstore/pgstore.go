@@ -344,9 +344,12 @@ func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (_ driver.H
 		}
 		var id, state, task, media string
 		var credits int64
-		err = tx.QueryRow(ctx, `SELECT hold_id, state, credits, task, media_type FROM holds
-			WHERE account = $1 AND idem_key = $2`, r.Account, r.IdempotencyKey).Scan(&id, &state, &credits, &task, &media)
+		var capturedAt time.Time
+		err = tx.QueryRow(ctx, `SELECT hold_id, state, credits, task, media_type, captured_at FROM holds
+			WHERE account = $1 AND idem_key = $2`, r.Account, r.IdempotencyKey).Scan(&id, &state, &credits, &task, &media, &capturedAt)
 		switch {
+		case err == nil && state == "captured" && capturedAt.Before(r.ReplaySince):
+			// Past the replay window: a new event, held below.
 		case err == nil && state == "captured":
 			if credits != r.Credits || task != r.Task || media != r.MediaType {
 				return fmt.Errorf("%w: key was captured with other parameters", driver.ErrConflict)
@@ -373,7 +376,7 @@ func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (_ driver.H
 			ON CONFLICT (account, idem_key) DO UPDATE SET
 				hold_id = excluded.hold_id, state = 'held', credits = excluded.credits,
 				task = excluded.task, media_type = excluded.media_type,
-				created_at = excluded.created_at, expires_at = excluded.expires_at, void_reason = ''`,
+				created_at = excluded.created_at, expires_at = excluded.expires_at, void_reason = '', captured_at = 'epoch'`,
 			r.Account, r.IdempotencyKey, r.HoldID, r.Credits, r.Task, r.MediaType, r.Now, r.ExpiresAt); err != nil {
 			return err
 		}
@@ -442,8 +445,8 @@ func (s *store) Capture(ctx context.Context, r driver.CaptureRequest) (err error
 				return driver.ErrHoldExpired
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE holds SET state = 'captured' WHERE account = $1 AND idem_key = $2`,
-			h.Account, h.IdempotencyKey); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE holds SET state = 'captured', captured_at = $3 WHERE account = $1 AND idem_key = $2`,
+			h.Account, h.IdempotencyKey, r.Now); err != nil {
 			return err
 		}
 		if ev.Task == "" {
@@ -743,6 +746,7 @@ func (s *store) PurgeUsage(ctx context.Context, before time.Time, limit int) (_ 
 			}
 			folds := map[string]fold{}
 			var keysAccount, keys []string
+			var keysAt []time.Time
 			for drows.Next() {
 				var account, key string
 				var credits int64
@@ -758,14 +762,17 @@ func (s *store) PurgeUsage(ctx context.Context, before time.Time, limit int) (_ 
 					f.through = at
 				}
 				folds[account] = f
-				keysAccount, keys = append(keysAccount, account), append(keys, key)
+				keysAccount, keys, keysAt = append(keysAccount, account), append(keys, key), append(keysAt, at)
 			}
 			drows.Close()
 			if err := drows.Err(); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `DELETE FROM holds WHERE state = 'captured'
-				AND (account, idem_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, keysAccount, keys); err != nil {
+			// Not a hold captured after its record (the key charged
+			// again): its replays must still be recognised.
+			if _, err := tx.Exec(ctx, `DELETE FROM holds h USING unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(account, idem_key, at)
+				WHERE h.state = 'captured' AND h.account = v.account AND h.idem_key = v.idem_key AND h.captured_at <= v.at`,
+				keysAccount, keys, keysAt); err != nil {
 				return err
 			}
 			for _, account := range open {

@@ -228,10 +228,12 @@ func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hol
 			return err
 		}
 		var id, state, task, media string
-		var credits int64
-		err = tx.QueryRowContext(ctx, `SELECT hold_id, state, credits, task, media_type FROM holds
-			WHERE account = ? AND idem_key = ?`, r.Account, r.IdempotencyKey).Scan(&id, &state, &credits, &task, &media)
+		var credits, capturedAt int64
+		err = tx.QueryRowContext(ctx, `SELECT hold_id, state, credits, task, media_type, captured_at FROM holds
+			WHERE account = ? AND idem_key = ?`, r.Account, r.IdempotencyKey).Scan(&id, &state, &credits, &task, &media, &capturedAt)
 		switch {
+		case err == nil && state == "captured" && capturedAt < us(r.ReplaySince):
+			// Past the replay window: a new event, held below.
 		case err == nil && state == "captured":
 			if credits != r.Credits || task != r.Task || media != r.MediaType {
 				return fmt.Errorf("%w: key was captured with other parameters", driver.ErrConflict)
@@ -260,7 +262,7 @@ func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hol
 			ON CONFLICT (account, idem_key) DO UPDATE SET
 				hold_id = excluded.hold_id, state = 'held', credits = excluded.credits,
 				task = excluded.task, media_type = excluded.media_type,
-				created_at = excluded.created_at, expires_at = excluded.expires_at, void_reason = ''`,
+				created_at = excluded.created_at, expires_at = excluded.expires_at, void_reason = '', captured_at = 0`,
 			r.Account, r.IdempotencyKey, r.HoldID, r.Credits, r.Task, r.MediaType, us(r.Now), us(r.ExpiresAt)); err != nil {
 			return err
 		}
@@ -326,8 +328,8 @@ func (s *store) Capture(ctx context.Context, r driver.CaptureRequest) error {
 				return driver.ErrHoldExpired
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET state = 'captured' WHERE account = ? AND idem_key = ?`,
-			h.Account, h.IdempotencyKey); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE holds SET state = 'captured', captured_at = ? WHERE account = ? AND idem_key = ?`,
+			us(r.Now), h.Account, h.IdempotencyKey); err != nil {
 			return err
 		}
 		if ev.Task == "" {
@@ -595,8 +597,11 @@ func (s *store) PurgeUsage(ctx context.Context, before time.Time, limit int) (in
 			if _, err := tx.ExecContext(ctx, `DELETE FROM usage WHERE seq = ?`, v.seq); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM holds WHERE account = ? AND idem_key = ? AND state = 'captured'`,
-				v.account, v.key); err != nil {
+			// Not a hold captured after this record (the key charged
+			// again): its replays must still be recognised.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM holds
+				WHERE account = ? AND idem_key = ? AND state = 'captured' AND captured_at <= ?`,
+				v.account, v.key, v.at); err != nil {
 				return err
 			}
 			f := folds[v.account]
