@@ -52,7 +52,9 @@ var _ driver.Store = (*store)(nil)
 // metering.NewLedger (package store does both from a DSN). The Ledger
 // closes it. A bad path or option fails with errcode.InvalidArgument, a
 // file that cannot be opened or migrated with errcode.Unavailable; neither
-// message repeats the path.
+// message repeats the path. A file this process cannot write, with an
+// up-to-date schema, opens read-only: reads work and every write fails
+// (through the Ledger, with billing_failure).
 func Open(ctx context.Context, path string, opts Options) (driver.Store, error) {
 	db, err := sqlitedb.Open(path, sqlitedb.Options{BusyTimeout: opts.BusyTimeout, Synchronous: opts.Synchronous})
 	if err != nil {
@@ -78,6 +80,15 @@ func (s *store) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
+	// Up to date already: nothing to write, so that a ledger this
+	// process may only read (see internal/sqlitedb) opens too.
+	if len(names) > 0 {
+		latest, err := strconv.Atoi(strings.SplitN(path.Base(names[len(names)-1]), "_", 2)[0])
+		var current int
+		if err == nil && s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current) == nil && current >= latest {
+			return nil
+		}
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 			version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`); err != nil {
