@@ -136,7 +136,10 @@ func (pl *Pipeline) TagAll(ctx context.Context, media iter.Seq[Media], opts Opti
 			}
 			r := j.result
 			if j.err != nil {
-				r = Result{File: j.media.Name, Task: o.Task, Kind: j.result.Kind, Err: j.err}
+				if !j.answered { // a failed capture keeps the answer
+					r = Result{File: j.media.Name, Task: o.Task, Kind: j.result.Kind}
+				}
+				r.Err = j.err
 				failed++
 			} else if j.hashed {
 				similar.distinguish(&r, j.dhash)

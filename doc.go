@@ -42,9 +42,11 @@
 // With a Config.Meter (a *metering.Ledger, or any metering.Hook) each file
 // is billed under one key (see [Media.Key]): the account, the content and
 // every option that shapes the answer, not the name. The same photo with
-// the same options is charged once, under whatever name it comes; a file
-// with a key already in progress in the pipeline waits for that one and
-// is Replayed at no cost.
+// the same options is charged once, under whatever name it comes, and a
+// re-run within the ledger's replay window (24 hours by default) is
+// Replayed at no cost; after it, it is charged again. A file with a key
+// already in progress in the pipeline waits for that one and is Replayed
+// at no cost. No file is held for more than Config.MaxCredits.
 //
 // # Errors
 //

@@ -26,8 +26,10 @@ type Media struct {
 	// single-word and ASCII rules); keyed with Config.KeySecret when set.
 	// The name is not part of it: the same bytes with the same options
 	// for the same account are charged once, under whatever name they
-	// come, and a later run is Replayed at 0 credits. Changing any option
-	// makes it new work, charged again.
+	// come, and a later run within the ledger's replay window
+	// (metering.Options.ReplayWindow, 24 hours by default) is Replayed
+	// at 0 credits; after it the file is charged again. Changing any
+	// option makes it new work, charged again.
 	Key string
 }
 

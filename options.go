@@ -327,4 +327,23 @@ type Config struct {
 	// span attributes. Leave it off unless the logs and traces are kept
 	// under the same rules as the usage records (three months).
 	Identify bool
+
+	// Billing limits and retries.
+
+	// MaxCredits is the most credits one file may be held for
+	// (DefaultMaxCredits when zero; negative for no ceiling). A file
+	// whose price is higher fails with ErrOverMaxCredits (too_large)
+	// before anything is held or sent.
+	MaxCredits int64
+	// CaptureAttempts bounds the tries of a capture, and of a void, that
+	// fails for a passing reason — the ledger's database unavailable
+	// (errcode.Unavailable in the error's chain) or a hook error without
+	// a code — DefaultCaptureAttempts when zero. CaptureBackoff is the
+	// wait before the second try, doubled before each next one
+	// (DefaultCaptureBackoff when zero); the caller's context ends the
+	// waiting. A capture that fails for good voids the hold, so that a
+	// re-run can proceed at once, and the file fails with billing_failure
+	// keeping its answer (see Result.Err).
+	CaptureAttempts int
+	CaptureBackoff  time.Duration
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"hash"
 	"iter"
 	"runtime/debug"
@@ -32,7 +34,11 @@ import (
 // Implementations are safe for concurrent use.
 type Tagger interface {
 	// Tag processes one file. On failure the error carries an
-	// errcode.Code, and the file was not charged.
+	// errcode.Code, and the file was not charged. One failure comes with
+	// a Result: when the provider answered but the charge could not be
+	// captured (the ledger failed: billing_failure), the Result holds the
+	// answer, with Err set to that error, so that a paid answer is never
+	// lost; the file's hold was voided and it was not charged.
 	Tag(ctx context.Context, m Media, o Options) (*Result, error)
 	// TagAll processes a stream of files with bounded concurrency and
 	// calls emit with each result in input order. A file that fails
@@ -70,6 +76,9 @@ func New(p provider.Provider, cfg Config) *Pipeline {
 	if cfg.MaxRequests <= 0 {
 		cfg.MaxRequests = DefaultMaxRequests
 	}
+	if cfg.MaxCredits == 0 {
+		cfg.MaxCredits = DefaultMaxCredits
+	}
 	return &Pipeline{prov: p, caps: p.Capabilities(), cfg: cfg, tel: newTelemetry(cfg),
 		requests: semaphore.NewWeighted(int64(cfg.MaxRequests))}
 }
@@ -82,6 +91,10 @@ func (pl *Pipeline) Tag(ctx context.Context, m Media, o Options) (*Result, error
 	}
 	j := &job{media: m}
 	pl.process(ctx, []*job{j}, s, nil)
+	if j.err != nil && j.answered {
+		j.result.Err = j.err
+		return &j.result, j.err
+	}
 	if j.err != nil {
 		return nil, j.err
 	}
@@ -107,9 +120,10 @@ type job struct {
 	cleanup  func()        // removes the job's scratch folder, if any
 	settled  bool          // settle has run for this job
 
-	hold  metering.Hold
-	held  bool
-	price int64
+	hold     metering.Hold
+	held     bool
+	price    int64
+	answered bool // j.err is a failed capture: the result keeps the answer
 
 	index int        // position in the input
 	start time.Time  // when the pipeline took the file
@@ -238,6 +252,10 @@ func (pl *Pipeline) authorize(ctx context.Context, j *job, o *settings) {
 		}
 		j.price = price
 	}
+	if ceiling := pl.cfg.MaxCredits; ceiling > 0 && j.price > ceiling {
+		j.fail(fmt.Errorf("%w (%d credits, ceiling %d)", ErrOverMaxCredits, j.price, ceiling))
+		return
+	}
 	key := j.media.Key
 	if key == "" {
 		key = pl.idempotencyKey(o, j.digest)
@@ -295,13 +313,15 @@ func (pl *Pipeline) idempotencyKey(o *settings, digest [32]byte) string {
 
 // settle captures the hold of every job that succeeded and voids the rest.
 // It runs with the caller's cancellation removed: the ledger must learn
-// the outcome even when the caller has gone away.
+// the outcome even when the caller has gone away. The caller's context
+// still bounds the waits between retries.
 func (pl *Pipeline) settle(ctx context.Context, jobs []*job, o *settings) {
+	wait := ctx
 	ctx = context.WithoutCancel(ctx)
 	for _, j := range jobs {
 		if !j.settled {
 			j.settled = true
-			pl.settleOne(ctx, j)
+			pl.settleOne(ctx, wait, j)
 			pl.flights.finish(j)
 			pl.tel.endFile(ctx, j, o)
 		}
@@ -309,9 +329,13 @@ func (pl *Pipeline) settle(ctx context.Context, jobs []*job, o *settings) {
 }
 
 // settleOne releases the job's content and scratch folder and captures or
-// voids its hold. A panic in the caller's meter fails the file (and is
-// logged) without stopping the settlement of the others.
-func (pl *Pipeline) settleOne(ctx context.Context, j *job) {
+// voids its hold, retrying a capture or void that failed for a passing
+// reason (see Config.CaptureAttempts). When the capture fails for good the
+// hold is voided, so that a re-run can hold the key at once, and the file
+// fails with the capture's error (billing_failure) but keeps its answer:
+// the provider was paid for it. A panic in the caller's meter fails the
+// file (and is logged) without stopping the settlement of the others.
+func (pl *Pipeline) settleOne(ctx, wait context.Context, j *job) {
 	j.parts = nil // nothing of the content outlives the job
 	if j.cleanup != nil {
 		j.cleanup()
@@ -334,18 +358,56 @@ func (pl *Pipeline) settleOne(ctx context.Context, j *job) {
 			Credits: j.hold.Credits, Provider: j.result.Usage.Provider, Model: j.result.Usage.Model,
 			InputTokens: j.result.Usage.InputTokens, OutputTokens: j.result.Usage.OutputTokens,
 		}
-		err := pl.cfg.Meter.Capture(ctx, j.hold, ev)
+		err := pl.retrySettle(wait, func() error { return pl.cfg.Meter.Capture(ctx, j.hold, ev) })
 		if err == nil {
 			j.result.Usage.Credits = j.hold.Credits
 			return
 		}
 		j.fail(errcode.WrapIfNone(errcode.BillingFailure, err))
+		j.answered = true
 	}
 	if j.err != nil {
-		// A failed void leaves the hold to expire on its own; the
-		// file's own error is what the caller needs to see.
-		_ = pl.cfg.Meter.Void(ctx, j.hold, errcode.Of(j.err))
+		// A void that fails for good leaves the hold to expire on its
+		// own; the file's own error is what the caller needs to see.
+		reason := errcode.Of(j.err)
+		_ = pl.retrySettle(wait, func() error { return pl.cfg.Meter.Void(ctx, j.hold, reason) })
 	}
+}
+
+// retrySettle runs settle, a Capture or Void (both idempotent), up to
+// Config.CaptureAttempts times while it fails for a passing reason: the
+// ledger's database unavailable (errcode.Unavailable in the chain), or a
+// hook error without a code. It waits Config.CaptureBackoff before the
+// second attempt and twice as long before each next one, and stops
+// waiting when wait, the caller's context, is done.
+func (pl *Pipeline) retrySettle(wait context.Context, settle func() error) error {
+	attempts, backoff := pl.cfg.CaptureAttempts, pl.cfg.CaptureBackoff
+	if attempts <= 0 {
+		attempts = DefaultCaptureAttempts
+	}
+	if backoff <= 0 {
+		backoff = DefaultCaptureBackoff
+	}
+	for attempt := 1; ; attempt++ {
+		err := settle()
+		if err == nil || attempt >= attempts || !passing(err) {
+			return err
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-wait.Done():
+			t.Stop()
+			return err
+		}
+		backoff *= 2
+	}
+}
+
+// passing reports whether a settling call's error may go away on a retry.
+func passing(err error) bool {
+	return errors.Is(err, errcode.Unavailable) || !errcode.Has(err) &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // ask sends one request about the ready jobs and splits the answer into

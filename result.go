@@ -64,11 +64,15 @@ type Result struct {
 
 	Usage Usage `json:"usage,omitzero"`
 	// Replayed is true when the file's charge was settled by an earlier
-	// run with the same billing key: it was processed again, and not
-	// charged again (Usage.Credits is 0).
+	// run with the same billing key, within the ledger's replay window:
+	// it was processed again, and not charged again (Usage.Credits is 0).
 	Replayed bool `json:"replayed,omitempty"`
 	// Err is set, in TagAll results, when the file failed; errcode.Of
-	// gives its code. In JSON it is "error": {"code", "message"}.
+	// gives its code. In JSON it is "error": {"code", "message"}. A
+	// failed file has no answer, except one: when the provider answered
+	// but the charge could not be captured, Err has the code
+	// billing_failure and the Result keeps the answer (the hold was
+	// voided; Usage.Credits is 0).
 	Err error `json:"-"`
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/audio"
 	"github.com/picfre/picfre/internal/scratch"
@@ -44,6 +45,7 @@ var sentinels = map[string]struct {
 	"metering/driver.ErrInProgress":          {driver.ErrInProgress, errcode.Conflict},
 	"metering/driver.ErrInsufficientCredits": {driver.ErrInsufficientCredits, errcode.InsufficientCredits},
 	"metering/driver.ErrLegalHold":           {driver.ErrLegalHold, errcode.FailedPrecondition},
+	"metering/driver.ErrOverflow":            {driver.ErrOverflow, errcode.InvalidArgument},
 	"metering/driver.ErrUnknownHold":         {driver.ErrUnknownHold, errcode.BillingFailure},
 
 	"metering.ErrClosed":              {metering.ErrClosed, errcode.FailedPrecondition},
@@ -57,6 +59,7 @@ var sentinels = map[string]struct {
 	"metering.ErrInsufficientCredits": {metering.ErrInsufficientCredits, errcode.InsufficientCredits},
 	"metering.ErrInvalid":             {metering.ErrInvalid, errcode.InvalidArgument},
 	"metering.ErrLegalHold":           {metering.ErrLegalHold, errcode.FailedPrecondition},
+	"metering.ErrOverflow":            {metering.ErrOverflow, errcode.InvalidArgument},
 	"metering.ErrNoPrice":             {metering.ErrNoPrice, errcode.InvalidArgument},
 	"metering.ErrSweepInProgress":     {metering.ErrSweepInProgress, errcode.Conflict},
 	"metering.ErrUnknownHold":         {metering.ErrUnknownHold, errcode.BillingFailure},
@@ -89,6 +92,8 @@ var sentinels = map[string]struct {
 	"stock.ErrUnknownAgency": {stock.ErrUnknownAgency, errcode.InvalidArgument},
 
 	"store.ErrInvalidDSN": {store.ErrInvalidDSN, errcode.InvalidArgument},
+
+	"..ErrOverMaxCredits": {picfre.ErrOverMaxCredits, errcode.TooLarge},
 
 	"internal/audio.ErrInvalidWAV":   {audio.ErrInvalidWAV, errcode.InvalidMedia},
 	"internal/scratch.ErrNoLocking":  {scratch.ErrNoLocking, errcode.InvalidArgument},

@@ -8,7 +8,8 @@
 // called, then exactly one of Capture (the file succeeded) or Void (it
 // failed, was cancelled or panicked; Void gets the failure's errcode.Code
 // as its reason). A file that fails therefore costs nothing, and an
-// idempotency key makes a re-run charge nobody twice.
+// idempotency key makes a re-run within the replay window charge nobody
+// twice.
 //
 // [Discard] bills nothing (the default); [Multi] fans one file out to
 // several hooks; [Ledger] is the credit ledger.
@@ -53,17 +54,25 @@
 // insufficient credits") and answers errcode.Of: the outcomes above with
 // their own codes and sentinels (errors.Is(err, ErrInsufficientCredits)),
 // bad arguments with invalid_argument ([ErrInvalid]), a cancelled context
-// with canceled, and a database that failed or timed out with
-// unavailable — retry later; every write is idempotent.
+// with canceled, and a database that failed or timed out (a dropped
+// connection, a read-only or full disk, a server that does not answer)
+// with billing_failure, errcode.Unavailable in its chain
+// (errors.Is(err, errcode.Unavailable)) — retry later; every write is
+// idempotent. The pipeline passes these codes on unchanged.
 //
 // # Idempotency keys
 //
-// One key, one outcome. Authorize with a key that was already captured
-// returns the original hold with Settled set: the caller does the work
-// again (its result was not kept) but is not charged. A key with a live
-// hold fails with [ErrInProgress] (another worker, or a crashed one whose
-// hold has not yet expired, has it); the pipeline fails that file without
-// charging, and a later run succeeds once the hold is settled or expired.
+// One key, one outcome, for a while. Authorize with a key that was
+// captured within the replay window (Options.ReplayWindow, 24 hours by
+// default) returns the original hold with Settled set: the caller does
+// the work again (its result was not kept) but is not charged. After the
+// window the same key is a new event, held and charged again, with a
+// usage record of its own: idempotency stops accidental double charges
+// (retries, crashes, duplicate submissions), not deliberate re-runs. A
+// key with a live hold fails with [ErrInProgress] (another worker, or a
+// crashed one whose hold has not yet expired, has it); the pipeline fails
+// that file without charging, and a later run succeeds once the hold is
+// settled or expired.
 // A key whose hold was voided or expired can be held anew.
 //
 // Holds that were not captured — failed (voided), expired, or still open

@@ -52,6 +52,10 @@ var (
 	// cannot be erased until the hold is lifted (Ledger.SetLegalHold).
 	ErrLegalHold = driver.ErrLegalHold
 
+	// ErrOverflow: a top-up, refund or positive adjustment would take
+	// the account's balance above MaxAmount; nothing was recorded.
+	ErrOverflow = driver.ErrOverflow
+
 	// ErrInvalid: an argument is malformed (empty account, non-positive
 	// top-up, oversized key, a purge without a cutoff ...). Fix the call.
 	ErrInvalid = errcode.New(errcode.InvalidArgument, "invalid argument")

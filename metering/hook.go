@@ -11,8 +11,9 @@ import (
 type Authorization struct {
 	// Account is the embedder's account identifier.
 	Account string
-	// IdempotencyKey identifies this charge: the same key always leads to
-	// the same outcome, so a retried or re-run file is never charged twice.
+	// IdempotencyKey identifies this charge: the same key leads to the
+	// same outcome, so a retried or re-run file is not charged twice (by
+	// a Ledger, within its replay window: Options.ReplayWindow).
 	IdempotencyKey string
 	// Credits is the price to hold, in whole credits.
 	Credits int64

@@ -17,6 +17,10 @@ import (
 // DefaultHoldTTL is how long a hold lives when Options.HoldTTL is zero.
 const DefaultHoldTTL = 15 * time.Minute
 
+// DefaultReplayWindow is how long a captured idempotency key is a free
+// replay when Options.ReplayWindow is zero.
+const DefaultReplayWindow = 24 * time.Hour
+
 // DefaultSettleTimeout bounds Capture and Void when
 // Options.SettleTimeout is zero.
 const DefaultSettleTimeout = 30 * time.Second
@@ -32,6 +36,12 @@ const (
 	MaxTextLen = 1024
 )
 
+// MaxAmount bounds every amount (a top-up, a hold, a refund, an
+// adjustment in absolute value: larger ones fail with ErrInvalid) and
+// every balance (a change that would take one above it fails with
+// ErrOverflow): 10^15 credits, so that no sum overflows in any store.
+const MaxAmount = driver.MaxAmount
+
 // Options configure a Ledger. The zero value means the defaults.
 type Options struct {
 	// Clock returns the current time; time.Now when nil.
@@ -44,6 +54,13 @@ type Options struct {
 	// on a context detached from the caller's cancellation;
 	// DefaultSettleTimeout when zero.
 	SettleTimeout time.Duration
+	// ReplayWindow is how long after its capture an idempotency key is
+	// a replay: Authorize with the key returns the original hold,
+	// Settled, and nothing is charged. After it the same key is a new
+	// event, held and charged again (DefaultReplayWindow, 24 hours, when
+	// zero). Idempotency stops accidental double charges — retries,
+	// crashes, duplicate submissions — not deliberate re-runs.
+	ReplayWindow time.Duration
 	// RefuseBefore, when set, returns for the current time the oldest
 	// event time Capture accepts; an event timed earlier fails with
 	// ErrEventTooOld. Set it to the usage retention cutoff (for example
@@ -61,8 +78,10 @@ type Options struct {
 //
 // A Ledger validates every argument, reads the clock, chooses hold
 // identifiers and wraps every error of its store exactly once, with the
-// store's code when it has one and errcode.Unavailable otherwise (the
-// database failed); a cancelled context gives errcode.Canceled.
+// store's code when it has one; a failure of the database itself is
+// errcode.BillingFailure with errcode.Unavailable in its chain
+// (errors.Is(err, errcode.Unavailable)), and a cancelled context gives
+// errcode.Canceled.
 //
 // A Ledger is safe for concurrent use, and several Ledgers (in several
 // processes) may share one SQL database. Close waits for the calls in
@@ -72,6 +91,7 @@ type Ledger struct {
 	clock  func() time.Time
 	ttl    time.Duration
 	settle time.Duration
+	replay time.Duration
 	refuse func(now time.Time) time.Time
 
 	// mu is held for reading by every call and for writing by Close, so
@@ -86,7 +106,7 @@ var _ Hook = (*Ledger)(nil)
 // closes d. Embedders usually get their Ledger from package store, which
 // opens d by DSN; NewLedger is for driver authors and tests.
 func NewLedger(d driver.Store, opts Options) *Ledger {
-	l := &Ledger{d: d, clock: opts.Clock, ttl: opts.HoldTTL, settle: opts.SettleTimeout, refuse: opts.RefuseBefore}
+	l := &Ledger{d: d, clock: opts.Clock, ttl: opts.HoldTTL, settle: opts.SettleTimeout, replay: opts.ReplayWindow, refuse: opts.RefuseBefore}
 	if l.clock == nil {
 		l.clock = time.Now
 	}
@@ -95,6 +115,9 @@ func NewLedger(d driver.Store, opts Options) *Ledger {
 	}
 	if l.settle <= 0 {
 		l.settle = DefaultSettleTimeout
+	}
+	if l.replay <= 0 {
+		l.replay = DefaultReplayWindow
 	}
 	return l
 }
@@ -134,14 +157,40 @@ func Normalize(t time.Time) time.Time {
 	return t.UTC().Round(0).Truncate(time.Microsecond)
 }
 
-// wrap names the operation once and gives an error without a code of its
-// own errcode.Unavailable (a context error errcode.Canceled): the one
+// wrap names the operation once and classifies the error: the store's
+// own outcomes (the sentinels of package metering/driver) keep their
+// codes, an uncoded context error is errcode.Canceled, and anything else —
+// the database failed: a dropped connection, a read-only or full disk, a
+// statement that timed out — is errcode.BillingFailure with
+// errcode.Unavailable in its chain (see storeFailure). This is the one
 // place where a store's errors become the Ledger's.
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	return errcode.WrapIfNone(errcode.Unavailable, fmt.Errorf("metering: %s: %w", op, err))
+	err = fmt.Errorf("metering: %s: %w", op, err)
+	switch {
+	case errcode.Has(err) && !errors.Is(err, errcode.Unavailable):
+		return err
+	case !errcode.Has(err) && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+		return errcode.Wrap(errcode.Canceled, err)
+	}
+	return storeFailure(err)
+}
+
+// storeFailure codes err, a failure of the database behind the ledger, as
+// errcode.BillingFailure (the file's credits could not be held or
+// settled) over errcode.Unavailable (the database failed; retry later,
+// every write is idempotent), so that errcode.Of gives billing_failure and
+// errors.Is(err, errcode.Unavailable) holds. The message is err's.
+func storeFailure(err error) error {
+	if !errors.Is(err, errcode.Unavailable) {
+		err = errcode.Wrap(errcode.Unavailable, err)
+	}
+	if errcode.Of(err) == errcode.BillingFailure {
+		return err
+	}
+	return errcode.Wrap(errcode.BillingFailure, err)
 }
 
 func invalid(what string) error { return fmt.Errorf("%w: %s", ErrInvalid, what) }
@@ -195,6 +244,9 @@ func (l *Ledger) TopUp(ctx context.Context, t TopUp) (Entry, error) {
 	if t.Credits <= 0 {
 		return Entry{}, wrap(op, invalid("credits must be positive"))
 	}
+	if t.Credits > MaxAmount {
+		return Entry{}, wrap(op, invalid("credits exceed MaxAmount"))
+	}
 	if err := l.enter(); err != nil {
 		return Entry{}, wrap(op, err)
 	}
@@ -226,9 +278,11 @@ func (l *Ledger) Balance(ctx context.Context, account string) (Balance, error) {
 
 // Authorize holds a.Credits on a.Account for the hold TTL.
 //
-// With an idempotency key that was already captured it returns the
-// original hold with Settled set and holds nothing; the caller must not
-// charge again (Capture and Void of it are no-ops). With a key that has a
+// With an idempotency key that was captured within the replay window
+// (Options.ReplayWindow, 24 hours by default) it returns the original
+// hold with Settled set and holds nothing; the caller must not charge
+// again (Capture and Void of it are no-ops). A key captured longer ago is
+// held anew: a new event, charged again when captured. With a key that has a
 // live hold it fails with ErrInProgress. When the available credits do
 // not cover a.Credits it fails with ErrInsufficientCredits.
 func (l *Ledger) Authorize(ctx context.Context, a Authorization) (Hold, error) {
@@ -242,6 +296,9 @@ func (l *Ledger) Authorize(ctx context.Context, a Authorization) (Hold, error) {
 	if a.Credits < 0 {
 		return Hold{}, wrap(op, invalid("credits are negative"))
 	}
+	if a.Credits > MaxAmount {
+		return Hold{}, wrap(op, invalid("credits exceed MaxAmount"))
+	}
 	if err := ctx.Err(); err != nil {
 		return Hold{}, wrap(op, err)
 	}
@@ -253,7 +310,7 @@ func (l *Ledger) Authorize(ctx context.Context, a Authorization) (Hold, error) {
 	h, err := l.d.Authorize(ctx, driver.HoldRequest{
 		Account: a.Account, IdempotencyKey: a.IdempotencyKey, Credits: a.Credits,
 		Task: clip(a.Task), MediaType: clip(a.MediaType),
-		HoldID: newHoldID(), Now: now, ExpiresAt: now.Add(l.ttl),
+		HoldID: newHoldID(), Now: now, ExpiresAt: now.Add(l.ttl), ReplaySince: now.Add(-l.replay),
 	})
 	if err != nil {
 		return Hold{}, wrap(op, err)
@@ -269,11 +326,10 @@ func (l *Ledger) settleContext(ctx context.Context) (context.Context, context.Ca
 
 // settleErr wraps the error of a settling call. Its context is detached
 // from the caller's, so a deadline there is the settle timeout: the store
-// took too long, which is the store being unavailable, not the caller
-// cancelling.
+// took too long, which is the store failing, not the caller cancelling.
 func settleErr(op string, err error) error {
 	if err != nil && !errcode.Has(err) && errors.Is(err, context.DeadlineExceeded) {
-		return errcode.Wrap(errcode.Unavailable, fmt.Errorf("metering: %s: %w", op, err))
+		return storeFailure(fmt.Errorf("metering: %s: %w", op, err))
 	}
 	return wrap(op, err)
 }
@@ -391,6 +447,9 @@ func (l *Ledger) Adjust(ctx context.Context, a Adjustment) (Entry, error) {
 }
 
 func (l *Ledger) adjust(ctx context.Context, op string, kind driver.EntryKind, a Adjustment) (Entry, error) {
+	if a.Credits > MaxAmount || a.Credits < -MaxAmount {
+		return Entry{}, wrap(op, invalid("credits exceed MaxAmount"))
+	}
 	if err := checkID("account", a.Account); err != nil {
 		return Entry{}, wrap(op, err)
 	}

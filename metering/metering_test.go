@@ -208,8 +208,8 @@ func TestSettleTimeout(t *testing.T) {
 	cancel()
 	start := time.Now()
 	err := l.Capture(ctx, metering.Hold{ID: "x", Account: "a", IdempotencyKey: "k", Credits: 1}, metering.Event{})
-	if !errors.Is(err, context.DeadlineExceeded) || errcode.Of(err) != errcode.Unavailable {
-		t.Fatalf("Capture = %v (%s), want the settle deadline as unavailable (not the caller's cancellation)", err, errcode.Of(err))
+	if !errors.Is(err, context.DeadlineExceeded) || errcode.Of(err) != errcode.BillingFailure || !errors.Is(err, errcode.Unavailable) {
+		t.Fatalf("Capture = %v (%s), want the settle deadline as billing_failure over unavailable (not the caller's cancellation)", err, errcode.Of(err))
 	}
 	if time.Since(start) < 20*time.Millisecond {
 		t.Fatal("Capture gave up before the settle timeout")
@@ -270,7 +270,8 @@ func TestErrorWrapping(t *testing.T) {
 		code errcode.Code
 		msg  string
 	}{
-		{boom, errcode.Unavailable, "metering: balance: disk I/O error"},
+		{boom, errcode.BillingFailure, "metering: balance: disk I/O error"},
+		{errcode.Wrap(errcode.Unavailable, boom), errcode.BillingFailure, "metering: balance: disk I/O error"},
 		{context.Canceled, errcode.Canceled, "metering: balance: context canceled"},
 		{fmt.Errorf("%w: details", driver.ErrConflict), errcode.Conflict, "metering: balance: idempotency conflict: details"},
 	} {
@@ -278,6 +279,9 @@ func TestErrorWrapping(t *testing.T) {
 		_, err := l.Balance(t.Context(), "acct")
 		if !errors.Is(err, c.err) || errcode.Of(err) != c.code || err.Error() != c.msg {
 			t.Errorf("store error %v: got %q (%s), want %q (%s)", c.err, err, errcode.Of(err), c.msg, c.code)
+		}
+		if down := errors.Is(err, errcode.Unavailable); down != (c.code == errcode.BillingFailure) {
+			t.Errorf("store error %v: errors.Is(err, errcode.Unavailable) = %v", c.err, down)
 		}
 	}
 	l := newLedger(t, 1)

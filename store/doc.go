@@ -17,8 +17,11 @@
 //
 // A DSN of any other form, or one that does not parse, fails with
 // errcode.InvalidArgument ([ErrInvalidDSN]); a database that cannot be
-// reached or migrated with errcode.Unavailable. No message repeats the
-// DSN, which may hold a password.
+// reached or migrated with errcode.Unavailable. Every PostgreSQL
+// connection and operation has a deadline (Options.Postgres: by default
+// 10 seconds to connect, 30 for an operation), so that a server that
+// accepts TCP but never answers fails instead of hanging. No message
+// repeats the DSN, which may hold a password.
 //
 // [Memory] gives the same API over memory, for tests and examples.
 //

@@ -30,7 +30,8 @@ type Options struct {
 	Ledger metering.Options
 	// SQLite tunes sqlite: databases (busy timeout, synchronous).
 	SQLite sqlitestore.Options
-	// Postgres tunes postgres:// databases (the size of the pool).
+	// Postgres tunes postgres:// databases: the size of the pool, and the
+	// connect and statement timeouts of every connection and operation.
 	Postgres pgstore.Options
 }
 
@@ -82,13 +83,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		}
 		return db, nil
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		cfg, err := pgxpool.ParseConfig(dsn)
+		// The ledger's deadlines (connect, statement) for every store
+		// over the pool.
+		cfg, err := pgstore.ParseConfig(dsn, opts.Postgres)
 		if err != nil {
 			// pgx's message may quote the DSN, password included.
 			return nil, fmt.Errorf("%w: the postgres URL does not parse", ErrInvalidDSN)
-		}
-		if opts.Postgres.MaxConns > 0 {
-			cfg.MaxConns = opts.Postgres.MaxConns
 		}
 		pool, err := pgxpool.NewWithConfig(ctx, cfg)
 		if err != nil {

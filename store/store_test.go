@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -150,5 +151,54 @@ func TestMemory(t *testing.T) {
 	}
 	if err := db.Close(); !errors.Is(err, metering.ErrClosed) {
 		t.Fatalf("second Close: %v", err)
+	}
+}
+
+// A server that accepts TCP but never answers: Open fails after the
+// connect timeout of Options.Postgres instead of hanging.
+func TestOpenSilentServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	accepted := make(chan net.Conn)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				close(accepted)
+				return
+			}
+			accepted <- c
+		}
+	}()
+	done := make(chan error, 1)
+	go func() {
+		db, err := store.Open(context.Background(), "postgres://u:s3cret@"+ln.Addr().String()+"/x?sslmode=disable",
+			store.Options{Postgres: pgstore.Options{ConnectTimeout: 100 * time.Millisecond}})
+		if err == nil {
+			db.Close()
+		}
+		done <- err
+	}()
+	for {
+		select {
+		case c := <-accepted:
+			held = append(held, c) // never answered
+		case err := <-done:
+			if errcode.Of(err) != errcode.Unavailable || strings.Contains(err.Error(), "s3cret") {
+				t.Fatalf("silent server: %v (%s); want unavailable, no password", err, errcode.Of(err))
+			}
+			return
+		case <-time.After(2 * time.Minute): // a watchdog, far above the timeout
+			t.Fatal("Open of a silent server is still waiting")
+		}
 	}
 }

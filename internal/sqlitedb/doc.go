@@ -18,4 +18,14 @@
 //
 // A file opened this way may be shared by the processes of one machine
 // (on a local file system; not over NFS).
+//
+// # Read-only files
+//
+// An existing file this process cannot write is opened read-only
+// (mode=ro, and immutable=1 while its WAL is empty, so that nothing is
+// created beside it): reads work, writes fail. A -shm this process cannot
+// write beside a file it can (left by a run while the file was read-only:
+// SQLite gives it the database's mode) is removed when the WAL is empty
+// and no process has it locked, since SQLite would otherwise refuse every
+// write for as long as it stays.
 package sqlitedb

@@ -33,7 +33,17 @@ var (
 	ErrExceedsHold = errcode.New(errcode.BillingFailure, "capture exceeds hold")
 	// ErrLegalHold: EraseUsage of an account under a legal hold.
 	ErrLegalHold = errcode.New(errcode.FailedPrecondition, "account under legal hold")
+	// ErrOverflow: a top-up, refund or positive adjustment would take
+	// the account's balance above MaxAmount; nothing was recorded.
+	ErrOverflow = errcode.New(errcode.InvalidArgument, "the balance would exceed the ledger's maximum")
 )
+
+// MaxAmount bounds every amount the Ledger passes (a top-up, hold,
+// refund or adjustment, in absolute value) and every balance a store
+// keeps: 10^15 credits, far below the int64 and float64 limits, so that
+// sums of two never overflow. A store refuses a change that would take a
+// balance above it with ErrOverflow.
+const MaxAmount int64 = 1_000_000_000_000_000
 
 // EntryKind names what moved credits in an [Entry]. The values are those
 // of metering.EntryKind.
@@ -150,6 +160,11 @@ type HoldRequest struct {
 	HoldID    string
 	Now       time.Time
 	ExpiresAt time.Time
+	// ReplaySince is the start of the replay window: a key captured at
+	// or after it is a replay (the original hold, Settled), one captured
+	// before it is held anew, a new charge. The Ledger sets it to Now
+	// minus its replay window.
+	ReplaySince time.Time
 }
 
 // CaptureRequest settles Hold with Event. Event.Account and
@@ -199,8 +214,12 @@ type Store interface {
 	// cover them, expiring the account's stale holds first. By the state
 	// of r.IdempotencyKey on r.Account:
 	//   - unknown, voided or expired: a new hold with r.HoldID;
-	//   - captured: the original hold with Settled set, no new hold
-	//     (ErrConflict if credits, task or media type differ);
+	//   - captured at or after r.ReplaySince: the original hold with
+	//     Settled set, no new hold (ErrConflict if credits, task or media
+	//     type differ);
+	//   - captured before r.ReplaySince: a new hold with r.HoldID, as for
+	//     an unknown key; its capture is a second usage record with the
+	//     same key;
 	//   - held and live: ErrInProgress.
 	// ErrInsufficientCredits when the available credits do not cover it
 	// (a hold of 0 credits always fits, even on an unknown account).
@@ -262,7 +281,8 @@ type Store interface {
 
 	// PurgeUsage deletes at most limit usage records recorded before
 	// the cutoff, oldest first, of accounts without a legal hold, with
-	// the captured holds of the same keys, folding their debits into each
+	// the captured holds of the same keys (not a hold captured after the
+	// record, when the key was charged again), folding their debits into each
 	// account's rollup so that balances do not change. It returns the
 	// number of usage records deleted. A batch may delete fewer than
 	// limit while more remain (an account put under a legal hold

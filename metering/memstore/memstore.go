@@ -44,6 +44,7 @@ type hold struct {
 	expiresAt  time.Time
 	heldCounts bool // still counted in account.held
 	reason     errcode.Code
+	capturedAt time.Time // when state became captured
 }
 
 type topup struct {
@@ -125,6 +126,9 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry,
 		return t.entry, nil
 	}
 	a := s.account(r.Account)
+	if a.balance > driver.MaxAmount-r.Credits {
+		return driver.Entry{}, driver.ErrOverflow
+	}
 	e := driver.Entry{Seq: s.next(), Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
 	s.topups[r.PaymentRef] = &topup{entry: e}
 	a.topups = append(a.topups, e)
@@ -158,6 +162,9 @@ func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hol
 	if h, ok := a.holds[r.IdempotencyKey]; ok {
 		switch h.state {
 		case captured:
+			if h.capturedAt.Before(r.ReplaySince) {
+				break // past the replay window: a new event
+			}
 			if h.credits != r.Credits || h.task != r.Task || h.mediaType != r.MediaType {
 				return driver.Hold{}, fmt.Errorf("%w: key was captured with other parameters", driver.ErrConflict)
 			}
@@ -219,7 +226,7 @@ func (s *store) Capture(ctx context.Context, r driver.CaptureRequest) error {
 		}
 	}
 	a.balance -= amount
-	h.state = captured
+	h.state, h.capturedAt = captured, r.Now
 	ev := r.Event
 	if ev.Task == "" {
 		ev.Task = h.task
@@ -275,6 +282,9 @@ func (s *store) Adjust(ctx context.Context, r driver.AdjustRequest) (driver.Entr
 	a.sweep(r.Now)
 	if a.balance-a.held+r.Credits < 0 {
 		return driver.Entry{}, driver.ErrInsufficientCredits
+	}
+	if a.balance > driver.MaxAmount-r.Credits {
+		return driver.Entry{}, driver.ErrOverflow
 	}
 	e := driver.Entry{Seq: s.next(), Account: r.Account, Kind: r.Kind, Credits: r.Credits, Time: r.Now, Ref: r.IdempotencyKey, Reason: r.Reason}
 	a.adjust[r.IdempotencyKey] = &adjustment{entry: e}
@@ -400,7 +410,9 @@ func (a *account) fold(limit int, drop func(usage) bool) int {
 			if u.recorded.After(a.purgedThrough) {
 				a.purgedThrough = u.recorded
 			}
-			if h := a.holds[u.event.IdempotencyKey]; h != nil && h.state == captured {
+			// Not a hold captured after this record (the key charged
+			// again): its replays must still be recognised.
+			if h := a.holds[u.event.IdempotencyKey]; h != nil && h.state == captured && !h.capturedAt.After(u.recorded) {
 				delete(a.holds, u.event.IdempotencyKey)
 			}
 			continue

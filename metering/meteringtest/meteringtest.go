@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,6 +63,8 @@ func RunConformanceTests(t *testing.T, newStore func(t *testing.T) driver.Store)
 		{"PurgeHolds", testPurgeHolds},
 		{"PurgeTopUps", testPurgeTopUps},
 		{"ErrorCodes", testErrorCodes},
+		{"Overflow", testOverflow},
+		{"ReplayWindow", testReplayWindow},
 		{"Close", testClose},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1041,4 +1044,118 @@ func testClose(t *testing.T, s *suite) {
 	}
 	wantErr(t, "second close", s.ledger.Close(), metering.ErrClosed)
 	wantErr(t, "void after close", s.ledger.Void(ctx, metering.Hold{ID: "x", Account: "acme", IdempotencyKey: "k"}, ""), metering.ErrClosed)
+}
+
+// testOverflow checks that no amount or balance goes past
+// metering.MaxAmount: an oversized amount is invalid, a change that would
+// take the balance above it fails with ErrOverflow and records nothing,
+// and the store never fails with an error of its own (an integer
+// overflow, a broken invariant).
+func testOverflow(t *testing.T, s *suite) {
+	ctx := t.Context()
+	max := metering.MaxAmount
+	for _, c := range []struct {
+		what string
+		err  error
+	}{
+		{"top-up above MaxAmount", second(s.ledger.TopUp(ctx, metering.TopUp{Account: "acme", Credits: max + 1, PaymentRef: "big"}))},
+		{"refund of MaxInt64", second(s.ledger.Refund(ctx, metering.Refund{Account: "acme", Credits: math.MaxInt64, Key: "r-big"}))},
+		{"adjustment of MinInt64", second(s.ledger.Adjust(ctx, metering.Adjustment{Account: "acme", Credits: math.MinInt64, Key: "a-big"}))},
+		{"hold above MaxAmount", second(s.ledger.Authorize(ctx, auth("acme", "k-big", max+1)))},
+	} {
+		wantErr(t, c.what, c.err, metering.ErrInvalid)
+	}
+	s.topUp(t, "acme", max-1, "pay-1")
+	s.topUp(t, "acme", 1, "pay-2") // exactly MaxAmount
+	_, err := s.ledger.TopUp(ctx, metering.TopUp{Account: "acme", Credits: 1, PaymentRef: "pay-3"})
+	wantErr(t, "top-up past MaxAmount", err, metering.ErrOverflow)
+	if errcode.Of(err) != errcode.InvalidArgument {
+		t.Errorf("top-up past MaxAmount: code %s", errcode.Of(err))
+	}
+	_, err = s.ledger.Refund(ctx, metering.Refund{Account: "acme", Credits: 1, Key: "r-1"})
+	wantErr(t, "refund past MaxAmount", err, metering.ErrOverflow)
+	_, err = s.ledger.Adjust(ctx, metering.Adjustment{Account: "acme", Credits: max, Key: "a-1"})
+	wantErr(t, "adjustment past MaxAmount", err, metering.ErrOverflow)
+	if b := s.balance(t, "acme"); b.Credits != max || b.Available != max {
+		t.Fatalf("balance %+v after refused changes, want %d", b, max)
+	}
+	// The refused top-up's reference was not used: it credits once room
+	// is made.
+	h := s.authorize(t, "acme", "k1", max)
+	s.capture(t, h, 1)
+	if _, err := s.ledger.TopUp(ctx, metering.TopUp{Account: "acme", Credits: 1, PaymentRef: "pay-3"}); err != nil {
+		t.Fatalf("top-up after a charge: %v", err)
+	}
+	if b := s.balance(t, "acme"); b.Credits != max || b.Held != 0 {
+		t.Fatalf("balance %+v, want %d", b, max)
+	}
+	if _, err := s.ledger.History(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
+
+// testReplayWindow checks the replay window: within it (24 hours by
+// default) a captured key is a free replay, after it the same key is a
+// new event, held and charged again, with a usage record of its own; a
+// purge of the first record does not forget the second; the window is
+// configurable.
+func testReplayWindow(t *testing.T, s *suite) {
+	ctx := t.Context()
+	s.topUp(t, "acme", 100, "pay-1")
+	first := s.authorize(t, "acme", "k1", 10)
+	s.capture(t, first, 10)
+	s.clock.Advance(metering.DefaultReplayWindow)
+	if h := s.authorize(t, "acme", "k1", 10); !h.Settled || h.ID != first.ID {
+		t.Fatalf("replay at the end of the window = %+v, want the settled original", h)
+	}
+	s.clock.Advance(time.Microsecond)
+	second := s.authorize(t, "acme", "k1", 10)
+	if second.Settled || second.ID == first.ID {
+		t.Fatalf("replay after the window = %+v, want a new hold", second)
+	}
+	s.wantBalance(t, "acme", 90, 10)
+	s.capture(t, second, 10)
+	s.wantBalance(t, "acme", 80, 0)
+	// The stale first hold cannot settle anything now.
+	if err := s.ledger.Capture(ctx, first, event(10)); err != nil {
+		t.Fatalf("Capture of the first, captured hold again: %v", err)
+	}
+	s.wantBalance(t, "acme", 80, 0)
+	usage, err := s.ledger.Usage(ctx, "acme")
+	if err != nil || len(usage) != 2 || usage[0].IdempotencyKey != "k1" || usage[1].IdempotencyKey != "k1" {
+		t.Fatalf("usage %+v, %v; want two records of k1", usage, err)
+	}
+	// Within the window of the second capture, a replay is free again,
+	// even after the first record is purged.
+	s.clock.Advance(time.Hour)
+	cutoff := s.clock.Now().Add(-2 * time.Hour)
+	if r := s.purge(t, purgeAll(cutoff)); r.Usage != 1 {
+		t.Fatalf("purge = %+v, want the first record only", r)
+	}
+	if h := s.authorize(t, "acme", "k1", 10); !h.Settled || h.ID != second.ID {
+		t.Fatalf("replay after the purge of the first record = %+v, want the settled second hold", h)
+	}
+	s.wantBalance(t, "acme", 80, 0)
+	s.reconcile(t, "acme")
+
+	// A shorter window, through another Ledger over the same store.
+	short := metering.NewLedger(s.store, metering.Options{Clock: s.clock.Now, HoldTTL: ttl, ReplayWindow: time.Hour})
+	h, err := short.Authorize(ctx, auth("acme", "k2", 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := short.Capture(ctx, h, event(5)); err != nil {
+		t.Fatal(err)
+	}
+	s.clock.Advance(time.Hour + time.Microsecond)
+	again, err := short.Authorize(ctx, auth("acme", "k2", 5))
+	if err != nil || again.Settled {
+		t.Fatalf("replay after a one-hour window = %+v, %v; want a new hold", again, err)
+	}
+	if err := short.Void(ctx, again, errcode.Canceled); err != nil {
+		t.Fatal(err)
+	}
+	s.wantBalance(t, "acme", 75, 0)
 }

@@ -142,8 +142,8 @@ func testSweepLock(t *testing.T, s *suite) {
 	// database's.
 	boom := errors.New("boom")
 	_, err = metering.NewLedger(failingStore{s.store, boom}, metering.Options{Clock: s.clock.Now}).Purge(ctx, purgeAll(cutoff))
-	if !errors.Is(err, boom) || errcode.Of(err) != errcode.Unavailable {
-		t.Fatalf("failing purge = %v (%s); want boom, unavailable", err, errcode.Of(err))
+	if !errors.Is(err, boom) || errcode.Of(err) != errcode.BillingFailure || !errors.Is(err, errcode.Unavailable) {
+		t.Fatalf("failing purge = %v (%s); want boom, billing_failure over unavailable", err, errcode.Of(err))
 	}
 	if r := s.purge(t, purgeAll(cutoff)); r.Usage != 0 || r.Incomplete {
 		t.Fatalf("purge after the others = %+v", r)

@@ -31,11 +31,73 @@ const migrationLock = 0x70696366726531 // "picfre1"
 // serialisation failure or a deadlock.
 const maxAttempts = 8
 
+// Defaults of Options.
+const (
+	// DefaultConnectTimeout bounds each new connection (dial, TLS and
+	// start-up) when Options.ConnectTimeout is zero and the DSN sets no
+	// connect_timeout.
+	DefaultConnectTimeout = 10 * time.Second
+	// DefaultStatementTimeout bounds each operation of the store when
+	// Options.StatementTimeout is zero.
+	DefaultStatementTimeout = 30 * time.Second
+)
+
 // Options configure Open and New. The zero value means the defaults.
 type Options struct {
 	// MaxConns caps the connection pool Open creates; pgxpool's default
 	// when zero. New uses the caller's pool as it is configured.
 	MaxConns int32
+	// ConnectTimeout bounds each new connection of a pool made by Open or
+	// configured by ParseConfig: DefaultConnectTimeout when zero, unless
+	// the DSN sets connect_timeout. A server that accepts TCP but never
+	// answers fails Open after it with errcode.Unavailable.
+	ConnectTimeout time.Duration
+	// StatementTimeout bounds every operation of the store (one
+	// transaction, retries included, or one read), waiting for a
+	// connection included, on the client; on a pool made by Open or
+	// configured by ParseConfig it is also the server's
+	// statement_timeout, unless the DSN sets one.
+	// DefaultStatementTimeout when zero. An operation that runs out
+	// fails with errcode.Unavailable, which the Ledger reports as
+	// billing_failure.
+	StatementTimeout time.Duration
+}
+
+func (o Options) statementTimeout() time.Duration {
+	if o.StatementTimeout > 0 {
+		return o.StatementTimeout
+	}
+	return DefaultStatementTimeout
+}
+
+// ParseConfig parses dsn (a postgres:// URL or key=value string, as pgx
+// accepts) into a pool configuration with opts applied: MaxConns, the
+// connect timeout and the server's statement_timeout. For embedders that
+// make the pool New is given, so that its connections have the same
+// deadlines as Open's. A DSN that does not parse fails with
+// errcode.InvalidArgument, and the message does not repeat the DSN.
+func ParseConfig(dsn string, opts Options) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		// pgx's message may quote the DSN, password included: keep it out.
+		return nil, errcode.New(errcode.InvalidArgument, "pgstore: cannot parse the DSN")
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	switch {
+	case opts.ConnectTimeout > 0:
+		cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
+	case cfg.ConnConfig.ConnectTimeout == 0:
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !ok {
+		if cfg.ConnConfig.RuntimeParams == nil {
+			cfg.ConnConfig.RuntimeParams = map[string]string{}
+		}
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(opts.statementTimeout().Milliseconds(), 10)
+	}
+	return cfg, nil
 }
 
 // store is a driver.Store in PostgreSQL, for many service instances
@@ -48,6 +110,8 @@ type store struct {
 	pool *pgxpool.Pool
 	// ownPool: Open made the pool, so Close closes it.
 	ownPool bool
+	// timeout bounds each operation (Options.StatementTimeout).
+	timeout time.Duration
 }
 
 var _ driver.Store = (*store)(nil)
@@ -59,13 +123,9 @@ var _ driver.Store = (*store)(nil)
 // server that cannot be reached or migrated with errcode.Unavailable;
 // neither message repeats the DSN.
 func Open(ctx context.Context, dsn string, opts Options) (driver.Store, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := ParseConfig(dsn, opts)
 	if err != nil {
-		// pgx's message may quote the DSN, password included: keep it out.
-		return nil, errcode.New(errcode.InvalidArgument, "pgstore: cannot parse the DSN")
-	}
-	if opts.MaxConns > 0 {
-		cfg.MaxConns = opts.MaxConns
+		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -90,11 +150,32 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts Options) (driver.Store, e
 	if pool == nil {
 		return nil, errcode.New(errcode.InvalidArgument, "pgstore: nil pool")
 	}
-	s := &store{pool: pool}
-	if err := s.migrate(ctx); err != nil {
+	s := &store{pool: pool, timeout: opts.statementTimeout()}
+	mctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	if err := s.migrate(mctx); err != nil {
+		if ctx.Err() == nil {
+			// The server failed or ran out of time, not the caller.
+			return nil, errcode.Wrap(errcode.Unavailable, fmt.Errorf("pgstore: migrate: %w", err))
+		}
 		return nil, errcode.WrapIfNone(errcode.Unavailable, fmt.Errorf("pgstore: migrate: %w", err))
 	}
 	return s, nil
+}
+
+// bound gives one operation the statement timeout, and returns the
+// function its caller defers: it releases the timer and codes *errp, an
+// error other than the store's own outcomes, errcode.Unavailable unless
+// the caller's context ended (a dropped connection, a server that did not
+// answer in time).
+func (s *store) bound(parent context.Context, errp *error) (context.Context, func()) {
+	ctx, cancel := context.WithTimeout(parent, s.timeout)
+	return ctx, func() {
+		cancel()
+		if err := *errp; err != nil && !errcode.Has(err) && parent.Err() == nil {
+			*errp = errcode.Wrap(errcode.Unavailable, err)
+		}
+	}
 }
 
 // Close implements driver.Store: it closes the pool if Open made it.
@@ -198,9 +279,11 @@ func sweep(ctx context.Context, tx pgx.Tx, account string, now time.Time) error 
 }
 
 // TopUp implements driver.Store.
-func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry, error) {
+func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (_ driver.Entry, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	var e driver.Entry
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := lockAccount(ctx, tx, r.Account, true); err != nil {
 			return err
 		}
@@ -226,8 +309,13 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry,
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + $1 WHERE account = $2`, r.Credits, r.Account); err != nil {
+		tag, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + $1
+			WHERE account = $2 AND balance <= $3`, r.Credits, r.Account, driver.MaxAmount-r.Credits)
+		if err != nil {
 			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return driver.ErrOverflow
 		}
 		e = driver.Entry{Seq: seq, Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
 		return nil
@@ -239,9 +327,11 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry,
 }
 
 // Authorize implements driver.Store.
-func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hold, error) {
+func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (_ driver.Hold, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	var out driver.Hold
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		ok, err := lockAccount(ctx, tx, r.Account, r.Credits == 0)
 		if err != nil {
 			return err
@@ -254,9 +344,12 @@ func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hol
 		}
 		var id, state, task, media string
 		var credits int64
-		err = tx.QueryRow(ctx, `SELECT hold_id, state, credits, task, media_type FROM holds
-			WHERE account = $1 AND idem_key = $2`, r.Account, r.IdempotencyKey).Scan(&id, &state, &credits, &task, &media)
+		var capturedAt time.Time
+		err = tx.QueryRow(ctx, `SELECT hold_id, state, credits, task, media_type, captured_at FROM holds
+			WHERE account = $1 AND idem_key = $2`, r.Account, r.IdempotencyKey).Scan(&id, &state, &credits, &task, &media, &capturedAt)
 		switch {
+		case err == nil && state == "captured" && capturedAt.Before(r.ReplaySince):
+			// Past the replay window: a new event, held below.
 		case err == nil && state == "captured":
 			if credits != r.Credits || task != r.Task || media != r.MediaType {
 				return fmt.Errorf("%w: key was captured with other parameters", driver.ErrConflict)
@@ -283,7 +376,7 @@ func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hol
 			ON CONFLICT (account, idem_key) DO UPDATE SET
 				hold_id = excluded.hold_id, state = 'held', credits = excluded.credits,
 				task = excluded.task, media_type = excluded.media_type,
-				created_at = excluded.created_at, expires_at = excluded.expires_at, void_reason = ''`,
+				created_at = excluded.created_at, expires_at = excluded.expires_at, void_reason = '', captured_at = 'epoch'`,
 			r.Account, r.IdempotencyKey, r.HoldID, r.Credits, r.Task, r.MediaType, r.Now, r.ExpiresAt); err != nil {
 			return err
 		}
@@ -297,7 +390,9 @@ func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hol
 }
 
 // Capture implements driver.Store.
-func (s *store) Capture(ctx context.Context, r driver.CaptureRequest) error {
+func (s *store) Capture(ctx context.Context, r driver.CaptureRequest) (err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	h, ev := r.Hold, r.Event
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		ok, err := lockAccount(ctx, tx, h.Account, false)
@@ -350,8 +445,8 @@ func (s *store) Capture(ctx context.Context, r driver.CaptureRequest) error {
 				return driver.ErrHoldExpired
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE holds SET state = 'captured' WHERE account = $1 AND idem_key = $2`,
-			h.Account, h.IdempotencyKey); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE holds SET state = 'captured', captured_at = $3 WHERE account = $1 AND idem_key = $2`,
+			h.Account, h.IdempotencyKey, r.Now); err != nil {
 			return err
 		}
 		if ev.Task == "" {
@@ -370,7 +465,9 @@ func (s *store) Capture(ctx context.Context, r driver.CaptureRequest) error {
 }
 
 // Void implements driver.Store.
-func (s *store) Void(ctx context.Context, r driver.VoidRequest) error {
+func (s *store) Void(ctx context.Context, r driver.VoidRequest) (err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	h := r.Hold
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		ok, err := lockAccount(ctx, tx, h.Account, false)
@@ -388,9 +485,11 @@ func (s *store) Void(ctx context.Context, r driver.VoidRequest) error {
 }
 
 // Adjust implements driver.Store.
-func (s *store) Adjust(ctx context.Context, r driver.AdjustRequest) (driver.Entry, error) {
+func (s *store) Adjust(ctx context.Context, r driver.AdjustRequest) (_ driver.Entry, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	var e driver.Entry
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := lockAccount(ctx, tx, r.Account, true); err != nil {
 			return err
 		}
@@ -411,6 +510,13 @@ func (s *store) Adjust(ctx context.Context, r driver.AdjustRequest) (driver.Entr
 		}
 		if err := sweep(ctx, tx, r.Account, r.Now); err != nil {
 			return err
+		}
+		var balance int64
+		if err := tx.QueryRow(ctx, `SELECT balance FROM accounts WHERE account = $1`, r.Account).Scan(&balance); err != nil {
+			return err
+		}
+		if r.Credits > 0 && balance > driver.MaxAmount-r.Credits {
+			return driver.ErrOverflow
 		}
 		tag, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + $1
 			WHERE account = $2 AND balance - held + $1 >= 0`, r.Credits, r.Account)
@@ -435,9 +541,11 @@ func (s *store) Adjust(ctx context.Context, r driver.AdjustRequest) (driver.Entr
 }
 
 // Balance implements driver.Store. It reads one snapshot.
-func (s *store) Balance(ctx context.Context, account string, now time.Time) (driver.Balance, error) {
+func (s *store) Balance(ctx context.Context, account string, now time.Time) (_ driver.Balance, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	var b driver.Balance
-	err := s.pool.QueryRow(ctx, `SELECT a.balance,
+	err = s.pool.QueryRow(ctx, `SELECT a.balance,
 		(SELECT COALESCE(SUM(h.credits), 0) FROM holds h
 			WHERE h.account = a.account AND h.state = 'held' AND h.expires_at > $2)::bigint
 		FROM accounts a WHERE a.account = $1`, account, now).Scan(&b.Credits, &b.Held)
@@ -452,7 +560,9 @@ func (s *store) Balance(ctx context.Context, account string, now time.Time) (dri
 }
 
 // History implements driver.Store. It reads one snapshot.
-func (s *store) History(ctx context.Context, account string) ([]driver.Entry, error) {
+func (s *store) History(ctx context.Context, account string) (_ []driver.Entry, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	rows, err := s.pool.Query(ctx, `
 		SELECT 0::bigint, 'purged', -purged_debits, purged_through, '', '', '', purged_through, '', '', 0::bigint, '', '', 0::bigint, 0::bigint
 			FROM account_rollup WHERE account = $1 AND purged_debits > 0
@@ -495,7 +605,9 @@ func (s *store) History(ctx context.Context, account string) ([]driver.Entry, er
 }
 
 // ListTopUps implements driver.Store.
-func (s *store) ListTopUps(ctx context.Context, account string) ([]driver.Entry, error) {
+func (s *store) ListTopUps(ctx context.Context, account string) (_ []driver.Entry, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	rows, err := s.pool.Query(ctx, `SELECT seq, payment_ref, credits, created_at FROM topups
 		WHERE account = $1 ORDER BY seq`, account)
 	if err != nil {
@@ -515,7 +627,9 @@ func (s *store) ListTopUps(ctx context.Context, account string) ([]driver.Entry,
 }
 
 // ListUsage implements driver.Store.
-func (s *store) ListUsage(ctx context.Context, account string) ([]driver.Event, error) {
+func (s *store) ListUsage(ctx context.Context, account string) (_ []driver.Event, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	rows, err := s.pool.Query(ctx, `SELECT idem_key, file, event_time, task, media_type, credits,
 		provider, model, input_tokens, output_tokens FROM usage WHERE account = $1 ORDER BY seq`, account)
 	if err != nil {
@@ -536,7 +650,9 @@ func (s *store) ListUsage(ctx context.Context, account string) ([]driver.Event, 
 }
 
 // SetLegalHold implements driver.Store.
-func (s *store) SetLegalHold(ctx context.Context, account string, on bool) error {
+func (s *store) SetLegalHold(ctx context.Context, account string, on bool) (err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	return s.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := lockAccount(ctx, tx, account, true); err != nil {
 			return err
@@ -547,9 +663,11 @@ func (s *store) SetLegalHold(ctx context.Context, account string, on bool) error
 }
 
 // LegalHold implements driver.Store.
-func (s *store) LegalHold(ctx context.Context, account string) (bool, error) {
+func (s *store) LegalHold(ctx context.Context, account string) (_ bool, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	var on bool
-	err := s.pool.QueryRow(ctx, `SELECT legal_hold FROM accounts WHERE account = $1`, account).Scan(&on)
+	err = s.pool.QueryRow(ctx, `SELECT legal_hold FROM accounts WHERE account = $1`, account).Scan(&on)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
@@ -594,9 +712,11 @@ func selectSeqAccounts(ctx context.Context, tx pgx.Tx, query string, args ...any
 }
 
 // PurgeUsage implements driver.Store.
-func (s *store) PurgeUsage(ctx context.Context, before time.Time, limit int) (int, error) {
+func (s *store) PurgeUsage(ctx context.Context, before time.Time, limit int) (_ int, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	n := 0
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		n = 0
 		seqs, names, err := selectSeqAccounts(ctx, tx, `SELECT u.seq, u.account FROM usage u JOIN accounts a ON a.account = u.account
 			WHERE u.created_at < $1 AND NOT a.legal_hold ORDER BY u.seq LIMIT $2`, before, limit)
@@ -626,6 +746,7 @@ func (s *store) PurgeUsage(ctx context.Context, before time.Time, limit int) (in
 			}
 			folds := map[string]fold{}
 			var keysAccount, keys []string
+			var keysAt []time.Time
 			for drows.Next() {
 				var account, key string
 				var credits int64
@@ -641,14 +762,17 @@ func (s *store) PurgeUsage(ctx context.Context, before time.Time, limit int) (in
 					f.through = at
 				}
 				folds[account] = f
-				keysAccount, keys = append(keysAccount, account), append(keys, key)
+				keysAccount, keys, keysAt = append(keysAccount, account), append(keys, key), append(keysAt, at)
 			}
 			drows.Close()
 			if err := drows.Err(); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `DELETE FROM holds WHERE state = 'captured'
-				AND (account, idem_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, keysAccount, keys); err != nil {
+			// Not a hold captured after its record (the key charged
+			// again): its replays must still be recognised.
+			if _, err := tx.Exec(ctx, `DELETE FROM holds h USING unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(account, idem_key, at)
+				WHERE h.state = 'captured' AND h.account = v.account AND h.idem_key = v.idem_key AND h.captured_at <= v.at`,
+				keysAccount, keys, keysAt); err != nil {
 				return err
 			}
 			for _, account := range open {
@@ -739,9 +863,11 @@ func purgeHolds(ctx context.Context, tx pgx.Tx, before time.Time, limit int) (in
 }
 
 // PurgeHolds implements driver.Store.
-func (s *store) PurgeHolds(ctx context.Context, before time.Time, limit int) (int, error) {
+func (s *store) PurgeHolds(ctx context.Context, before time.Time, limit int) (_ int, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	n := 0
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		var err error
 		n, err = purgeHolds(ctx, tx, before, limit)
 		return err
@@ -750,7 +876,9 @@ func (s *store) PurgeHolds(ctx context.Context, before time.Time, limit int) (in
 }
 
 // ListAttempts implements driver.Store. It reads one snapshot.
-func (s *store) ListAttempts(ctx context.Context, account string) ([]driver.Attempt, error) {
+func (s *store) ListAttempts(ctx context.Context, account string) (_ []driver.Attempt, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	rows, err := s.pool.Query(ctx, `SELECT idem_key, state, credits, task, media_type, void_reason, created_at, expires_at
 		FROM holds WHERE account = $1 AND state <> 'captured' ORDER BY created_at, idem_key`, account)
 	if err != nil {
@@ -766,9 +894,11 @@ func (s *store) ListAttempts(ctx context.Context, account string) ([]driver.Atte
 }
 
 // EraseUsage implements driver.Store.
-func (s *store) EraseUsage(ctx context.Context, account string) (int, error) {
+func (s *store) EraseUsage(ctx context.Context, account string) (_ int, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	n := 0
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		var on bool
 		err := tx.QueryRow(ctx, `SELECT legal_hold FROM accounts WHERE account = $1 FOR UPDATE`, account).Scan(&on)
 		if errors.Is(err, pgx.ErrNoRows) {

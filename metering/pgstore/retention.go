@@ -22,7 +22,9 @@ var (
 const sweepLockClass int32 = 0x70696373 // "pics"
 
 // CountPurgeable implements driver.PurgeCounter. It reads one snapshot.
-func (s *store) CountPurgeable(ctx context.Context, before time.Time) ([]driver.PurgeCount, error) {
+func (s *store) CountPurgeable(ctx context.Context, before time.Time) (_ []driver.PurgeCount, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	rows, err := s.pool.Query(ctx, `SELECT u.account, COUNT(*), COALESCE(SUM(u.credits), 0)::bigint, a.legal_hold
 		FROM usage u JOIN accounts a ON a.account = u.account
 		WHERE u.created_at < $1 GROUP BY u.account, a.legal_hold ORDER BY u.account`, before)
@@ -69,7 +71,9 @@ func (s *store) WithSweepLock(ctx context.Context, _ time.Time, _ time.Duration,
 
 // CountPurgeableTopUps implements driver.TopUpPurgeCounter. It reads one
 // snapshot.
-func (s *store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) ([]driver.PurgeCount, error) {
+func (s *store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) (_ []driver.PurgeCount, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	rows, err := s.pool.Query(ctx, `SELECT t.account, COUNT(*), COALESCE(SUM(t.credits), 0)::bigint, a.legal_hold
 		FROM topups t JOIN accounts a ON a.account = t.account
 		WHERE t.created_at < $1 GROUP BY t.account, a.legal_hold ORDER BY t.account`, paidBefore)
@@ -90,9 +94,11 @@ func (s *store) CountPurgeableTopUps(ctx context.Context, paidBefore time.Time) 
 // order (skipping one put under a legal hold meanwhile), deletes them and
 // adds their credits to account_rollup.purged_credits. Their payment
 // references are forgotten.
-func (s *store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int) (int, error) {
+func (s *store) PurgeTopUps(ctx context.Context, paidBefore time.Time, limit int) (_ int, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
 	n := 0
-	err := s.tx(ctx, func(tx pgx.Tx) error {
+	err = s.tx(ctx, func(tx pgx.Tx) error {
 		n = 0
 		seqs, names, err := selectSeqAccounts(ctx, tx, `SELECT t.seq, t.account FROM topups t JOIN accounts a ON a.account = t.account
 			WHERE t.created_at < $1 AND NOT a.legal_hold ORDER BY t.seq LIMIT $2`, paidBefore, limit)

@@ -52,7 +52,9 @@ var _ driver.Store = (*store)(nil)
 // metering.NewLedger (package store does both from a DSN). The Ledger
 // closes it. A bad path or option fails with errcode.InvalidArgument, a
 // file that cannot be opened or migrated with errcode.Unavailable; neither
-// message repeats the path.
+// message repeats the path. A file this process cannot write, with an
+// up-to-date schema, opens read-only: reads work and every write fails
+// (through the Ledger, with billing_failure).
 func Open(ctx context.Context, path string, opts Options) (driver.Store, error) {
 	db, err := sqlitedb.Open(path, sqlitedb.Options{BusyTimeout: opts.BusyTimeout, Synchronous: opts.Synchronous})
 	if err != nil {
@@ -78,6 +80,15 @@ func (s *store) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
+	// Up to date already: nothing to write, so that a ledger this
+	// process may only read (see internal/sqlitedb) opens too.
+	if len(names) > 0 {
+		latest, err := strconv.Atoi(strings.SplitN(path.Base(names[len(names)-1]), "_", 2)[0])
+		var current int
+		if err == nil && s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current) == nil && current >= latest {
+			return nil
+		}
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 			version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`); err != nil {
@@ -191,8 +202,13 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry,
 			VALUES (?, ?, ?, ?, ?)`, seq, r.Account, r.PaymentRef, r.Credits, us(r.Now)); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET balance = balance + ? WHERE account = ?`, r.Credits, r.Account); err != nil {
+		n, err := affected(tx.ExecContext(ctx, `UPDATE accounts SET balance = balance + ?
+			WHERE account = ? AND balance <= ?`, r.Credits, r.Account, driver.MaxAmount-r.Credits))
+		if err != nil {
 			return err
+		}
+		if n == 0 {
+			return driver.ErrOverflow
 		}
 		e = driver.Entry{Seq: seq, Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
 		return nil
@@ -223,10 +239,12 @@ func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hol
 			return err
 		}
 		var id, state, task, media string
-		var credits int64
-		err = tx.QueryRowContext(ctx, `SELECT hold_id, state, credits, task, media_type FROM holds
-			WHERE account = ? AND idem_key = ?`, r.Account, r.IdempotencyKey).Scan(&id, &state, &credits, &task, &media)
+		var credits, capturedAt int64
+		err = tx.QueryRowContext(ctx, `SELECT hold_id, state, credits, task, media_type, captured_at FROM holds
+			WHERE account = ? AND idem_key = ?`, r.Account, r.IdempotencyKey).Scan(&id, &state, &credits, &task, &media, &capturedAt)
 		switch {
+		case err == nil && state == "captured" && capturedAt < us(r.ReplaySince):
+			// Past the replay window: a new event, held below.
 		case err == nil && state == "captured":
 			if credits != r.Credits || task != r.Task || media != r.MediaType {
 				return fmt.Errorf("%w: key was captured with other parameters", driver.ErrConflict)
@@ -255,7 +273,7 @@ func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hol
 			ON CONFLICT (account, idem_key) DO UPDATE SET
 				hold_id = excluded.hold_id, state = 'held', credits = excluded.credits,
 				task = excluded.task, media_type = excluded.media_type,
-				created_at = excluded.created_at, expires_at = excluded.expires_at, void_reason = ''`,
+				created_at = excluded.created_at, expires_at = excluded.expires_at, void_reason = '', captured_at = 0`,
 			r.Account, r.IdempotencyKey, r.HoldID, r.Credits, r.Task, r.MediaType, us(r.Now), us(r.ExpiresAt)); err != nil {
 			return err
 		}
@@ -321,8 +339,8 @@ func (s *store) Capture(ctx context.Context, r driver.CaptureRequest) error {
 				return driver.ErrHoldExpired
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET state = 'captured' WHERE account = ? AND idem_key = ?`,
-			h.Account, h.IdempotencyKey); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE holds SET state = 'captured', captured_at = ? WHERE account = ? AND idem_key = ?`,
+			us(r.Now), h.Account, h.IdempotencyKey); err != nil {
 			return err
 		}
 		if ev.Task == "" {
@@ -386,6 +404,13 @@ func (s *store) Adjust(ctx context.Context, r driver.AdjustRequest) (driver.Entr
 		}
 		if err := sweep(ctx, tx, r.Account, r.Now); err != nil {
 			return err
+		}
+		var balance int64
+		if err := tx.QueryRowContext(ctx, `SELECT balance FROM accounts WHERE account = ?`, r.Account).Scan(&balance); err != nil {
+			return err
+		}
+		if r.Credits > 0 && balance > driver.MaxAmount-r.Credits {
+			return driver.ErrOverflow
 		}
 		n, err := affected(tx.ExecContext(ctx, `UPDATE accounts SET balance = balance + ?
 			WHERE account = ? AND balance - held + ? >= 0`, r.Credits, r.Account, r.Credits))
@@ -583,8 +608,11 @@ func (s *store) PurgeUsage(ctx context.Context, before time.Time, limit int) (in
 			if _, err := tx.ExecContext(ctx, `DELETE FROM usage WHERE seq = ?`, v.seq); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM holds WHERE account = ? AND idem_key = ? AND state = 'captured'`,
-				v.account, v.key); err != nil {
+			// Not a hold captured after this record (the key charged
+			// again): its replays must still be recognised.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM holds
+				WHERE account = ? AND idem_key = ? AND state = 'captured' AND captured_at <= ?`,
+				v.account, v.key, v.at); err != nil {
 				return err
 			}
 			f := folds[v.account]
