@@ -24,6 +24,8 @@ func fuzzSeeds(f *testing.F) {
 	small := encodeJPEG(f, quadrants(16, 8))
 	f.Add(withSegment(small, 0xE1, exifAPP1(6, binary.BigEndian)))
 	f.Add(withSegment(small, 0xE1, exifAPP1(3, binary.LittleEndian)))
+	f.Add(motionPhoto(small))
+	f.Add(scanBomb(small, 300))
 	f.Add(hugePNG(50000, 50000))
 	f.Add(hugePNG(3, 2))
 	f.Add([]byte{})

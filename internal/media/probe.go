@@ -195,9 +195,11 @@ func probeJPEG(d []byte) (header, error) {
 				return h, errorf(KindUnsupported, FormatJPEG, "JPEG with height defined by a DNL marker is not supported")
 			}
 			// Each scan makes the decoder walk every block of the image, so
-			// a small file with thousands of scans is a CPU bomb. Entropy
-			// coded data escapes 0xFF, so FF DA only occurs as a marker.
-			if n := bytes.Count(d[pos:], sosMarker); n > maxJPEGScans {
+			// a small file with thousands of scans is a CPU bomb. Only the
+			// scans before the first EOI count: the decoder stops there,
+			// and what follows (the MP4 of a phone's motion photo) is not
+			// part of the image.
+			if n := jpegScans(d[pos:]); n > maxJPEGScans {
 				return h, errorf(KindInvalid, FormatJPEG, "JPEG has %d scans, more than the %d any real encoder writes", n, maxJPEGScans)
 			}
 			return h, nil
@@ -205,10 +207,49 @@ func probeJPEG(d []byte) (header, error) {
 	}
 }
 
-var (
-	exifHeader = []byte("Exif\x00\x00")
-	sosMarker  = []byte{0xFF, 0xDA}
-)
+var exifHeader = []byte("Exif\x00\x00")
+
+// jpegScans counts the SOS markers in d, the bytes after the frame header,
+// up to the first EOI (or the end of d), the way the decoder walks them:
+// marker segments are skipped by their length, so their payload (an EXIF
+// thumbnail has its own EOI) is never taken for markers, and entropy-coded
+// data, which escapes 0xFF as FF 00, ends at the first other marker
+// except RSTn. It stops past maxJPEGScans, which is all the caller needs.
+func jpegScans(d []byte) int {
+	n, pos := 0, 0
+	for pos < len(d) && n <= maxJPEGScans {
+		// Find the next marker; 0xFF fill bytes may precede it.
+		for pos < len(d) && d[pos] != 0xFF {
+			pos++
+		}
+		for pos < len(d) && d[pos] == 0xFF {
+			pos++
+		}
+		if pos >= len(d) {
+			break
+		}
+		m := d[pos]
+		pos++
+		switch {
+		case m == 0x00, m >= 0xD0 && m <= 0xD7, m == 0x01, m == 0xD8:
+			continue // stuffed byte or RSTn inside scan data; TEM, SOI
+		case m == 0xD9:
+			return n // EOI: the image ends here
+		}
+		if pos+2 > len(d) {
+			break
+		}
+		l := int(binary.BigEndian.Uint16(d[pos:]))
+		if l < 2 {
+			break // corrupt; the decoder reports it
+		}
+		pos += l
+		if m == 0xDA {
+			n++ // the entropy-coded data follows; the search above skips it
+		}
+	}
+	return n
+}
 
 // maxJPEGScans bounds the scans of a JPEG. Progressive encoders write
 // about 10 (mozjpeg's most thorough settings stay well under 100).
