@@ -2,11 +2,18 @@ package picfre_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"errors"
+	"net/http"
 	"os"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/provider/fake"
 )
 
@@ -40,5 +47,74 @@ func TestMotionPhotoIsTagged(t *testing.T) {
 	}
 	if res.Kind != "image" || res.Width != 640 || res.Height != 427 || res.Title == "" {
 		t.Fatalf("result %+v", res)
+	}
+}
+
+// blockWide is a provider that answers narrow images at once and blocks
+// on wide ones until its context ends.
+func blockWide() *fake.Provider {
+	return fake.New(fake.Options{Respond: func(req *provider.Request) fake.Step {
+		if req.Parts[0].Width >= 100 {
+			return fake.Step{Delay: 24 * time.Hour} // honours the context, nothing else
+		}
+		return fake.Step{}
+	}})
+}
+
+// A file that is not done within Options.FileTimeout fails with
+// deadline_exceeded (504), its hold is voided, and the batch goes on.
+func TestFileTimeout(t *testing.T) {
+	rec := newRecorder()
+	pl := picfre.New(blockWide(), picfre.Config{Meter: rec, Pricer: flat(1)})
+	// The outer deadline only guards against a hang; it is far longer
+	// than the file's limit.
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	batch := []picfre.Media{
+		picfre.Bytes("narrow-1.png", pngOfWidth(t, 60, 1)),
+		picfre.Bytes("wide.png", pngOfWidth(t, 200, 2)),
+		picfre.Bytes("narrow-2.png", pngOfWidth(t, 60, 3)),
+	}
+	var got []*picfre.Result
+	err := pl.TagAll(ctx, slices.Values(batch), picfre.Options{Account: "a", FileTimeout: 2 * time.Second, Concurrency: 2},
+		func(r *picfre.Result) error { got = append(got, r); return nil })
+	if err != nil {
+		t.Fatalf("TagAll: %v", err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d results", len(got))
+	}
+	for _, r := range got {
+		if r.File == "wide.png" {
+			if errcode.Of(r.Err) != errcode.DeadlineExceeded || !errors.Is(r.Err, context.DeadlineExceeded) ||
+				errcode.Of(r.Err).HTTPStatus() != http.StatusGatewayTimeout {
+				t.Errorf("the blocked file: %v (code %q), want deadline_exceeded", r.Err, errcode.Of(r.Err))
+			}
+			continue
+		}
+		if r.Err != nil {
+			t.Errorf("%s: %v", r.File, r.Err)
+		}
+	}
+	c, v := rec.settledOnce(t)
+	if c != 2 || v != 1 {
+		t.Fatalf("captures %d voids %d, want the two narrow files captured and the blocked one voided", c, v)
+	}
+	if reasons := rec.reasons(); !slices.Equal(reasons, []errcode.Code{errcode.DeadlineExceeded}) {
+		t.Fatalf("void reasons %v", reasons)
+	}
+}
+
+// The caller's own deadline is still canceled, not the file's limit; a
+// negative FileTimeout sets no limit of the pipeline's own.
+func TestCallerDeadlineIsNotFileTimeout(t *testing.T) {
+	pl := picfre.New(blockWide(), picfre.Config{})
+	for _, ft := range []time.Duration{-1, time.Hour} {
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+		_, err := pl.Tag(ctx, picfre.Bytes("wide.png", pngOfWidth(t, 200, 4)), picfre.Options{FileTimeout: ft})
+		cancel()
+		if errcode.Of(err) != errcode.Canceled {
+			t.Errorf("FileTimeout %v, caller's deadline: %v (code %q), want canceled", ft, err, errcode.Of(err))
+		}
 	}
 }

@@ -88,7 +88,22 @@ type Options struct {
 	// Progress, if set, is called by TagAll after each file, from one
 	// goroutine at a time, in input order.
 	Progress func(Progress)
+	// FileTimeout is each file's time limit (DefaultFileTimeout when
+	// zero; negative means none). It runs from when the pipeline starts
+	// on the file and covers its preparation (reading, decoding,
+	// rasterizing, ffmpeg), the credit hold and the provider request,
+	// retries included. Images that share one provider request share
+	// its deadline, the latest of theirs. A file out of time fails with
+	// errcode.DeadlineExceeded (wrapping context.DeadlineExceeded),
+	// nothing is charged, and the batch goes on with the other files;
+	// the caller's own cancellation or deadline is errcode.Canceled.
+	FileTimeout time.Duration
 }
+
+// DefaultFileTimeout is Options.FileTimeout when it is zero: well above
+// what a large file with a slow provider takes, short enough that one
+// hostile or stuck file cannot hold a worker for long.
+const DefaultFileTimeout = 2 * time.Minute
 
 // Progress is what TagAll reports after each file.
 type Progress struct {
@@ -239,6 +254,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Concurrency == 0 {
 		o.Concurrency = 4
+	}
+	if o.FileTimeout == 0 {
+		o.FileTimeout = DefaultFileTimeout
 	}
 	return o, nil
 }
