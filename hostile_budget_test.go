@@ -118,3 +118,21 @@ func TestCallerDeadlineIsNotFileTimeout(t *testing.T) {
 		}
 	}
 }
+
+// The pipeline's decode budget (Config.DecodeMemory) refuses an image
+// whose decode alone needs more, as too_large, before decoding it.
+func TestDecodeMemoryRefusesOversize(t *testing.T) {
+	p := fake.New(fake.Options{})
+	pl := picfre.New(p, picfre.Config{DecodeMemory: 512 << 10})
+	// coffee.png is 600×400 RGB: 960,000 bytes decoded.
+	_, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{})
+	if errcode.Of(err) != errcode.TooLarge {
+		t.Fatalf("err = %v (code %q), want too_large", err, errcode.Of(err))
+	}
+	if p.Calls() != 0 {
+		t.Fatal("the provider was called")
+	}
+	if _, err := picfre.New(p, picfre.Config{}).Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{}); err != nil {
+		t.Fatalf("default budget: %v", err)
+	}
+}

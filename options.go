@@ -270,6 +270,11 @@ const (
 // DefaultMaxRequests is Config.MaxRequests when it is zero.
 const DefaultMaxRequests = 16
 
+// DefaultDecodeMemory is Config.DecodeMemory when it is zero: 1 GiB,
+// enough for one image at the default pixel limit (100 megapixels) in
+// its costliest common form, a progressive JPEG.
+const DefaultDecodeMemory int64 = 1 << 30
+
 // Config is the pipeline's fixed setup. The zero value is a free pipeline
 // with default media limits that records nothing anywhere.
 type Config struct {
@@ -290,6 +295,17 @@ type Config struct {
 	// MaxPixels bounds an image's pixel count, checked from the header
 	// before decoding (default 100 megapixels).
 	MaxPixels int64
+	// DecodeMemory bounds, in bytes, the memory that image decodes in
+	// flight take together, across every Tag and TagAll call of the
+	// pipeline (DefaultDecodeMemory when zero). Each image's cost is
+	// read from its headers before decoding: the decoded image at the
+	// decoder's precision (a 16-bit PNG takes 8 bytes a pixel) plus, for
+	// a progressive JPEG, its coefficient buffers (about 5 bytes a
+	// sample); a 100-megapixel 4:2:0 progressive JPEG costs about 750 MB. An
+	// image waits, within its time limit, until its cost is free; one
+	// whose cost alone is over the budget fails with too_large. Scaling
+	// and encoding buffers, at the output size, are not counted.
+	DecodeMemory int64
 	// MaxTimedBytes bounds a video or audio file's size (default 4 GiB).
 	// Such files are streamed to a scratch file, never held in memory.
 	MaxTimedBytes int64

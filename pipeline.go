@@ -55,6 +55,9 @@ type Pipeline struct {
 	flights  flights
 	tel      *telemetry
 	requests *semaphore.Weighted // provider requests in flight, all calls
+	// decodeMemory bounds the memory of image decodes in flight, all
+	// calls (Config.DecodeMemory).
+	decodeMemory *media.MemoryBudget
 }
 
 var _ Tagger = (*Pipeline)(nil)
@@ -70,8 +73,12 @@ func New(p provider.Provider, cfg Config) *Pipeline {
 	if cfg.MaxRequests <= 0 {
 		cfg.MaxRequests = DefaultMaxRequests
 	}
+	if cfg.DecodeMemory <= 0 {
+		cfg.DecodeMemory = DefaultDecodeMemory
+	}
 	return &Pipeline{prov: p, caps: p.Capabilities(), cfg: cfg, tel: newTelemetry(cfg),
-		requests: semaphore.NewWeighted(int64(cfg.MaxRequests))}
+		requests:     semaphore.NewWeighted(int64(cfg.MaxRequests)),
+		decodeMemory: media.NewMemoryBudget(cfg.DecodeMemory)}
 }
 
 // Tag processes one file.

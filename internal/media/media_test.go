@@ -85,6 +85,10 @@ func TestProbeSamples(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.file, err)
 		}
+		if info.DecodeBytes < int64(tt.w*tt.h) {
+			t.Errorf("%s: decode cost %d bytes, less than a byte a pixel", tt.file, info.DecodeBytes)
+		}
+		info.DecodeBytes = 0 // TestDecodeCostFromHeaders checks it
 		want := Info{Format: tt.f, Width: tt.w, Height: tt.h, Orientation: 1}
 		if info != want {
 			t.Errorf("%s: Probe = %+v, want %+v", tt.file, info, want)
