@@ -88,7 +88,22 @@ type Options struct {
 	// Progress, if set, is called by TagAll after each file, from one
 	// goroutine at a time, in input order.
 	Progress func(Progress)
+	// FileTimeout is each file's time limit (DefaultFileTimeout when
+	// zero; negative means none). It runs from when the pipeline starts
+	// on the file and covers its preparation (reading, decoding,
+	// rasterizing, ffmpeg), the credit hold and the provider request,
+	// retries included. Images that share one provider request share
+	// its deadline, the latest of theirs. A file out of time fails with
+	// errcode.DeadlineExceeded (wrapping context.DeadlineExceeded),
+	// nothing is charged, and the batch goes on with the other files;
+	// the caller's own cancellation or deadline is errcode.Canceled.
+	FileTimeout time.Duration
 }
+
+// DefaultFileTimeout is Options.FileTimeout when it is zero: well above
+// what a large file with a slow provider takes, short enough that one
+// hostile or stuck file cannot hold a worker for long.
+const DefaultFileTimeout = 2 * time.Minute
 
 // Progress is what TagAll reports after each file.
 type Progress struct {
@@ -240,6 +255,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Concurrency == 0 {
 		o.Concurrency = 4
 	}
+	if o.FileTimeout == 0 {
+		o.FileTimeout = DefaultFileTimeout
+	}
 	return o, nil
 }
 
@@ -254,6 +272,11 @@ const DefaultMaxRequests = 16
 
 // DefaultMaxDuration is Config.MaxDuration when it is zero.
 const DefaultMaxDuration = 3 * time.Hour
+
+// DefaultDecodeMemory is Config.DecodeMemory when it is zero: 1 GiB,
+// enough for one image at the default pixel limit (100 megapixels) in
+// its costliest common form, a progressive JPEG.
+const DefaultDecodeMemory int64 = 1 << 30
 
 // Config is the pipeline's fixed setup. The zero value is a free pipeline
 // with default media limits that records nothing anywhere.
@@ -275,6 +298,17 @@ type Config struct {
 	// MaxPixels bounds an image's pixel count, checked from the header
 	// before decoding (default 100 megapixels).
 	MaxPixels int64
+	// DecodeMemory bounds, in bytes, the memory that image decodes in
+	// flight take together, across every Tag and TagAll call of the
+	// pipeline (DefaultDecodeMemory when zero). Each image's cost is
+	// read from its headers before decoding: the decoded image at the
+	// decoder's precision (a 16-bit PNG takes 8 bytes a pixel) plus, for
+	// a progressive JPEG, its coefficient buffers (about 5 bytes a
+	// sample); a 100-megapixel 4:2:0 progressive JPEG costs about 750 MB. An
+	// image waits, within its time limit, until its cost is free; one
+	// whose cost alone is over the budget fails with too_large. Scaling
+	// and encoding buffers, at the output size, are not counted.
+	DecodeMemory int64
 	// MaxTimedBytes bounds a video or audio file's size (default 4 GiB).
 	// Such files are streamed to a scratch file, never held in memory.
 	MaxTimedBytes int64

@@ -61,6 +61,9 @@ type Pipeline struct {
 	flights  flights
 	tel      *telemetry
 	requests *semaphore.Weighted // provider requests in flight, all calls
+	// decodeMemory bounds the memory of image decodes in flight, all
+	// calls (Config.DecodeMemory).
+	decodeMemory *media.MemoryBudget
 }
 
 var _ Tagger = (*Pipeline)(nil)
@@ -79,8 +82,12 @@ func New(p provider.Provider, cfg Config) *Pipeline {
 	if cfg.MaxCredits == 0 {
 		cfg.MaxCredits = DefaultMaxCredits
 	}
+	if cfg.DecodeMemory <= 0 {
+		cfg.DecodeMemory = DefaultDecodeMemory
+	}
 	return &Pipeline{prov: p, caps: p.Capabilities(), cfg: cfg, tel: newTelemetry(cfg),
-		requests: semaphore.NewWeighted(int64(cfg.MaxRequests))}
+		requests:     semaphore.NewWeighted(int64(cfg.MaxRequests)),
+		decodeMemory: media.NewMemoryBudget(cfg.DecodeMemory)}
 }
 
 // Tag processes one file.
@@ -125,9 +132,10 @@ type job struct {
 	price    int64
 	answered bool // j.err is a failed capture: the result keeps the answer
 
-	index int        // position in the input
-	start time.Time  // when the pipeline took the file
-	span  trace.Span // the file's span; nil without a tracer
+	index    int        // position in the input
+	start    time.Time  // when the pipeline took the file
+	deadline time.Time  // the file's time limit ends; zero: none
+	span     trace.Span // the file's span; nil without a tracer
 
 	key     string  // the billing key, while the job leads it
 	leads   *flight // the flight this job leads, until it settles
@@ -176,10 +184,16 @@ func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal
 			j.fail(err)
 			continue
 		}
-		pl.prepare(ctx, j, o)
-		if j.err == nil {
-			pl.authorize(ctx, j, o)
+		if o.FileTimeout > 0 {
+			j.deadline = time.Now().Add(o.FileTimeout)
 		}
+		fctx, cancel := fileContext(ctx, o, j.deadline)
+		pl.prepare(fctx, j, o)
+		if j.err == nil {
+			pl.authorize(fctx, j, o)
+		}
+		cancel()
+		timedOut(ctx, o, j)
 	}
 	// Images share a request (one answer each); a video or audio file
 	// is a request of its own. A file following another with the same
@@ -192,16 +206,66 @@ func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal
 		if j.kind == media.KindImage || j.kind == media.KindVector {
 			images = append(images, j)
 		} else {
-			pl.request(ctx, []*job{j}, o, fatal)
+			pl.requestWithin(ctx, []*job{j}, o, fatal)
 			// Settled at once: its scratch folder and content go now,
 			// not when the group's last request is done.
 			pl.settle(ctx, []*job{j}, o)
 		}
 	}
 	if len(images) > 0 {
-		pl.request(ctx, images, o, fatal)
+		pl.requestWithin(ctx, images, o, fatal)
 	}
 	pl.follow(ctx, jobs, o)
+}
+
+// fileContext is ctx bounded by a file's deadline (none when zero), whose
+// expiry has the file's time-limit error as its cause.
+func fileContext(ctx context.Context, o *settings, deadline time.Time) (context.Context, context.CancelFunc) {
+	if deadline.IsZero() {
+		return ctx, func() {}
+	}
+	return context.WithDeadlineCause(ctx, deadline, fileTimeoutError(o.FileTimeout))
+}
+
+// fileTimeoutError is the error of a file out of time.
+func fileTimeoutError(d time.Duration) error {
+	return errcode.Errorf(errcode.DeadlineExceeded, "the file was not done within its time limit of %s: %w", d, context.DeadlineExceeded)
+}
+
+// timedOut gives a job that failed as cancelled, while the caller's ctx
+// is not done, the file's time-limit error instead: the cancellation was
+// its own deadline, wherever below it surfaced (a decoder, ffmpeg, the
+// provider's driver).
+func timedOut(ctx context.Context, o *settings, j *job) {
+	if j.err != nil && ctx.Err() == nil && !j.deadline.IsZero() &&
+		errcode.Of(j.err) == errcode.Canceled && !time.Now().Before(j.deadline) {
+		j.err = fileTimeoutError(o.FileTimeout)
+	}
+}
+
+// requestWithin runs request for jobs bounded by the latest of their
+// deadlines.
+func (pl *Pipeline) requestWithin(ctx context.Context, jobs []*job, o *settings, fatal *fatalFlag) {
+	var latest time.Time
+	for _, j := range jobs {
+		if j.deadline.IsZero() {
+			latest = time.Time{}
+			break
+		}
+		if j.deadline.After(latest) {
+			latest = j.deadline
+		}
+	}
+	rctx, cancel := fileContext(ctx, o, latest)
+	defer cancel()
+	pl.request(rctx, jobs, o, fatal)
+	for _, j := range jobs {
+		if !latest.IsZero() {
+			// The group's deadline is each of its files' deadline.
+			j.deadline = latest
+		}
+		timedOut(ctx, o, j)
+	}
 }
 
 // request sends one request about jobs and fills their results.
@@ -215,7 +279,9 @@ func (pl *Pipeline) request(ctx context.Context, jobs []*job, o *settings, fatal
 	resp, items, err := pl.ask(ctx, jobs, o)
 	if err != nil {
 		if ctx.Err() != nil {
-			err = errcode.Wrap(errcode.Canceled, ctx.Err())
+			// The caller's cancellation (Canceled), or the files' own
+			// time limit, whose error is the cause.
+			err = errcode.WrapIfNone(errcode.Canceled, context.Cause(ctx))
 		} else {
 			// A driver error without a code is a provider failure.
 			err = errcode.WrapIfNone(errcode.ProviderFailure, err)

@@ -97,7 +97,7 @@ func (pl *Pipeline) prepare(ctx context.Context, j *job, o *settings) {
 			return
 		}
 		j.digest = sha256.Sum256(data)
-		pl.prepareImage(j, data)
+		pl.prepareImage(ctx, j, data)
 	case media.KindVector:
 		pl.prepareVector(ctx, j, r, f)
 	case media.KindVideo, media.KindAudio:
@@ -129,8 +129,10 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 }
 
 // prepareImage guards, orients, downscales and re-encodes an image to the
-// size and detail level the provider bills least for.
-func (pl *Pipeline) prepareImage(j *job, data []byte) {
+// size and detail level the provider bills least for. The decode holds its
+// cost in the pipeline's decode memory budget (Config.DecodeMemory) while
+// it runs, waiting for its turn within ctx.
+func (pl *Pipeline) prepareImage(ctx context.Context, j *job, data []byte) {
 	info, err := media.Probe(data, pl.limits())
 	if err != nil {
 		j.fail(err)
@@ -141,7 +143,7 @@ func (pl *Pipeline) prepareImage(j *job, data []byte) {
 	if size == 0 {
 		size, detail = shape.ChooseImage(pl.caps, w, h)
 	}
-	p, err := media.Prepare(data, pl.limits(), media.PrepareOptions{LongEdge: size, KeepImage: true})
+	p, err := pl.decodeMemory.Prepare(ctx, data, pl.limits(), media.PrepareOptions{LongEdge: size, KeepImage: true})
 	if err != nil {
 		j.fail(err)
 		return
@@ -177,7 +179,7 @@ func (pl *Pipeline) prepareVector(ctx context.Context, j *job, r io.Reader, f me
 		j.fail(vectorError(err))
 		return
 	}
-	pl.prepareImage(j, png)
+	pl.prepareImage(ctx, j, png)
 }
 
 func vectorError(err error) error { return errcode.WrapIfNone(errcode.InvalidMedia, err) }

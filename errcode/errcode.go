@@ -99,6 +99,13 @@ const (
 	// passed before the work was done; nothing was charged. 499, the
 	// status proxies use for a client that went away.
 	Canceled Code = "canceled"
+	// DeadlineExceeded: a file was not done within its time limit
+	// (picfre.Options.FileTimeout): a provider that did not answer in
+	// time, or a file too costly to prepare. Nothing was charged; the
+	// other files of a batch go on. It is not Canceled, which is the
+	// caller's own cancellation or deadline. Retry later or with a longer
+	// limit. 504.
+	DeadlineExceeded Code = "deadline_exceeded"
 	// Unavailable: a service picfre depends on (the database behind the
 	// ledger, a tool such as ffmpeg) failed or could not be reached.
 	// Retry later; every write picfre makes is idempotent. 503.
@@ -130,6 +137,7 @@ var codes = [...]struct {
 	{Refused, http.StatusUnprocessableEntity},
 	{BadOutput, http.StatusBadGateway},
 	{Canceled, StatusClientClosedRequest},
+	{DeadlineExceeded, http.StatusGatewayTimeout},
 	{Unavailable, http.StatusServiceUnavailable},
 	{Internal, http.StatusInternalServerError},
 }

@@ -112,6 +112,7 @@ func TestHTTPStatus(t *testing.T) {
 		errcode.Refused:                 http.StatusUnprocessableEntity,
 		errcode.BadOutput:               http.StatusBadGateway,
 		errcode.Canceled:                499,
+		errcode.DeadlineExceeded:        http.StatusGatewayTimeout,
 		errcode.Unavailable:             http.StatusServiceUnavailable,
 		errcode.Internal:                http.StatusInternalServerError,
 	}

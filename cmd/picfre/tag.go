@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
@@ -35,6 +36,7 @@ type tagFlags struct {
 	estimate                         bool
 	generator, secondLang            string
 	pricePerMinute                   int64
+	fileTimeout                      time.Duration
 }
 
 func (f *tagFlags) register(fs *flag.FlagSet) {
@@ -63,6 +65,7 @@ func (f *tagFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.generator, "generator", "", "prompt: write for midjourney, sd, sdxl, flux, dalle or ideogram")
 	fs.Int64Var(&f.pricePerMinute, "price-per-minute", 0, "extra credits per started minute of video or audio, with --ledger")
 	fs.Int64Var(&f.price, "price", 1, "credits charged per file with --ledger")
+	fs.DurationVar(&f.fileTimeout, "file-timeout", picfre.DefaultFileTimeout, "time limit of each file, e.g. 90s or 5m; a file out of time fails with deadline_exceeded and the run goes on; 0: no limit")
 }
 
 // keywordRange parses --keywords / --max-keywords.
@@ -152,6 +155,10 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 		Context: f.context, Account: f.account, Concurrency: f.concurrency,
 		Require: f.require, Exclude: f.exclude, SingleWord: f.singleWord, ASCIIOnly: f.ascii,
 		Generator: f.generator, SecondLanguage: f.secondLang,
+		FileTimeout: f.fileTimeout,
+	}
+	if f.fileTimeout <= 0 {
+		opts.FileTimeout = -1 // no limit
 	}
 	if len(profiles) > 0 {
 		// The first agency shapes the request; each agency's CSV is then

@@ -24,6 +24,11 @@ func fuzzSeeds(f *testing.F) {
 	small := encodeJPEG(f, quadrants(16, 8))
 	f.Add(withSegment(small, 0xE1, exifAPP1(6, binary.BigEndian)))
 	f.Add(withSegment(small, 0xE1, exifAPP1(3, binary.LittleEndian)))
+	f.Add(jpegFrameHeader(0xC2, 2000, 2000, 0x22, 0x11, 0x11))
+	f.Add(jpegFrameHeader(0xC2, 100, 100, 0x44, 0x11, 0x11, 0x11))
+	f.Add(pngHeader(2000, 2000, 6, 16, 1))
+	f.Add(motionPhoto(small))
+	f.Add(scanBomb(small, 300))
 	f.Add(hugePNG(50000, 50000))
 	f.Add(hugePNG(3, 2))
 	f.Add([]byte{})
@@ -78,6 +83,9 @@ func FuzzProbe(f *testing.F) {
 		}
 		if info.Orientation < 1 || info.Orientation > 8 {
 			t.Fatalf("orientation %d", info.Orientation)
+		}
+		if px := int64(info.Width) * int64(info.Height); info.DecodeBytes < 1 || info.DecodeBytes > 32*px+1<<20 {
+			t.Fatalf("decode cost %d bytes for %d pixels", info.DecodeBytes, px)
 		}
 	})
 }

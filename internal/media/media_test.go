@@ -85,6 +85,10 @@ func TestProbeSamples(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tt.file, err)
 		}
+		if info.DecodeBytes < int64(tt.w*tt.h) {
+			t.Errorf("%s: decode cost %d bytes, less than a byte a pixel", tt.file, info.DecodeBytes)
+		}
+		info.DecodeBytes = 0 // TestDecodeCostFromHeaders checks it
 		want := Info{Format: tt.f, Width: tt.w, Height: tt.h, Orientation: 1}
 		if info != want {
 			t.Errorf("%s: Probe = %+v, want %+v", tt.file, info, want)
@@ -254,7 +258,7 @@ func TestRefusals(t *testing.T) {
 		{"GIF frame larger than screen", smallScreen, Limits{}, KindInvalid},
 		{"WebP frame larger than canvas", bigFrame, Limits{MaxPixels: 4_000_000}, KindTooLarge},
 		{"arithmetic JPEG", withSOF(rocket, 0xC9), Limits{}, KindUnsupported},
-		{"JPEG scan bomb", append(bytes.Clone(rocket), bytes.Repeat([]byte{0xFF, 0xDA, 0x00, 0x02}, 300)...), Limits{}, KindInvalid},
+		{"JPEG scan bomb", scanBomb(rocket, 300), Limits{}, KindInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,6 +273,67 @@ func TestRefusals(t *testing.T) {
 				t.Fatalf("error message carries raw bytes: %q", err.Error())
 			}
 		})
+	}
+}
+
+// scanBomb puts n empty scans before the EOI of j, where the decoder
+// would walk them.
+func scanBomb(j []byte, n int) []byte {
+	if !bytes.HasSuffix(j, []byte{0xFF, 0xD9}) {
+		panic("the JPEG does not end with EOI")
+	}
+	out := bytes.Clone(j[:len(j)-2])
+	out = append(out, bytes.Repeat([]byte{0xFF, 0xDA, 0x00, 0x02}, n)...)
+	return append(out, 0xFF, 0xD9)
+}
+
+// motionPhoto appends to j what a phone's motion photo carries after the
+// image's EOI: an MP4 (ftyp, then an mdat full of bytes that look like
+// JPEG markers, FF DA and FF D9 included, as compressed video does).
+func motionPhoto(j []byte) []byte {
+	box := func(typ string, body []byte) []byte {
+		b := binary.BigEndian.AppendUint32(nil, uint32(8+len(body)))
+		return append(append(b, typ...), body...)
+	}
+	var mdat []byte
+	for i := range 3000 {
+		mdat = append(mdat, 0xFF, 0xDA, 0x00, 0x02, byte(i), 0xFF, 0xD9, 0xFF, 0xD8)
+	}
+	out := bytes.Clone(j)
+	out = append(out, box("ftyp", []byte("mp42\x00\x00\x00\x00isommp42"))...)
+	return append(out, box("mdat", mdat)...)
+}
+
+// A motion photo (a JPEG followed by an MP4) decodes as its first image:
+// the scan guard stops at the EOI and the trailer is ignored, while the
+// same marker bytes before the EOI are still a scan bomb.
+func TestMotionPhotoJPEG(t *testing.T) {
+	rocket := sample(t, "rocket.jpg")
+	for name, jpg := range map[string][]byte{
+		"baseline":    rocket,
+		"progressive": fixture(t, "progressive.jpg"),
+		"with EXIF":   withSegment(rocket, 0xE1, exifAPP1(6, binary.BigEndian)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			data := motionPhoto(jpg)
+			if n := bytes.Count(data, []byte{0xFF, 0xDA}); n <= maxJPEGScans {
+				t.Fatalf("the trailer has only %d SOS-like bytes", n)
+			}
+			want, err := Probe(jpg, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := Prepare(data, Limits{}, PrepareOptions{LongEdge: 64})
+			if err != nil {
+				t.Fatalf("motion photo refused: %v", err)
+			}
+			if p.Source != want {
+				t.Fatalf("source %+v, want %+v", p.Source, want)
+			}
+		})
+	}
+	if _, err := Prepare(motionPhoto(scanBomb(rocket, 300)), Limits{}, PrepareOptions{}); kindOf(err) != KindInvalid {
+		t.Fatalf("scans before the EOI: %v, want invalid", err)
 	}
 }
 

@@ -49,6 +49,13 @@ type Info struct {
 	// Orientation is the EXIF orientation tag, 1..8; 1 (upright) when the
 	// file has none or an invalid one.
 	Orientation int
+	// DecodeBytes is the memory decoding the file takes at most, from
+	// its headers: the decoded image at the decoder's precision (a
+	// 16-bit PNG 8 bytes a pixel, a JPEG one byte a sample padded to
+	// whole MCUs), and for a progressive JPEG its coefficient buffers
+	// (256 bytes per 8×8 block of every component). MemoryBudget holds
+	// it while the file is decoded.
+	DecodeBytes int64
 }
 
 // DisplaySize returns the dimensions after the EXIF orientation is applied:
@@ -115,7 +122,7 @@ func Probe(data []byte, lim Limits) (Info, error) {
 	if o < 1 || o > 8 {
 		o = 1
 	}
-	return Info{Format: f, Width: int(h.w), Height: int(h.h), Orientation: o}, nil
+	return Info{Format: f, Width: int(h.w), Height: int(h.h), Orientation: o, DecodeBytes: decodeCost(f, h)}, nil
 }
 
 func checkDims(f Format, w, h uint64, lim Limits) error {
@@ -137,6 +144,59 @@ type header struct {
 	w, h        uint64
 	orientation int
 	extra       [][2]uint64 // further dimensions that must also fit the limits
+
+	jpeg             jpegFrame // JPEG: the frame header
+	pngBytesPerPixel int64     // PNG: of the image the decoder makes
+	pngInterlaced    bool
+}
+
+// jpegFrame is what a JPEG's frame header says about decoding it.
+type jpegFrame struct {
+	progressive bool
+	nComp       int
+	comps       [4]struct{ h, v int64 } // sampling factors
+}
+
+// parseFrame reads the components of a SOFn segment; m is the marker.
+// Unusable values are left for the decoder to refuse; the cost then
+// falls back to three full-size planes.
+func parseFrame(m byte, seg []byte) jpegFrame {
+	f := jpegFrame{progressive: m == 0xC2}
+	n := int(seg[5])
+	if n != 1 && n != 3 && n != 4 || len(seg) < 6+3*n {
+		return jpegFrame{progressive: f.progressive, nComp: 3,
+			comps: [4]struct{ h, v int64 }{{1, 1}, {1, 1}, {1, 1}}}
+	}
+	f.nComp = n
+	for i := range n {
+		hv := seg[6+3*i+1]
+		h, v := int64(hv>>4), int64(hv&0x0F)
+		if n == 1 || h < 1 || h > 4 || v < 1 || v > 4 {
+			h, v = 1, 1 // image/jpeg ignores a grayscale image's factors
+		}
+		f.comps[i].h, f.comps[i].v = h, v
+	}
+	return f
+}
+
+// pngBytesPerPixel is the bytes per pixel of the image image/png decodes
+// for a color type and bit depth.
+func pngBytesPerPixel(colorType, depth byte) int64 {
+	switch colorType {
+	case 0: // gray: Gray or Gray16
+		if depth == 16 {
+			return 2
+		}
+		return 1
+	case 3: // paletted
+		return 1
+	case 2, 4, 6: // RGB, gray+alpha, RGBA: RGBA / NRGBA, or their 64-bit forms
+		if depth == 16 {
+			return 8
+		}
+		return 4
+	}
+	return 8
 }
 
 func truncated(f Format, what string) *Error {
@@ -188,6 +248,7 @@ func probeJPEG(d []byte) (header, error) {
 			}
 			h.h = uint64(binary.BigEndian.Uint16(seg[1:]))
 			h.w = uint64(binary.BigEndian.Uint16(seg[3:]))
+			h.jpeg = parseFrame(m, seg)
 			if m > 0xC2 {
 				return h, errorf(KindUnsupported, FormatJPEG, "lossless, hierarchical or arithmetic-coded JPEG (SOF%d) is not supported", m-0xC0)
 			}
@@ -195,9 +256,11 @@ func probeJPEG(d []byte) (header, error) {
 				return h, errorf(KindUnsupported, FormatJPEG, "JPEG with height defined by a DNL marker is not supported")
 			}
 			// Each scan makes the decoder walk every block of the image, so
-			// a small file with thousands of scans is a CPU bomb. Entropy
-			// coded data escapes 0xFF, so FF DA only occurs as a marker.
-			if n := bytes.Count(d[pos:], sosMarker); n > maxJPEGScans {
+			// a small file with thousands of scans is a CPU bomb. Only the
+			// scans before the first EOI count: the decoder stops there,
+			// and what follows (the MP4 of a phone's motion photo) is not
+			// part of the image.
+			if n := jpegScans(d[pos:]); n > maxJPEGScans {
 				return h, errorf(KindInvalid, FormatJPEG, "JPEG has %d scans, more than the %d any real encoder writes", n, maxJPEGScans)
 			}
 			return h, nil
@@ -205,10 +268,49 @@ func probeJPEG(d []byte) (header, error) {
 	}
 }
 
-var (
-	exifHeader = []byte("Exif\x00\x00")
-	sosMarker  = []byte{0xFF, 0xDA}
-)
+var exifHeader = []byte("Exif\x00\x00")
+
+// jpegScans counts the SOS markers in d, the bytes after the frame header,
+// up to the first EOI (or the end of d), the way the decoder walks them:
+// marker segments are skipped by their length, so their payload (an EXIF
+// thumbnail has its own EOI) is never taken for markers, and entropy-coded
+// data, which escapes 0xFF as FF 00, ends at the first other marker
+// except RSTn. It stops past maxJPEGScans, which is all the caller needs.
+func jpegScans(d []byte) int {
+	n, pos := 0, 0
+	for pos < len(d) && n <= maxJPEGScans {
+		// Find the next marker; 0xFF fill bytes may precede it.
+		for pos < len(d) && d[pos] != 0xFF {
+			pos++
+		}
+		for pos < len(d) && d[pos] == 0xFF {
+			pos++
+		}
+		if pos >= len(d) {
+			break
+		}
+		m := d[pos]
+		pos++
+		switch {
+		case m == 0x00, m >= 0xD0 && m <= 0xD7, m == 0x01, m == 0xD8:
+			continue // stuffed byte or RSTn inside scan data; TEM, SOI
+		case m == 0xD9:
+			return n // EOI: the image ends here
+		}
+		if pos+2 > len(d) {
+			break
+		}
+		l := int(binary.BigEndian.Uint16(d[pos:]))
+		if l < 2 {
+			break // corrupt; the decoder reports it
+		}
+		pos += l
+		if m == 0xDA {
+			n++ // the entropy-coded data follows; the search above skips it
+		}
+	}
+	return n
+}
 
 // maxJPEGScans bounds the scans of a JPEG. Progressive encoders write
 // about 10 (mozjpeg's most thorough settings stay well under 100).
@@ -228,6 +330,8 @@ func probePNG(d []byte) (header, error) {
 	if h.w > 1<<31-1 || h.h > 1<<31-1 {
 		return h, errorf(KindInvalid, FormatPNG, "PNG dimensions out of range")
 	}
+	h.pngBytesPerPixel = pngBytesPerPixel(d[25], d[24])
+	h.pngInterlaced = d[28] == 1
 	// Walk the chunks; each step moves forward by at least 12 bytes.
 	pos := uint64(33)
 	for pos+8 <= uint64(len(d)) {

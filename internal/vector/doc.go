@@ -10,8 +10,11 @@
 // document: external images, stylesheets and references are ignored. A
 // token scan enforces [Limits] before parsing and refuses <use> inside
 // <defs>, which could recurse without end; tiny dash patterns are drawn
-// solid; drawing checks the context between paths; a panic of the parser
-// becomes an [ErrInvalid] error. [PreviewPNG] encodes the result for the
+// solid; the drawing's work (painted area times the cost of its paint,
+// which grows with a gradient's stops) is measured before anything is
+// painted and bounded by [Limits].MaxWork ([ErrTooLarge]); measuring and
+// drawing check the context between fills and strokes and inside a
+// gradient fill; a panic of the parser becomes an [ErrInvalid] error. [PreviewPNG] encodes the result for the
 // image pipeline.
 //
 // # EPS and AI

@@ -15,10 +15,15 @@ func FuzzRasterize(f *testing.F) {
 	f.Add([]byte(`<svg width="1e308" height="1e-308"><ellipse rx="NaN" ry="Inf"/><polyline points="1,2 3"/><polygon points=""/></svg>`))
 	f.Add([]byte(`<svg viewBox="0 0 10 10"><g transform="scale(1e12)"><path d="M0 0 C 1 1 -1 5 10 10" stroke="red" stroke-dasharray="0.1 0.1"/></g></svg>`))
 	f.Add([]byte(`<svg viewBox="0 0 10 10"><style>.a{fill:red}</style><rect class="a" width="1" height="1"/></svg>`))
+	// Work bombs: many full-canvas fills and strokes, a gradient of many
+	// stops (within the fuzz limits; TestRasterizeWorkBudget has the
+	// full-size ones).
+	f.Add([]byte(strokedRects(300)))
+	f.Add([]byte(manyStops(900)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		img, err := Rasterize(ctx, data, 64, Limits{MaxBytes: 1 << 16, MaxElements: 1000})
+		img, err := Rasterize(ctx, data, 64, Limits{MaxBytes: 1 << 16, MaxElements: 1000, MaxWork: 1 << 20})
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {

@@ -57,6 +57,7 @@ const (
 	DefaultMaxElements = 100_000
 	DefaultMaxDepth    = 256
 	DefaultLongEdge    = 1024
+	DefaultMaxWork     = 1 << 28
 	maxLongEdge        = 8192
 	maxDash            = 64
 )
@@ -67,6 +68,13 @@ type Limits struct {
 	MaxBytes    int // document size
 	MaxElements int // start tags
 	MaxDepth    int // element nesting
+	// MaxWork bounds the drawing's cost, in pixels of solid paint: each
+	// fill and stroke costs the canvas area it spans times the cost of a
+	// pixel of its paint (1 for a color; for a gradient 12, plus one per
+	// 32 stops of the document's largest gradient), plus its points. The
+	// default, DefaultMaxWork, is 64 full 1024×1024 canvases of color
+	// (16 at 2048×2048): a second or two of one core.
+	MaxWork int64
 }
 
 func (l Limits) withDefaults() Limits {
@@ -78,6 +86,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxWork <= 0 {
+		l.MaxWork = DefaultMaxWork
 	}
 	return l
 }
@@ -91,11 +102,28 @@ func (l Limits) withDefaults() Limits {
 // Nothing outside data is ever loaded: references to external files or
 // URLs (<image href>, <use href="other.svg#x">, CSS url()) are ignored.
 // Before parsing, a token scan enforces lim (bytes, elements, depth) and
-// refuses <use> inside <defs>, which could recurse without end. Drawing
-// checks ctx between paths. Errors are *Error wrapping ErrInvalid,
-// ErrUnsupported, ErrTooLarge or ctx's error; a panic of the underlying
-// parser is turned into ErrInvalid. Safe for concurrent use.
-func Rasterize(ctx context.Context, data []byte, longEdge int, lim Limits) (img image.Image, err error) {
+// refuses <use> inside <defs>, which could recurse without end. Then the
+// whole drawing is measured without painting (see Limits.MaxWork): a
+// document that would cost more than lim.MaxWork is refused with
+// ErrTooLarge before a pixel is painted. Each fill and stroke is
+// composited over the rectangle it spans only, not the whole canvas.
+// Measuring and drawing check ctx between fills and strokes, and a
+// gradient fill checks it every few thousand pixels. Errors are *Error
+// wrapping ErrInvalid, ErrUnsupported, ErrTooLarge or ctx's error; a
+// panic of the underlying parser is turned into ErrInvalid. Safe for
+// concurrent use.
+func Rasterize(ctx context.Context, data []byte, longEdge int, lim Limits) (image.Image, error) {
+	return rasterize(ctx, data, longEdge, lim, &stats{})
+}
+
+// stats is what rasterize found and did, for tests.
+type stats struct {
+	maxStops int   // stops of the largest gradient
+	painted  int   // fills and strokes painted
+	shaded   int64 // gradient pixels computed
+}
+
+func rasterize(ctx context.Context, data []byte, longEdge int, lim Limits, st *stats) (img image.Image, err error) {
 	lim = lim.withDefaults()
 	if longEdge <= 0 {
 		longEdge = DefaultLongEdge
@@ -110,7 +138,7 @@ func Rasterize(ctx context.Context, data []byte, longEdge int, lim Limits) (img 
 	if len(data) > lim.MaxBytes {
 		return nil, fail(ErrTooLarge, "%d bytes, limit %d", len(data), lim.MaxBytes)
 	}
-	if err := scan(data, lim); err != nil {
+	if st.maxStops, err = scan(data, lim); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -133,15 +161,8 @@ func Rasterize(ctx context.Context, data []byte, longEdge int, lim Limits) (img 
 		w = max(1, int(math.Round(float64(longEdge)*vw/vh)))
 	}
 	scale := float64(w) / vw
-	canvas := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(canvas, canvas.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	scanner := rasterx.NewScannerGV(w, h, canvas, canvas.Bounds())
-	dasher := rasterx.NewDasher(w, h, scanner)
 	icon.SetTarget(0, 0, float64(w), float64(h))
 	for i := range icon.SVGPaths {
-		if err := ctx.Err(); err != nil {
-			return nil, &Error{Err: err}
-		}
 		p := &icon.SVGPaths[i]
 		// rasterx subdivides curves by their size, so one path with
 		// control points far outside the drawing can run for minutes
@@ -156,10 +177,50 @@ func Rasterize(ctx context.Context, data []byte, longEdge int, lim Limits) (img 
 		if limit := 4 * float64(w+h) / scale; !(p.LineWidth <= limit) {
 			p.LineWidth = limit // wider than the canvas looks the same, costs more
 		}
-		p.DrawTransformed(dasher, 1, icon.Transform)
+	}
+	bounds := image.Rect(0, 0, w, h)
+	// The whole drawing is measured before a pixel is painted: each
+	// fill and stroke costs the area it spans times the cost of a pixel
+	// of its paint (a gradient's grows with its stops), plus its points.
+	meter := newPainter(ctx, nil, bounds, gradientPixelCost(st.maxStops))
+	if err := drawAll(ctx, icon, meter, w, h, lim.MaxWork); err != nil {
+		return nil, err
+	}
+	canvas := image.NewRGBA(bounds)
+	draw.Draw(canvas, canvas.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
+	pt := newPainter(ctx, canvas, bounds, gradientPixelCost(st.maxStops))
+	defer func() { st.painted, st.shaded = pt.draws, pt.shaded }()
+	if err := drawAll(ctx, icon, pt, w, h, 0); err != nil {
+		return nil, err
 	}
 	return canvas, nil
 }
+
+// drawAll draws every path of icon through p, checking ctx between fills
+// and strokes. With maxWork > 0 it fails with ErrTooLarge as soon as the
+// work counted passes maxWork.
+func drawAll(ctx context.Context, icon *oksvg.SvgIcon, p *painter, w, h int, maxWork int64) error {
+	d := rasterx.NewDasher(w, h, p)
+	for i := range icon.SVGPaths {
+		if err := ctx.Err(); err != nil {
+			return &Error{Err: err}
+		}
+		icon.SVGPaths[i].DrawTransformed(d, 1, icon.Transform)
+		if maxWork > 0 && p.work > maxWork {
+			return fail(ErrTooLarge, "drawing it takes at least %d units of work (painted area × paint cost), limit %d", p.work, maxWork)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return &Error{Err: err} // a Draw cut short by cancellation painted nothing more
+	}
+	return nil
+}
+
+// gradientPixelCost is the work of one pixel of gradient paint, in pixels
+// of solid paint, for gradients of at most stops stops. Measured: a
+// gradient pixel costs about ten solid ones, and rasterx finds its place
+// among the stops by walking them, about one more per 40 stops.
+func gradientPixelCost(stops int) int64 { return 12 + int64(stops)/32 }
 
 // maxPathSpan bounds a path's length, in multiples of the viewBox's
 // width plus height.
@@ -222,8 +283,10 @@ func sensibleDash(d []float64, scale, length float64) bool {
 }
 
 // scan walks the XML tokens once to enforce the limits before the parser
-// builds anything.
-func scan(data []byte, lim Limits) error {
+// builds anything. It returns the stop count of the largest gradient,
+// counted as oksvg collects them (the <stop>s after a <linearGradient> or
+// <radialGradient> start tag, up to its end tag).
+func scan(data []byte, lim Limits) (maxStops int, err error) {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
 	dec.CharsetReader = func(label string, r io.Reader) (io.Reader, error) {
@@ -232,30 +295,39 @@ func scan(data []byte, lim Limits) error {
 		return r, nil
 	}
 	depth, elements, defsDepth := 0, 0, 0
-	root := true
+	root, inGrad, stops := true, false, 0
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return fail(ErrInvalid, "malformed XML")
+			return 0, fail(ErrInvalid, "malformed XML")
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if root {
 				if t.Name.Local != "svg" {
-					return fail(ErrInvalid, "the root element is not <svg>")
+					return 0, fail(ErrInvalid, "the root element is not <svg>")
 				}
 				root = false
 			}
 			elements++
 			depth++
 			if elements > lim.MaxElements {
-				return fail(ErrTooLarge, "more than %d elements", lim.MaxElements)
+				return 0, fail(ErrTooLarge, "more than %d elements", lim.MaxElements)
 			}
 			if depth > lim.MaxDepth {
-				return fail(ErrTooLarge, "nesting deeper than %d", lim.MaxDepth)
+				return 0, fail(ErrTooLarge, "nesting deeper than %d", lim.MaxDepth)
+			}
+			switch t.Name.Local {
+			case "linearGradient", "radialGradient":
+				inGrad, stops = true, 0
+			case "stop":
+				if inGrad {
+					stops++
+					maxStops = max(maxStops, stops)
+				}
 			}
 			switch strings.ToLower(t.Name.Local) {
 			case "defs", "symbol":
@@ -264,10 +336,13 @@ func scan(data []byte, lim Limits) error {
 				}
 			case "use":
 				if defsDepth > 0 {
-					return fail(ErrUnsupported, "<use> inside <defs>")
+					return 0, fail(ErrUnsupported, "<use> inside <defs>")
 				}
 			}
 		case xml.EndElement:
+			if t.Name.Local == "linearGradient" || t.Name.Local == "radialGradient" {
+				inGrad = false
+			}
 			if depth == defsDepth {
 				defsDepth = 0
 			}
@@ -275,9 +350,9 @@ func scan(data []byte, lim Limits) error {
 		}
 	}
 	if root {
-		return fail(ErrInvalid, "no <svg> element")
+		return 0, fail(ErrInvalid, "no <svg> element")
 	}
-	return nil
+	return maxStops, nil
 }
 
 // PreviewPNG rasterizes like Rasterize and encodes the result as PNG, the

@@ -1,0 +1,156 @@
+package media
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"golang.org/x/sync/semaphore"
+)
+
+// decodeCost returns the bytes that decoding an image of the header h
+// allocates at most with the standard decoders: the decoded image, and for
+// a progressive JPEG its coefficient buffers.
+func decodeCost(f Format, h header) int64 {
+	w, ht := int64(h.w), int64(h.h)
+	switch f {
+	case FormatJPEG:
+		if h.jpeg.nComp > 0 {
+			return jpegCost(h)
+		}
+		return w * ht * 3
+	case FormatPNG:
+		c := w * ht * h.pngBytesPerPixel
+		if h.pngInterlaced {
+			c *= 2 // each pass is decoded into an image of its own, then merged
+		}
+		return c
+	case FormatGIF:
+		return w * ht // the first frame, paletted
+	case FormatTIFF:
+		return w * ht * 8 // up to 16 bits per channel, RGBA
+	}
+	return w * ht * 4 // WebP, BMP: at most RGBA
+}
+
+// jpegCost follows image/jpeg: the planes of the decoded image padded to
+// whole MCUs (one byte per sample), for a progressive JPEG a block of 64
+// int32 coefficients per 8×8 block of every component, and for a
+// four-component (CMYK) JPEG the CMYK image it converts to at the end.
+func jpegCost(h header) int64 {
+	j := h.jpeg
+	hmax, vmax := int64(1), int64(1)
+	for _, c := range j.comps[:j.nComp] {
+		hmax, vmax = max(hmax, c.h), max(vmax, c.v)
+	}
+	mxx := (int64(h.w) + 8*hmax - 1) / (8 * hmax)
+	myy := (int64(h.h) + 8*vmax - 1) / (8 * vmax)
+	var blocks int64
+	for _, c := range j.comps[:j.nComp] {
+		blocks += c.h * c.v * mxx * myy
+	}
+	cost := blocks * 64
+	if j.progressive {
+		cost += blocks * 64 * 4
+	}
+	if j.nComp == 4 {
+		cost += int64(h.w) * int64(h.h) * 4
+	}
+	return cost
+}
+
+// DefaultDecodeMemory is a MemoryBudget's size when NewMemoryBudget is
+// given 0.
+const DefaultDecodeMemory int64 = 1 << 30
+
+// MemoryBudget bounds the memory that image decodes in flight take
+// together. Each decode holds its cost (Info.DecodeBytes, computed from
+// the headers before decoding) from before the decoder runs until its
+// full-size image is released, so concurrent large files wait for each
+// other instead of adding up. A file whose cost alone exceeds the budget
+// is refused with KindTooLarge, never left waiting. Releasing a hold of
+// 64 MiB or more runs a garbage collection first, so that the next decode
+// reuses that memory rather than adding to it. Safe for concurrent use; a
+// nil *MemoryBudget bounds nothing.
+type MemoryBudget struct {
+	size int64
+	sem  *semaphore.Weighted
+
+	mu         sync.Mutex
+	used, peak int64
+}
+
+// NewMemoryBudget returns a budget of size bytes (DefaultDecodeMemory when
+// size <= 0).
+func NewMemoryBudget(size int64) *MemoryBudget {
+	if size <= 0 {
+		size = DefaultDecodeMemory
+	}
+	return &MemoryBudget{size: size, sem: semaphore.NewWeighted(size)}
+}
+
+// Size returns the budget in bytes.
+func (b *MemoryBudget) Size() int64 { return b.size }
+
+// Peak returns the most bytes held at once so far.
+func (b *MemoryBudget) Peak() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.peak
+}
+
+// acquire holds n bytes of the budget, waiting while others hold too
+// much; it returns ctx's error if ctx ends first.
+func (b *MemoryBudget) acquire(ctx context.Context, f Format, n int64) (release func(), err error) {
+	if b == nil {
+		return func() {}, nil
+	}
+	if n > b.size {
+		return nil, errorf(KindTooLarge, f, "decoding the image takes about %d MiB, more than the %d MiB decode memory budget",
+			(n+(1<<20)-1)>>20, b.size>>20)
+	}
+	n = max(n, 1)
+	if err := b.sem.Acquire(ctx, n); err != nil {
+		return nil, fmt.Errorf("media: waiting for decode memory: %w", err)
+	}
+	b.mu.Lock()
+	b.used += n
+	b.peak = max(b.peak, b.used)
+	b.mu.Unlock()
+	return func() {
+		if n >= collectAbove {
+			// The decode's buffers are garbage now. Collect them before
+			// the next decode allocates: the Go heap otherwise grows to
+			// about twice its live size between collections, and the
+			// process to twice the budget.
+			runtime.GC()
+		}
+		b.mu.Lock()
+		b.used -= n
+		b.mu.Unlock()
+		b.sem.Release(n)
+	}, nil
+}
+
+// collectAbove is the hold, in bytes, whose release runs a garbage
+// collection.
+const collectAbove = 64 << 20
+
+// Prepare is the package's Prepare within the budget: it probes data,
+// holds Info.DecodeBytes of the budget (waiting for it, honouring ctx)
+// while it decodes and scales, and releases it when the full-size image
+// is no longer referenced. The error of a ctx that ends while waiting
+// wraps ctx's error.
+func (b *MemoryBudget) Prepare(ctx context.Context, data []byte, lim Limits, opt PrepareOptions) (*Prepared, error) {
+	info, err := Probe(data, lim)
+	if err != nil {
+		return nil, err
+	}
+	release, err := b.acquire(ctx, info.Format, info.DecodeBytes)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return Prepare(data, lim, opt)
+}

@@ -1,0 +1,153 @@
+package media
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"image/jpeg"
+	"sync"
+	"testing"
+	"time"
+)
+
+// jpegFrameHeader is SOI and a frame header (SOFn marker m) of w×h with
+// the given components' sampling factors (0x22 is 2×2): all Probe reads.
+func jpegFrameHeader(m byte, w, h uint16, sampling ...byte) []byte {
+	seg := []byte{8}
+	seg = binary.BigEndian.AppendUint16(seg, h)
+	seg = binary.BigEndian.AppendUint16(seg, w)
+	seg = append(seg, byte(len(sampling)))
+	for i, s := range sampling {
+		seg = append(seg, byte(i+1), s, 0)
+	}
+	out := []byte{0xFF, 0xD8, 0xFF, m}
+	out = binary.BigEndian.AppendUint16(out, uint16(len(seg)+2))
+	return append(out, seg...)
+}
+
+// pngHeader is a PNG whose IHDR declares w×h of the color type and depth.
+func pngHeader(w, h uint32, colorType, depth, interlace byte) []byte {
+	b := hugePNG(w, h)
+	b[24], b[25], b[28] = depth, colorType, interlace
+	ihdr := pngChunk("IHDR", b[16:29])
+	return append(append(bytes.Clone(b[:8]), ihdr...), b[33:]...)
+}
+
+// The decode cost comes from the headers alone, as image/jpeg and
+// image/png allocate.
+func TestDecodeCostFromHeaders(t *testing.T) {
+	const blocks420 = 625 * 625 * 6 // 10000×10000 4:2:0: 4 Y + Cb + Cr blocks per 16×16 MCU
+	tests := []struct {
+		name string
+		data []byte
+		want int64
+	}{
+		{"baseline JPEG 4:2:0", jpegFrameHeader(0xC0, 10000, 10000, 0x22, 0x11, 0x11), blocks420 * 64},
+		{"progressive JPEG 4:2:0", jpegFrameHeader(0xC2, 10000, 10000, 0x22, 0x11, 0x11), blocks420 * 64 * 5},
+		{"progressive JPEG 4:4:4", jpegFrameHeader(0xC2, 8000, 8000, 0x11, 0x11, 0x11), 1000 * 1000 * 3 * 64 * 5},
+		{"grayscale JPEG", jpegFrameHeader(0xC0, 10000, 10000, 0x22), 1250 * 1250 * 64},
+		{"CMYK JPEG", jpegFrameHeader(0xC0, 8000, 8000, 0x11, 0x11, 0x11, 0x11), 1000*1000*4*64 + 8000*8000*4},
+		{"16-bit RGBA PNG", pngHeader(10000, 10000, 6, 16, 0), 10000 * 10000 * 8},
+		{"16-bit RGB PNG", pngHeader(10000, 10000, 2, 16, 0), 10000 * 10000 * 8},
+		{"8-bit RGB PNG", pngHeader(10000, 10000, 2, 8, 0), 10000 * 10000 * 4},
+		{"16-bit gray PNG", pngHeader(10000, 10000, 0, 16, 0), 10000 * 10000 * 2},
+		{"paletted PNG", pngHeader(10000, 10000, 3, 8, 0), 10000 * 10000},
+		{"interlaced 8-bit RGBA PNG", pngHeader(5000, 5000, 6, 8, 1), 5000 * 5000 * 4 * 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info, err := Probe(tt.data, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.DecodeBytes != tt.want {
+				t.Fatalf("DecodeBytes = %d, want %d", info.DecodeBytes, tt.want)
+			}
+		})
+	}
+	// A real progressive file costs five times its baseline form.
+	prog, err := Probe(fixture(t, "progressive.jpg"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := jpeg.Decode(bytes.NewReader(fixture(t, "progressive.jpg")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := Probe(encodeJPEG(t, img), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prog.DecodeBytes <= base.DecodeBytes || base.DecodeBytes < int64(base.Width*base.Height) {
+		t.Fatalf("progressive %d bytes, baseline %d", prog.DecodeBytes, base.DecodeBytes)
+	}
+}
+
+// Concurrent decodes never hold more than the budget together, and all
+// of them finish.
+func TestMemoryBudgetBoundsConcurrentDecodes(t *testing.T) {
+	data := encodeJPEG(t, quadrants(256, 256))
+	info, err := Probe(data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewMemoryBudget(2*info.DecodeBytes + info.DecodeBytes/2) // two at a time
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 16 {
+		wg.Go(func() {
+			_, err := b.Prepare(t.Context(), data, Limits{}, PrepareOptions{LongEdge: 32})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := b.Peak(); p > b.Size() || p < info.DecodeBytes {
+		t.Fatalf("peak %d bytes held, budget %d, one decode %d", p, b.Size(), info.DecodeBytes)
+	}
+	if _, err := b.acquire(t.Context(), FormatJPEG, b.Size()); err != nil {
+		t.Fatalf("the budget was not released in full: %v", err)
+	}
+}
+
+// A file whose cost alone exceeds the budget is refused as too large at
+// once rather than waiting for memory that can never be free.
+func TestMemoryBudgetRefusesOversize(t *testing.T) {
+	data := jpegFrameHeader(0xC2, 10000, 10000, 0x22, 0x11, 0x11)
+	b := NewMemoryBudget(512 << 20)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // a hang guard only
+	defer cancel()
+	_, err := b.Prepare(ctx, data, Limits{}, PrepareOptions{})
+	if kindOf(err) != KindTooLarge || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want KindTooLarge", err)
+	}
+	if b.Peak() != 0 {
+		t.Fatalf("the refused file held %d bytes", b.Peak())
+	}
+}
+
+// A decode waiting for memory gives up when its context ends.
+func TestMemoryBudgetWaitHonoursContext(t *testing.T) {
+	data := encodeJPEG(t, quadrants(64, 64))
+	b := NewMemoryBudget(1 << 20)
+	release, err := b.acquire(t.Context(), FormatJPEG, b.Size()) // all of it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := b.Prepare(ctx, data, Limits{}, PrepareOptions{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	var nilBudget *MemoryBudget // bounds nothing
+	if _, err := nilBudget.Prepare(ctx, data, Limits{}, PrepareOptions{LongEdge: 16}); err != nil {
+		t.Fatal(err)
+	}
+}
