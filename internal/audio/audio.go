@@ -22,7 +22,10 @@ type Info struct {
 }
 
 // Probe runs ffprobe on the file at path and returns its audio stream's
-// properties. A file with no audio stream fails with an error wrapping
+// properties. Duration is checked against the packets, not taken from
+// the headers (an MP3's Xing frame count, an M4A's mvhd): a file whose
+// headers claim another length is refused with video.ErrInvalid (see
+// video.Probe). A file with no audio stream fails with an error wrapping
 // video.ErrUnsupported; see video.Probe for the other errors. Safe for
 // concurrent use.
 func Probe(ctx context.Context, tools video.Tools, path string) (Info, error) {
