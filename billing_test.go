@@ -234,3 +234,43 @@ func TestRerunChargedAfterReplayWindow(t *testing.T) {
 		t.Fatalf("balance %+v, %v; want 4 (two charges of 3)", b, err)
 	}
 }
+
+// flakyVoid fails every Capture and the first Void, as a database that
+// stays down a little longer does.
+type flakyVoid struct {
+	driver.Store
+	mu    sync.Mutex
+	voids int
+}
+
+func (*flakyVoid) Capture(context.Context, driver.CaptureRequest) error {
+	return errors.New("server closed the connection unexpectedly")
+}
+
+func (f *flakyVoid) Void(ctx context.Context, r driver.VoidRequest) error {
+	f.mu.Lock()
+	f.voids++
+	first := f.voids == 1
+	f.mu.Unlock()
+	if first {
+		return errors.New("server closed the connection unexpectedly")
+	}
+	return f.Store.Void(ctx, r)
+}
+
+// The void after a failed capture is retried too, so the hold is
+// released and nothing stays held.
+func TestVoidRetriedAfterFailedCapture(t *testing.T) {
+	st := &flakyVoid{Store: memstore.New()}
+	pl, l, _ := billedPipeline(t, st, 3)
+	res, err := pl.Tag(t.Context(), picfre.File("testdata/samples/coffee.png"), picfre.Options{Account: "acct"})
+	if errcode.Of(err) != errcode.BillingFailure || res == nil || res.Title == "" {
+		t.Fatalf("Tag = %+v, %v; want the answer with billing_failure", res, err)
+	}
+	st.mu.Lock()
+	voids := st.voids
+	st.mu.Unlock()
+	if b, err := l.Balance(t.Context(), "acct"); err != nil || b.Held != 0 || voids != 2 {
+		t.Fatalf("balance %+v, %v after %d voids; want nothing held after 2", b, err, voids)
+	}
+}
