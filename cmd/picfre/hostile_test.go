@@ -40,7 +40,7 @@ func buildCLI(t *testing.T) string {
 
 // TestHostileFolder runs the real program over the whole hostile corpus
 // of the adversarial review at --concurrency 4, billing on an SQLite
-// ledger by the minute: it must end within two minutes with exit status 1
+// ledger by the minute and writing XMP back: it must end within two minutes with exit status 1
 // (some files fail), under 1 GB of peak memory, with one typed record for
 // every entry, distinct names, no file charged for more than it lasts, and
 // our own stale temporary file removed.
@@ -83,7 +83,7 @@ func TestHostileFolder(t *testing.T) {
 
 	start := time.Now()
 	stdout, stderr, state, err := run(ctx, "tag", "--concurrency", "4", "--ledger", ledger, "--account", "alice",
-		"--price", "1", "--price-per-minute", "10", "--format", "jsonl", dir)
+		"--price", "1", "--price-per-minute", "10", "--write", "xmp", "--format", "jsonl", dir)
 	elapsed := time.Since(start)
 	if ctx.Err() != nil {
 		t.Fatalf("still running after %v: it hangs\nstderr:\n%s", elapsed, stderr)

@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // ProgressiveJPEG returns a grayscale progressive JPEG of w×h pixels whose
@@ -435,7 +436,13 @@ func Folder(dir, ffmpegBin string) ([]Case, error) {
 		},
 		func() error {
 			cases = append(cases, Case{Name: ".photo.jpg.picfre-123456", What: "temporary file left by a SIGKILL during --write", NoRecord: true})
-			return os.WriteFile(filepath.Join(dir, ".photo.jpg.picfre-123456"), photo[:len(photo)/2], 0o600)
+			p := filepath.Join(dir, ".photo.jpg.picfre-123456")
+			if err := os.WriteFile(p, photo[:len(photo)/2], 0o600); err != nil {
+				return err
+			}
+			// Left by a run killed two hours ago.
+			old := time.Now().Add(-2 * time.Hour)
+			return os.Chtimes(p, old, old)
 		},
 	}
 	if ffmpegBin != "" {
