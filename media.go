@@ -2,8 +2,12 @@ package picfre
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
+
+	"github.com/picfre/picfre/errcode"
 )
 
 // Media is one file to process.
@@ -34,8 +38,74 @@ type Media struct {
 }
 
 // File returns Media that reads the file at path, named path.
+//
+// Only a regular file is read (a symbolic link is followed to one).
+// Anything else (a named pipe, a device, a socket, a folder) fails with
+// unsupported_media before it is read, so that a FIFO named x.jpg cannot
+// block the caller: the path is checked, opened without blocking
+// (O_NONBLOCK, where the system has it) and checked again on the open
+// file, closing the race of a path swapped between the two. Reading a
+// regular file does not block indefinitely, so Open needs no context.
+// A file that does not exist or cannot be opened fails with
+// invalid_media; the error message never holds the path.
 func File(path string) Media {
-	return Media{Name: path, Open: func() (io.ReadCloser, error) { return os.Open(path) }}
+	return Media{Name: path, Open: func() (io.ReadCloser, error) { return openRegular(path) }}
+}
+
+// errNotRegular is the error of File's Open for anything but a regular
+// file; the message says what it is instead.
+func errNotRegular(mode fs.FileMode) error {
+	what := "special file"
+	switch {
+	case mode.IsDir():
+		what = "folder"
+	case mode&fs.ModeNamedPipe != 0:
+		what = "named pipe (FIFO)"
+	case mode&fs.ModeSocket != 0:
+		what = "socket"
+	case mode&fs.ModeDevice != 0:
+		what = "device"
+	}
+	return errcode.Errorf(errcode.UnsupportedMedia, "not a regular file but a %s", what)
+}
+
+// openRegular opens path for reading if, and only if, it is a regular
+// file (see File).
+func openRegular(path string) (*os.File, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, openFailed(err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errNotRegular(info.Mode())
+	}
+	// O_NONBLOCK: if the path was replaced by a FIFO since the Stat, the
+	// open returns at once instead of waiting for a writer.
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, openFailed(err)
+	}
+	info, err = f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, openFailed(err)
+	}
+	if !info.Mode().IsRegular() {
+		f.Close()
+		return nil, errNotRegular(info.Mode())
+	}
+	return f, nil
+}
+
+// openFailed is err, an *fs.PathError from opening a file, as an
+// invalid_media error without the path: "open: permission denied".
+// errors.Is still finds the cause (fs.ErrNotExist, fs.ErrPermission).
+func openFailed(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return errcode.Errorf(errcode.InvalidMedia, "%s: %w", pe.Op, pe.Err)
+	}
+	return errcode.Wrap(errcode.InvalidMedia, err)
 }
 
 // Bytes returns Media over data, named name. data must not be modified

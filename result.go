@@ -16,7 +16,9 @@ import (
 // serves (see MarshalJSON), and unmarshals from it, error and code
 // included, so that results can be held, sent and read back.
 type Result struct {
-	// File is Media.Name, echoed for the caller's records.
+	// File is Media.Name, echoed for the caller's records. In JSON it is
+	// escaped by EscapeName, so that a name that is not valid UTF-8
+	// keeps its bytes.
 	File string `json:"file"`
 	Task Task   `json:"task,omitempty"`
 	// Kind is "image", "vector", "video" or "audio", detected from the
@@ -104,10 +106,12 @@ type resultJSON struct {
 }
 
 // MarshalJSON writes the record the CLI prints: the fields with their
-// JSON names, "duration_seconds" for Duration, and for a failed file
-// "error": {"code": ..., "message": ...}, the code from errcode.Of.
+// JSON names, "file" escaped by EscapeName, "duration_seconds" for
+// Duration, and for a failed file "error": {"code": ..., "message": ...},
+// the code from errcode.Of.
 func (r Result) MarshalJSON() ([]byte, error) {
 	out := resultJSON{resultFields: resultFields(r)}
+	out.File = EscapeName(r.File)
 	if r.Duration > 0 {
 		out.Duration = r.Duration.Seconds()
 	}
@@ -117,14 +121,16 @@ func (r Result) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
-// UnmarshalJSON reads what MarshalJSON writes. A record with "error"
-// gets an Err with that code and message.
+// UnmarshalJSON reads what MarshalJSON writes, File unescaped by
+// UnescapeName. A record with "error" gets an Err with that code and
+// message.
 func (r *Result) UnmarshalJSON(b []byte) error {
 	var in resultJSON
 	if err := json.Unmarshal(b, &in); err != nil {
 		return err
 	}
 	*r = Result(in.resultFields)
+	r.File = UnescapeName(r.File)
 	if in.Duration < 0 || in.Duration > math.MaxInt64/1e9 {
 		return errcode.New(errcode.InvalidArgument, "picfre: result: duration_seconds out of range")
 	}

@@ -2,6 +2,7 @@ package stock
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"errors"
 	"image"
@@ -41,6 +42,9 @@ func FuzzWriteJPEG(f *testing.F) {
 	f.Add(withSegment(tiny, 0xED, append(slices.Clone(photoshopHeader), psBlock(0x0404, appendIIM(nil, iimDataset{2, 80, []byte("By")}))...)))
 	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xDA})
 	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xED, 0x00, 0x10})
+	f.Add(withAFCP(tiny, binary.BigEndian, "AXS!"))
+	f.Add(withAFCP(withMeta, binary.LittleEndian, "AXS*"))
+	f.Add(withSegment(tiny, 0xE1, append(slices.Clone(xmpHeader), utf16Packet(binary.LittleEndian, true, "old")...)))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		out, err := WriteJPEG(src, fuzzMeta, JPEGOptions{Language: "fr"})
 		if err != nil {
@@ -57,7 +61,16 @@ func FuzzWriteJPEG(f *testing.F) {
 		if err != nil {
 			t.Fatalf("output does not parse: %v", err)
 		}
-		if !bytes.Equal(src[sos:], out[osos:]) {
+		if start, _, _, ok := afcpTrailer(src, sos); ok {
+			// The AFCP trailer's offsets move with it; all before it
+			// is unchanged, and it is still well-formed where it is.
+			if !bytes.Equal(src[sos:start], out[osos:osos+start-sos]) || len(out)-osos != len(src)-sos {
+				t.Fatal("image data changed")
+			}
+			if at, _, _, ok := afcpTrailer(out, osos); !ok || at-osos != start-sos {
+				t.Fatal("AFCP trailer broken by the write")
+			}
+		} else if !bytes.Equal(src[sos:], out[osos:]) {
 			t.Fatal("image data changed")
 		}
 		m, err := ReadJPEG(out)
@@ -77,6 +90,15 @@ func FuzzReadXMP(f *testing.F) {
 	f.Add([]byte(`<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="urn:x"><rdf:Description><a>1</a></rdf:Description></rdf:RDF>`))
 	f.Add([]byte("<a><b></a>"))
 	f.Add([]byte{})
+	for _, order := range []byteOrder{binary.BigEndian, binary.LittleEndian} {
+		f.Add(utf16Packet(order, true, "t"))
+		f.Add(utf16Packet(order, false, "t"))
+		f.Add(utf32(order, `<x:xmpmeta xmlns:x="adobe:ns:meta/"/>`))
+	}
+	f.Add([]byte("\xFE\xFF\x00<\x00")) // truncated UTF-16
+	f.Add(append([]byte("\xEF\xBB\xBF"), packet...))
+	f.Add([]byte(`<?xml version="1.0" encoding="UTF-16"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/>`))
+	f.Add([]byte(`<?xml version="1.0" encoding="Shift_JIS"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if _, err := ReadXMP(b); err != nil && !errors.Is(err, ErrInvalidXMP) {
 			t.Fatalf("untyped error %v", err)

@@ -126,7 +126,10 @@ type JPEGOptions struct {
 // photoshop fields, ...), other IPTC datasets (By-line, CopyrightNotice,
 // ...) and other Photoshop resources. The bytes from the first SOS marker
 // to the end of the file are copied unchanged, so the image data is
-// byte-identical.
+// byte-identical, with one exception: an AFCP trailer after the image
+// (which holds offsets from the start of the file) has its offsets moved
+// by the bytes the new metadata added or removed, so that it stays
+// valid.
 //
 // Limits: the XMP packet must fit one APP1 segment (about 64 KB; extended
 // XMP segments are kept but not rewritten); properties outside
@@ -199,7 +202,10 @@ func WriteJPEG(src []byte, m Metadata, opt JPEGOptions) ([]byte, error) {
 			return nil, err
 		}
 	}
-	return append(out, src[sos:]...), nil
+	osos := len(out)
+	out = append(out, src[sos:]...)
+	shiftAFCP(out, src, sos, osos)
+	return out, nil
 }
 
 func formatSizeErr(what string, n int) error {

@@ -644,6 +644,19 @@ func normCategories(in []string, l limits, probs []Problem) ([]string, []Problem
 		if c == "" {
 			continue
 		}
+		// The keywords' filter applies to categories too: without an
+		// agency's list they are free text the model wrote, and a
+		// provider's name or camera data is no category either way.
+		if lower := strings.ToLower(c); isAIKeyword(lower) || isCameraBrand(lower) {
+			probs = append(probs, Problem{Field: "categories", Code: ForbiddenContent, Fixed: true, Detail: fmt.Sprintf("AI, provider or camera name %q dropped", c)})
+			continue
+		}
+		if t := cleanLine(stripAI(stripCamera(stripURL(c)))); t != c {
+			probs = append(probs, Problem{Field: "categories", Code: ForbiddenContent, Fixed: true, Detail: fmt.Sprintf("URL, camera data or AI name removed from %q", c)})
+			if c = strings.Trim(t, ` "'.,;:#*-/`+"`"); c == "" {
+				continue
+			}
+		}
 		if l.profile != nil && len(l.categories) > 0 {
 			cat, ok := l.profile.Category(c)
 			if !ok {

@@ -226,3 +226,25 @@ func TestGuidance(t *testing.T) {
 		t.Errorf("generic guidance: %s", g)
 	}
 }
+
+// TestNormalizeCategoriesDropProviderNames: the filter that drops
+// provider and AI names from keywords drops them from categories too,
+// with or without an agency, and strips them from inside a category.
+func TestNormalizeCategoriesDropProviderNames(t *testing.T) {
+	in := Metadata{Title: "A red car on a road", Keywords: []string{"car"},
+		Categories: []string{"ChatGPT", "Transport", "Gemini", "AI generated", "Nikon", "Art made with AI", "https://x.com", "Transport"}}
+	m, probs := Normalize(in, nil, Rules{})
+	if want := []string{"Transport", "Art"}; !slices.Equal(m.Categories, want) {
+		t.Fatalf("categories %q, want %q", m.Categories, want)
+	}
+	if !hasProblem(probs, ForbiddenContent, true) {
+		t.Fatalf("no fixed forbidden_content problem in %v", probs)
+	}
+	adobe := mustLookup(t, "adobe")
+	m, _ = Normalize(Metadata{Title: "A red car on a road", Keywords: []string{"car"}, Categories: []string{"ChatGPT", "Transport"}}, adobe, Rules{})
+	for _, c := range m.Categories {
+		if strings.Contains(strings.ToLower(c), "chatgpt") {
+			t.Fatalf("adobe categories %q", m.Categories)
+		}
+	}
+}

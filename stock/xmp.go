@@ -58,6 +58,7 @@ func walkXMP(b []byte,
 		return formatErr(ErrInvalidXMP, -1, "packet too large")
 	}
 	d := xml.NewDecoder(bytes.NewReader(b))
+	d.CharsetReader = xmlCharsetReader
 	var outer []nsDecl // declarations on ancestors of the Descriptions
 	depth, descDepth := 0, -1
 	for {
@@ -178,9 +179,19 @@ func replacedBy(m Metadata) func(xml.Name) bool {
 
 // ReadXMP returns the title (dc:title, else photoshop:Headline),
 // description and keywords (dc:subject) of an XMP packet or sidecar. For
-// language alternatives it takes x-default, else the first. Malformed
-// XML gives an error wrapping ErrInvalidXMP. Safe for concurrent use.
+// language alternatives it takes x-default, else the first. The packet
+// may be UTF-8, UTF-16 or UTF-32, big- or little-endian, with or
+// without a byte-order mark: the encoding is detected as the XMP
+// specification says. Malformed XML gives an error wrapping
+// ErrInvalidXMP. Safe for concurrent use.
 func ReadXMP(b []byte) (Metadata, error) {
+	if len(b) > maxXMP {
+		return Metadata{}, formatErr(ErrInvalidXMP, -1, "packet too large")
+	}
+	b, err := xmpToUTF8(b)
+	if err != nil {
+		return Metadata{}, err
+	}
 	var m Metadata
 	var headline string
 	pick := func(p xmpProperty) string {
@@ -194,7 +205,7 @@ func ReadXMP(b []byte) (Metadata, error) {
 		}
 		return strings.TrimSpace(p.Text)
 	}
-	err := walkXMP(b,
+	err = walkXMP(b,
 		func(se xml.StartElement, _ []nsDecl) {
 			for _, a := range se.Attr {
 				switch {
@@ -256,14 +267,22 @@ func ReadXMP(b []byte) (Metadata, error) {
 // photoshop:Headline are replaced when m.Title is set, dc:description
 // when m.Description is set, dc:subject when m has keywords. lang, when
 // set, adds a language-tagged alternative beside x-default. Use it to
-// update a sidecar in place. Malformed old XML gives an error wrapping
-// ErrInvalidXMP. Safe for concurrent use.
+// update a sidecar in place. The old packet may be in any encoding
+// ReadXMP reads; the new one is always UTF-8. Malformed old XML gives an
+// error wrapping ErrInvalidXMP. Safe for concurrent use.
 func MergeXMP(old []byte, m Metadata, lang string) ([]byte, error) {
 	return mergeXMP(old, m, lang)
 }
 
 func mergeXMP(old []byte, m Metadata, lang string) ([]byte, error) {
 	var kept []*keptDescription
+	if len(old) > maxXMP {
+		return nil, formatErr(ErrInvalidXMP, -1, "packet too large")
+	}
+	old, err := xmpToUTF8(old)
+	if err != nil {
+		return nil, err
+	}
 	if len(old) > 0 {
 		replaced := replacedBy(m)
 		var cur *keptDescription

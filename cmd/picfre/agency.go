@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -84,7 +85,7 @@ func (ao *agencyOutput) Write(r *picfre.Result) error {
 	}
 	for _, t := range ao.targets {
 		m, _ := stock.Normalize(meta, t.profile, ao.rules)
-		if err := t.w.Write(stock.Row{File: filepath.Base(r.File), Metadata: m}); err != nil {
+		if err := t.w.Write(stock.Row{File: picfre.EscapeName(filepath.Base(r.File)), Metadata: m}); err != nil {
 			return fmt.Errorf("%s CSV: %w", t.profile.DisplayName, err)
 		}
 	}
@@ -102,15 +103,16 @@ func (ao *agencyOutput) Close() error {
 // writeMetadata stores a result's metadata with the file, as --write asks:
 // "xmp" embeds XMP and IPTC into JPEGs (other files get a sidecar) and
 // "sidecar" writes FILE.xmp beside every file, keeping what an existing
-// sidecar holds. Files are replaced atomically.
+// sidecar holds. Files are replaced atomically. Only regular files are
+// read (a FIFO named FILE.xmp is refused, not waited on).
 func writeMetadata(mode string, r *picfre.Result, lang string) error {
 	m := stock.Metadata{Title: r.Title, Description: r.Description, Keywords: r.Keywords}
 	if mode == "xmp" {
-		src, err := os.ReadFile(r.File)
+		src, err := readRegular(r.File)
 		if err != nil {
 			return err
 		}
-		if bytes.HasPrefix(src, []byte{0xFF, 0xD8}) {
+		if isJPEG(src) {
 			out, err := stock.WriteJPEG(src, m, stock.JPEGOptions{Language: lang})
 			if err != nil {
 				return err
@@ -119,7 +121,7 @@ func writeMetadata(mode string, r *picfre.Result, lang string) error {
 		}
 	}
 	sidecar := r.File + ".xmp"
-	old, err := os.ReadFile(sidecar)
+	old, err := readRegular(sidecar)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
@@ -128,6 +130,88 @@ func writeMetadata(mode string, r *picfre.Result, lang string) error {
 		return err
 	}
 	return replaceFile(sidecar, out)
+}
+
+func isJPEG(b []byte) bool { return bytes.HasPrefix(b, []byte{0xFF, 0xD8}) }
+
+// readRegular reads the regular file at path through picfre.File, which
+// refuses anything else without blocking.
+func readRegular(path string) ([]byte, error) {
+	rc, err := picfre.File(path).Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+// writeProbe is metadata at least as large as any a provider's answer
+// leaves after normalization (the agencies' longest title and
+// description, 50 keywords of 40 characters), for checkWrite.
+var writeProbe = func() stock.Metadata {
+	m := stock.Metadata{Title: strings.Repeat("probe ", 40), Description: strings.Repeat("probe ", 340)}
+	for i := range 50 {
+		m.Keywords = append(m.Keywords, fmt.Sprintf("%s %d", strings.Repeat("k", 36), i))
+	}
+	return m
+}()
+
+// maxCheckedJPEG is the largest JPEG checkWrite reads; larger files are
+// beyond the pipeline's byte limit and fail there, unsent.
+const maxCheckedJPEG = 1 << 30
+
+// checkWrite reports whether the metadata of the file at path could be
+// written as mode asks, before the file is sent or charged: with "xmp", a
+// JPEG must take writeProbe (its structure, old XMP in any encoding and
+// IPTC must be readable, and the packet must fit); otherwise an existing
+// sidecar must be readable XMP. A file that fails here fails as
+// write_failed without reaching the provider, so it costs nothing. What
+// cannot be checked ahead (the disk filling up, the folder becoming
+// read-only) can still fail the write after the file was charged: its
+// record says write_failed and the metadata is in the record.
+func checkWrite(mode, path, lang string) error {
+	if mode == "xmp" {
+		rc, err := picfre.File(path).Open()
+		if err != nil {
+			return nil // the pipeline reports the file itself
+		}
+		defer rc.Close()
+		br := bufio.NewReader(rc)
+		if head, _ := br.Peek(2); isJPEG(head) {
+			src, err := io.ReadAll(io.LimitReader(br, maxCheckedJPEG+1))
+			if err != nil || len(src) > maxCheckedJPEG {
+				return nil
+			}
+			if _, err := stock.WriteJPEG(src, writeProbe, stock.JPEGOptions{Language: lang}); err != nil {
+				return &writeError{err: err}
+			}
+			return nil
+		}
+	}
+	old, err := readRegular(path + ".xmp")
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return &writeError{err: err}
+	}
+	if _, err := stock.MergeXMP(old, writeProbe, lang); err != nil {
+		return &writeError{err: err}
+	}
+	return nil
+}
+
+// checkedMedia is m with checkWrite run on path when m is opened, so that
+// a file whose metadata could not be written fails before it is sent.
+func checkedMedia(m picfre.Media, mode, path, lang string) picfre.Media {
+	open := m.Open
+	m.Open = func() (io.ReadCloser, error) {
+		if err := checkWrite(mode, path, lang); err != nil {
+			return nil, err
+		}
+		return open()
+	}
+	return m
 }
 
 // replaceFile writes data to path through a temporary file in the same

@@ -252,7 +252,17 @@ func TestUnreadableFolderIsListed(t *testing.T) {
 		"sub/logo.eps":  {Data: []byte("x")},
 		"sub/readme.md": {Data: []byte("x")},
 	}}
-	got := walkMedia(fsys, "in")
+	entries := walkMedia(fsys, "in")
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.path)
+		if failed := e.err != nil; failed != (e.path == "in/locked") {
+			t.Errorf("%s: error %v", e.path, e.err)
+		}
+		if e.path == "in/locked" && (errcode.Of(e.err) != errcode.InvalidMedia || strings.Contains(e.err.Error(), "locked")) {
+			t.Errorf("locked folder: %s: %v", errcode.Of(e.err), e.err)
+		}
+	}
 	want := []string{"in/a.png", "in/locked", "in/sub/clip.mp4", "in/sub/d.JPG", "in/sub/logo.eps"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("walk: %q\nwant  %q", got, want)

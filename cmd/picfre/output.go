@@ -12,8 +12,10 @@ import (
 	"github.com/picfre/picfre/stock"
 )
 
-// writeError is a failure to store a file's metadata (--write). The
-// metadata was produced and paid for; only writing it back failed. It is
+// writeError is a failure to store a file's metadata (--write). When
+// checkWrite finds it before the file is sent, nothing was charged;
+// when the write itself fails afterwards (an I/O error), the metadata
+// was produced and paid for and only writing it back failed. It is
 // the CLI's own step, so its code, write_failed, is the CLI's own too:
 // every other record code is one of errcode's.
 type writeError struct{ err error }
@@ -98,7 +100,7 @@ func (c *csvWriter) Write(r *picfre.Result) error {
 	if r.Err != nil {
 		code, msg = string(errcode.Of(r.Err)), r.Err.Error()
 	}
-	row := []string{r.File, r.Title, r.Description, strings.Join(r.Keywords, ", "), strings.Join(r.Categories, ", "), r.Prompt, code, msg}
+	row := []string{picfre.EscapeName(r.File), r.Title, r.Description, strings.Join(r.Keywords, ", "), strings.Join(r.Categories, ", "), r.Prompt, code, msg}
 	for i, cell := range row {
 		row[i] = stock.SafeCell(cell)
 	}

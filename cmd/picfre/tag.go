@@ -129,6 +129,11 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 		defer closer.Close()
 	}
 	files := expandPaths(paths)
+	if f.write != "" {
+		// Temporary files of a run killed while writing (SIGKILL during
+		// --write) are removed before this run writes beside them.
+		cleanStaleTemps(files, time.Now())
+	}
 	var profiles []*stock.Profile
 	for _, name := range f.agencies {
 		p, err := stock.Lookup(name)
@@ -183,7 +188,7 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 		}
 		emit = func(r *picfre.Result) error {
 			if r.Err != nil {
-				fmt.Fprintf(e.stderr, "picfre: %s: %s: %v\n", r.File, errcode.Of(r.Err), r.Err)
+				fmt.Fprintf(e.stderr, "picfre: %s: %s: %v\n", picfre.EscapeName(r.File), errcode.Of(r.Err), r.Err)
 			}
 			return ao.Write(r)
 		}
@@ -210,7 +215,19 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 		opts.Progress = func(p picfre.Progress) { bar.update(p.Done, p.Failed) }
 	}
 	failed := 0
-	err = pl.TagAll(ctx, mediaFiles(files), opts, func(r *picfre.Result) error {
+	media := mediaFiles(files)
+	if f.write != "" {
+		// A file whose metadata could not be written is refused before
+		// it is sent, so that it is never charged.
+		media = func(yield func(picfre.Media) bool) {
+			for m := range mediaFiles(files) {
+				if !yield(checkedMedia(m, f.write, m.Name, f.lang)) {
+					return
+				}
+			}
+		}
+	}
+	err = pl.TagAll(ctx, media, opts, func(r *picfre.Result) error {
 		if r.Err == nil && f.write != "" {
 			if werr := writeMetadata(f.write, r, f.lang); werr != nil {
 				r.Err = &writeError{err: werr}
@@ -237,31 +254,41 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 	return nil
 }
 
-func mediaFiles(files []string) func(func(picfre.Media) bool) {
+func mediaFiles(files []entry) func(func(picfre.Media) bool) {
 	return func(yield func(picfre.Media) bool) {
 		for f := range slices.Values(files) {
-			if !yield(mediaFile(f)) {
+			if !yield(entryMedia(f)) {
 				return
 			}
 		}
 	}
 }
 
+// entryMedia is the Media of a listed entry: one that fails with the
+// entry's error, if it has one, else mediaFile.
+func entryMedia(f entry) picfre.Media {
+	if f.err != nil {
+		return picfre.Media{Name: f.path, Open: failing(f.err)}
+	}
+	return mediaFile(f.path)
+}
+
 // runEstimate prints one JSON line per file with its expected input
 // tokens, and the total on stderr. Nothing is sent or charged.
-func runEstimate(ctx context.Context, pl *picfre.Pipeline, files []string, opts picfre.Options, e env) error {
+func runEstimate(ctx context.Context, pl *picfre.Pipeline, files []entry, opts picfre.Options, e env) error {
 	enc := json.NewEncoder(e.stdout)
 	var total, failed int
 	for _, f := range files {
-		est, err := pl.Estimate(ctx, mediaFile(f), opts)
+		est, err := pl.Estimate(ctx, entryMedia(f), opts)
 		if err != nil {
 			failed++
-			if err := enc.Encode(&picfre.Result{File: f, Err: err}); err != nil {
+			if err := enc.Encode(&picfre.Result{File: f.path, Err: err}); err != nil {
 				return err
 			}
 			continue
 		}
 		total += est.InputTokens
+		est.File = picfre.EscapeName(est.File)
 		if err := enc.Encode(est); err != nil {
 			return err
 		}
