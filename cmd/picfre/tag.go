@@ -36,6 +36,8 @@ type tagFlags struct {
 	estimate                         bool
 	generator, secondLang            string
 	pricePerMinute                   int64
+	maxCredits                       int64
+	maxDuration                      time.Duration
 	fileTimeout                      time.Duration
 }
 
@@ -64,6 +66,8 @@ func (f *tagFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.secondLang, "second-lang", "", "also give the keywords in this language (a code such as de)")
 	fs.StringVar(&f.generator, "generator", "", "prompt: write for midjourney, sd, sdxl, flux, dalle or ideogram")
 	fs.Int64Var(&f.pricePerMinute, "price-per-minute", 0, "extra credits per started minute of video or audio, with --ledger")
+	fs.Int64Var(&f.maxCredits, "max-credits", picfre.DefaultMaxCredits, "most credits one file may cost, with --ledger; a dearer file fails with too_large before anything is held; 0: no ceiling")
+	fs.DurationVar(&f.maxDuration, "max-duration", picfre.DefaultMaxDuration, "longest video or audio accepted, measured from its packets (not its header); a longer one fails with too_large")
 	fs.Int64Var(&f.price, "price", 1, "credits charged per file with --ledger")
 	fs.DurationVar(&f.fileTimeout, "file-timeout", picfre.DefaultFileTimeout, "time limit of each file, e.g. 90s or 5m; a file out of time fails with deadline_exceeded and the run goes on; 0: no limit")
 }
@@ -117,7 +121,13 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 		return err
 	}
 	// --concurrency N means N provider requests in flight, across the run.
-	cfg := picfre.Config{MaxRequests: f.concurrency}
+	if f.maxCredits < 0 || f.maxDuration <= 0 {
+		return usagef("--max-credits must not be negative and --max-duration must be positive")
+	}
+	cfg := picfre.Config{MaxRequests: f.concurrency, MaxCredits: f.maxCredits, MaxDuration: f.maxDuration}
+	if f.maxCredits == 0 {
+		cfg.MaxCredits = -1 // no ceiling
+	}
 	if f.ledger != "" {
 		if f.price < 0 || f.pricePerMinute < 0 {
 			return usagef("--price and --price-per-minute must not be negative")
