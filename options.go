@@ -273,10 +273,11 @@ const DefaultMaxRequests = 16
 // DefaultMaxDuration is Config.MaxDuration when it is zero.
 const DefaultMaxDuration = 3 * time.Hour
 
-// DefaultDecodeMemory is Config.DecodeMemory when it is zero: 1 GiB,
-// enough for one image at the default pixel limit (100 megapixels) in
-// its costliest common form, a progressive JPEG.
-const DefaultDecodeMemory int64 = 1 << 30
+// DefaultDecodeMemory is Config.DecodeMemory when it is zero: 768 MiB,
+// enough for one 100-megapixel (the default pixel limit) 4:2:0
+// progressive JPEG, about 750 MB to decode, and small enough that the
+// process stays under 1 GB however many large files arrive at once.
+const DefaultDecodeMemory int64 = media.DefaultDecodeMemory
 
 // Config is the pipeline's fixed setup. The zero value is a free pipeline
 // with default media limits that records nothing anywhere.

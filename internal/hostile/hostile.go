@@ -30,13 +30,14 @@ import (
 // ProgressiveJPEG returns a grayscale progressive JPEG of w×h pixels whose
 // only scan is a DC scan of zero differences: about w×h/512 bytes that a
 // decoder expands into a coefficient buffer for every block and a full
-// image. 10000×10000 is 195 KB on disk.
-func ProgressiveJPEG(w, h int) []byte {
+// image. 10000×10000 is 195 KB on disk. Different variants give different
+// bytes (the quantisation table) for the same picture.
+func ProgressiveJPEG(w, h int, variant byte) []byte {
 	var b bytes.Buffer
 	b.Write([]byte{0xFF, 0xD8})
-	// One quantisation table of ones.
+	// One quantisation table, its entries the variant (at least 1).
 	b.Write([]byte{0xFF, 0xDB, 0x00, 0x43, 0x00})
-	b.Write(bytes.Repeat([]byte{1}, 64))
+	b.Write(bytes.Repeat([]byte{max(variant, 1)}, 64))
 	// SOF2: progressive, 8-bit, one component sampled 1×1 with table 0.
 	b.Write([]byte{0xFF, 0xC2, 0x00, 0x0B, 0x08, byte(h >> 8), byte(h), byte(w >> 8), byte(w), 0x01, 0x01, 0x11, 0x00})
 	// DC table 0: one code of length 1 for category 0.
@@ -371,6 +372,9 @@ type Case struct {
 	// NoRecord is true for entries the walker must leave alone without a
 	// record (our own stale temporary files, which it removes).
 	NoRecord bool
+	// Explicit is true for files whose extension is not a media type's,
+	// which a folder walk rightly skips: a test names them as arguments.
+	Explicit bool
 }
 
 // Folder writes the whole hostile corpus into dir and returns its cases.
@@ -385,16 +389,16 @@ func Folder(dir, ffmpegBin string) ([]Case, error) {
 	steps := []func() error{
 		func() error { return write("photo.jpg", "an ordinary photo", photo) },
 		func() error {
-			return write("progressive-1.jpg", "progressive 10000x10000 JPEG: 1.5 GB to decode naively", ProgressiveJPEG(10000, 10000))
+			return write("progressive-1.jpg", "progressive 10000x10000 JPEG: 1.5 GB to decode naively", ProgressiveJPEG(10000, 10000, 1))
 		},
 		func() error {
-			return write("progressive-2.jpg", "the same, concurrently", ProgressiveJPEG(10000, 10001))
+			return write("progressive-2.jpg", "the same, concurrently", ProgressiveJPEG(10000, 10000, 2))
 		},
 		func() error {
-			return write("progressive-3.jpg", "the same, concurrently", ProgressiveJPEG(10001, 10000))
+			return write("progressive-3.jpg", "the same, concurrently", ProgressiveJPEG(10000, 10000, 3))
 		},
 		func() error {
-			return write("progressive-4.jpg", "the same, concurrently", ProgressiveJPEG(10001, 10001))
+			return write("progressive-4.jpg", "the same, concurrently", ProgressiveJPEG(10000, 10000, 4))
 		},
 		func() error { return write("deep.png", "16-bit RGBA PNG, 8 bytes a pixel", DeepPNG(7000, 7000)) },
 		func() error { return write("rects.svg", "1,000 stroked full-canvas rectangles", StrokedRectsSVG(1000)) },
@@ -411,8 +415,14 @@ func Folder(dir, ffmpegBin string) ([]Case, error) {
 		func() error {
 			return write("exif-gps.jpg", "JPEG with artist, serial and GPS", WithSegment(photo, ExifAPP1("HOSTILE")))
 		},
-		func() error { return write("raw.cr3", "Canon CR3 raw, ISO-BMFF like a video", CR3()) },
-		func() error { return write("Font.dfont", "Mac font whose header reads like ICO", DFont()) },
+		func() error {
+			cases = append(cases, Case{Name: "raw.cr3", What: "Canon CR3 raw, ISO-BMFF like a video", Explicit: true})
+			return os.WriteFile(filepath.Join(dir, "raw.cr3"), CR3(), 0o644)
+		},
+		func() error {
+			cases = append(cases, Case{Name: "Font.dfont", What: "Mac font whose header reads like ICO", Explicit: true})
+			return os.WriteFile(filepath.Join(dir, "Font.dfont"), DFont(), 0o644)
+		},
 		func() error { return write("caf\xe9.jpg", "non-UTF-8 name (Latin-1 e-acute)", photo) },
 		func() error { return write("caf\xe8.jpg", "non-UTF-8 name differing only in the invalid byte", photo) },
 		func() error {

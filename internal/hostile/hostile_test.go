@@ -19,7 +19,7 @@ import (
 // prove nothing: each is read back by a reference decoder or ffprobe.
 
 func TestProgressiveJPEGDecodes(t *testing.T) {
-	data := ProgressiveJPEG(33, 17)
+	data := ProgressiveJPEG(33, 17, 1)
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
 	if err != nil || cfg.Width != 33 || cfg.Height != 17 {
 		t.Fatalf("config %+v, %v", cfg, err)
@@ -34,7 +34,7 @@ func TestProgressiveJPEGDecodes(t *testing.T) {
 	if !bytes.Contains(data, []byte{0xFF, 0xC2}) {
 		t.Fatal("no SOF2 marker: not progressive")
 	}
-	if n := len(ProgressiveJPEG(10000, 10000)); n > 250_000 {
+	if n := len(ProgressiveJPEG(10000, 10000, 1)); n > 250_000 {
 		t.Fatalf("10000x10000 is %d bytes, want a small bomb", n)
 	}
 }

@@ -61,8 +61,8 @@ func jpegCost(h header) int64 {
 }
 
 // DefaultDecodeMemory is a MemoryBudget's size when NewMemoryBudget is
-// given 0.
-const DefaultDecodeMemory int64 = 1 << 30
+// given 0: 768 MiB, one 100-megapixel 4:2:0 progressive JPEG.
+const DefaultDecodeMemory int64 = 768 << 20
 
 // MemoryBudget bounds the memory that image decodes in flight take
 // together. Each decode holds its cost (Info.DecodeBytes, computed from
