@@ -3,7 +3,8 @@
 // they are or how long they last, names and file types a walker must not
 // trip on. Every generator is deterministic and writes only what it is
 // asked to; none needs the network. The ones that need ffmpeg take its
-// path.
+// path. The byte-level rewrites (lying durations, EXIF segments) are
+// mediatest's; this package assembles whole files and the whole folder.
 //
 // The package is for tests only (it is internal and no library code
 // imports it); its outputs are what an attacker could upload, so code under
@@ -25,6 +26,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/picfre/picfre/internal/mediatest"
 )
 
 // ProgressiveJPEG returns a grayscale progressive JPEG of w×h pixels whose
@@ -149,62 +152,20 @@ func MotionPhoto(jpg, trailer []byte) []byte {
 	return append(append([]byte{}, jpg...), trailer...)
 }
 
-// ExifAPP1 returns an APP1 Exif segment naming an artist and a camera
-// serial number and carrying a GPS position: the identifying metadata
-// that must not reach a provider. marker is put in the artist and serial
-// fields so a test can look for it in what was sent.
-func ExifAPP1(marker string) []byte {
-	le := binary.LittleEndian
-	artist := []byte(marker + "-artist\x00")
-	serial := []byte(marker + "-serial\x00")
-	// TIFF header, IFD0 with Artist (0x013B), ExifIFD (0x8769) and GPS IFD (0x8825).
-	var t bytes.Buffer
-	t.WriteString("II*\x00")
-	binary.Write(&t, le, uint32(8))
-	const ifd0Entries = 3
-	ifd0Size := 2 + 12*ifd0Entries + 4
-	exifOff := 8 + ifd0Size
-	exifSize := 2 + 12 + 4
-	gpsOff := exifOff + exifSize
-	gpsSize := 2 + 12*2 + 4
-	dataOff := gpsOff + gpsSize
-	artistOff := dataOff
-	serialOff := artistOff + len(artist)
-	latOff := serialOff + len(serial)
-	entry := func(tag, typ uint16, count, value uint32) {
-		binary.Write(&t, le, tag)
-		binary.Write(&t, le, typ)
-		binary.Write(&t, le, count)
-		binary.Write(&t, le, value)
-	}
-	binary.Write(&t, le, uint16(ifd0Entries))
-	entry(0x013B, 2, uint32(len(artist)), uint32(artistOff))
-	entry(0x8769, 4, 1, uint32(exifOff))
-	entry(0x8825, 4, 1, uint32(gpsOff))
-	binary.Write(&t, le, uint32(0))
-	binary.Write(&t, le, uint16(1))
-	entry(0xA431, 2, uint32(len(serial)), uint32(serialOff)) // BodySerialNumber
-	binary.Write(&t, le, uint32(0))
-	binary.Write(&t, le, uint16(2))
-	t.Write([]byte{0x01, 0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x00, 'N', 0, 0, 0}) // GPSLatitudeRef "N"
-	entry(0x0002, 5, 3, uint32(latOff))                                           // GPSLatitude
-	binary.Write(&t, le, uint32(0))
-	t.Write(artist)
-	t.Write(serial)
-	for _, r := range [][2]uint32{{48, 1}, {51, 1}, {2400, 100}} {
-		binary.Write(&t, le, r[0])
-		binary.Write(&t, le, r[1])
-	}
-	payload := append([]byte("Exif\x00\x00"), t.Bytes()...)
-	seg := []byte{0xFF, 0xE1, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}
-	return append(seg, payload...)
+// exifFor returns an APP1 EXIF segment naming an artist and a camera
+// serial number made of marker (marker+"-artist", marker+"-serial") and a
+// GPS latitude: the identifying metadata that must not reach a provider.
+func exifFor(marker string) []byte {
+	return mediatest.EXIFSegment(mediatest.EXIF{Artist: marker + "-artist", Serial: marker + "-serial", Latitude: 48})
 }
 
-// WithSegment returns jpg with seg inserted right after SOI.
-func WithSegment(jpg, seg []byte) []byte {
-	out := append([]byte{}, jpg[:2]...)
-	out = append(out, seg...)
-	return append(out, jpg[2:]...)
+// withSegment returns jpg with seg inserted right after its SOI.
+func withSegment(jpg, seg []byte) []byte {
+	out, err := mediatest.InjectSegment(jpg, seg)
+	if err != nil {
+		panic("hostile: not a JPEG of ours: " + err.Error())
+	}
+	return out
 }
 
 // UTF16XMP returns an APP1 XMP segment whose packet is UTF-16 big-endian
@@ -274,7 +235,7 @@ func Audio(bin, path string, seconds float64, extra ...string) error {
 }
 
 // MJPEGWithExif makes an MJPEG clip (container from the path's extension)
-// whose every frame carries ExifAPP1(marker), by stream-copying JPEG
+// whose every frame carries the EXIF of marker, by stream-copying JPEG
 // frames that have it.
 func MJPEGWithExif(bin, path, marker string, frames int) error {
 	dir, err := os.MkdirTemp("", "hostile-mjpeg-")
@@ -282,7 +243,7 @@ func MJPEGWithExif(bin, path, marker string, frames int) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	app1 := ExifAPP1(marker)
+	app1 := exifFor(marker)
 	for i := range frames {
 		img := image.NewRGBA(image.Rect(0, 0, 96, 64))
 		for p := range img.Pix {
@@ -292,7 +253,7 @@ func MJPEGWithExif(bin, path, marker string, frames int) error {
 		if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 80}); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%03d.jpg", i)), WithSegment(b.Bytes(), app1), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%03d.jpg", i)), withSegment(b.Bytes(), app1), 0o644); err != nil {
 			return err
 		}
 	}
@@ -302,47 +263,28 @@ func MJPEGWithExif(bin, path, marker string, frames int) error {
 // ErrNoAtom is returned when a patch finds no atom of the asked type.
 var ErrNoAtom = errors.New("hostile: atom not found")
 
-// PatchMovieDuration rewrites the duration of the mvhd atom of the
-// ISO-BMFF (MP4, MOV, M4A) file at path to seconds, leaving the tracks as
-// they are: the container now lies about its length.
-func PatchMovieDuration(path string, seconds float64) error {
+// patchFile applies a mediatest rewrite to the file at path.
+func patchFile(path string, patch func([]byte) error) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	i := bytes.Index(data, []byte("mvhd"))
-	if i < 4 || i+4+28 > len(data) {
-		return ErrNoAtom
-	}
-	body := data[i+4:]
-	if body[0] == 1 { // version 1: 64-bit times
-		scale := binary.BigEndian.Uint32(body[20:])
-		binary.BigEndian.PutUint64(body[24:], uint64(seconds*float64(scale)))
-	} else {
-		scale := binary.BigEndian.Uint32(body[12:])
-		binary.BigEndian.PutUint32(body[16:], uint32(seconds*float64(scale)))
+	if err := patch(data); err != nil {
+		return err
 	}
 	return os.WriteFile(path, data, 0o644)
 }
 
-// PatchXingFrames rewrites the frame count of the Xing/Info header of the
-// MP3 at path, so its declared duration becomes frames × 1152 samples.
-func PatchXingFrames(path string, frames uint32) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	i := bytes.Index(data, []byte("Xing"))
-	if i < 0 {
-		i = bytes.Index(data, []byte("Info"))
-	}
-	if i < 0 || i+12 > len(data) {
-		return ErrNoAtom
-	}
-	flags := binary.BigEndian.Uint32(data[i+4:])
-	binary.BigEndian.PutUint32(data[i+4:], flags|1)
-	binary.BigEndian.PutUint32(data[i+8:], frames)
-	return os.WriteFile(path, data, 0o644)
+// SetDuration makes the ISO-BMFF (MP4, MOV, M4A) file at path declare d in
+// every header while its packets keep their real times.
+func SetDuration(path string, d time.Duration) error {
+	return patchFile(path, func(b []byte) error { _, err := mediatest.SetMP4Duration(b, d); return err })
+}
+
+// SetMP3Duration makes the MP3 at path (44.1 kHz) declare d in its
+// Xing/Info header.
+func SetMP3Duration(path string, d time.Duration) error {
+	return patchFile(path, func(b []byte) error { return mediatest.SetXingFrames(b, mediatest.XingFrames(d, 44100)) })
 }
 
 // StripFirstAtom removes the first top-level atom (the ftyp) of the
@@ -410,10 +352,10 @@ func Folder(dir, ffmpegBin string) ([]Case, error) {
 			return write("motion.jpg", "motion photo: a JPEG with an MP4 trailer", MotionPhoto(photo, nil))
 		},
 		func() error {
-			return write("utf16-xmp.jpg", "JPEG with a UTF-16 XMP packet", WithSegment(photo, UTF16XMP("hostile title")))
+			return write("utf16-xmp.jpg", "JPEG with a UTF-16 XMP packet", withSegment(photo, UTF16XMP("hostile title")))
 		},
 		func() error {
-			return write("exif-gps.jpg", "JPEG with artist, serial and GPS", WithSegment(photo, ExifAPP1("HOSTILE")))
+			return write("exif-gps.jpg", "JPEG with artist, serial and GPS", withSegment(photo, exifFor("HOSTILE")))
 		},
 		func() error {
 			cases = append(cases, Case{Name: "raw.cr3", What: "Canon CR3 raw, ISO-BMFF like a video", Explicit: true})
@@ -463,7 +405,7 @@ func Folder(dir, ffmpegBin string) ([]Case, error) {
 				if err := Video(ffmpegBin, p, 3, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"); err != nil {
 					return err
 				}
-				return PatchMovieDuration(p, 36000)
+				return SetDuration(p, 10*time.Hour)
 			},
 			func() error {
 				p := filepath.Join(dir, "short-mvhd.mp4")
@@ -471,7 +413,7 @@ func Folder(dir, ffmpegBin string) ([]Case, error) {
 				if err := Video(ffmpegBin, p, 20, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"); err != nil {
 					return err
 				}
-				return PatchMovieDuration(p, 0.001)
+				return SetDuration(p, time.Millisecond)
 			},
 			func() error {
 				p := filepath.Join(dir, "long-xing.mp3")
@@ -479,7 +421,7 @@ func Folder(dir, ffmpegBin string) ([]Case, error) {
 				if err := Audio(ffmpegBin, p, 3, "-c:a", "libmp3lame", "-q:a", "4"); err != nil {
 					return err
 				}
-				return PatchXingFrames(p, 36000*44100/1152)
+				return SetMP3Duration(p, 10*time.Hour)
 			},
 			func() error {
 				p := filepath.Join(dir, "long-mvhd.m4a")
@@ -487,7 +429,7 @@ func Folder(dir, ffmpegBin string) ([]Case, error) {
 				if err := Audio(ffmpegBin, p, 3, "-c:a", "aac"); err != nil {
 					return err
 				}
-				return PatchMovieDuration(p, 36000)
+				return SetDuration(p, 10*time.Hour)
 			},
 			func() error {
 				p := filepath.Join(dir, "moov-first.mov")
