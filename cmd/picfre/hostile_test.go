@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -27,10 +26,7 @@ func buildCLI(t *testing.T) string {
 	if bin := os.Getenv("PICFRE_TEST_CLI"); bin != "" {
 		return bin
 	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(goBin); err != nil {
-		goBin = testenv.Tool(t, "go", "golang")
-	}
+	goBin := testenv.Tool(t, "go", "golang")
 	bin := filepath.Join(t.TempDir(), "picfre")
 	cmd := exec.Command(goBin, "build", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {
