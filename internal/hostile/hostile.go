@@ -260,8 +260,8 @@ func MJPEGWithExif(bin, path, marker string, frames int) error {
 	return ffmpeg(bin, "-framerate", "5", "-i", filepath.Join(dir, "f%03d.jpg"), "-c:v", "copy", path)
 }
 
-// ErrNoAtom is returned when a patch finds no atom of the asked type.
-var ErrNoAtom = errors.New("hostile: atom not found")
+// errNoAtom is returned when StripFirstAtom finds no atom to strip.
+var errNoAtom = errors.New("hostile: atom not found")
 
 // patchFile applies a mediatest rewrite to the file at path.
 func patchFile(path string, patch func([]byte) error) error {
@@ -296,11 +296,11 @@ func StripFirstAtom(path string) error {
 		return err
 	}
 	if len(data) < 8 {
-		return ErrNoAtom
+		return errNoAtom
 	}
 	n := int(binary.BigEndian.Uint32(data))
 	if n < 8 || n > len(data) {
-		return ErrNoAtom
+		return errNoAtom
 	}
 	return os.WriteFile(path, data[n:], 0o644)
 }
