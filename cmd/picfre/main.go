@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -34,7 +35,18 @@ type env struct {
 	isTerminal bool
 }
 
+// memoryLimit is the Go runtime's soft memory limit for this program
+// unless GOMEMLIMIT sets another. The pipeline's decode budget (768 MiB by
+// default) bounds the images being decoded; the limit makes the garbage
+// collector keep up with the rest (scaling and encoding buffers, the
+// garbage of finished files) even when the machine is loaded and the
+// collector's pacing lags, so the process stays under 1 GB.
+const memoryLimit = 850 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	e := env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: stderrIsTerminal()}
