@@ -67,6 +67,10 @@ const (
 	// idempotency key or payment reference came back with different
 	// values. Nothing was changed; retry once the other run is done. 409.
 	Conflict Code = "conflict"
+	// NotFound: the job, file or record asked for does not exist, or
+	// belongs to another account: the two are not told apart, so that
+	// no caller learns which identifiers others hold. 404.
+	NotFound Code = "not_found"
 	// FailedPrecondition: the request is valid but the state of the
 	// account forbids it (an erasure of an account under a legal hold).
 	// It cannot succeed until that state changes. 409.
@@ -128,6 +132,7 @@ var codes = [...]struct {
 	{TooLarge, http.StatusRequestEntityTooLarge},
 	{InsufficientCredits, http.StatusPaymentRequired},
 	{Conflict, http.StatusConflict},
+	{NotFound, http.StatusNotFound},
 	{FailedPrecondition, http.StatusConflict},
 	{BillingFailure, http.StatusServiceUnavailable},
 	{RateLimited, http.StatusTooManyRequests},

@@ -113,6 +113,7 @@ func TestHTTPStatus(t *testing.T) {
 		errcode.BadOutput:               http.StatusBadGateway,
 		errcode.Canceled:                499,
 		errcode.DeadlineExceeded:        http.StatusGatewayTimeout,
+		errcode.NotFound:                http.StatusNotFound,
 		errcode.Unavailable:             http.StatusServiceUnavailable,
 		errcode.Internal:                http.StatusInternalServerError,
 	}

@@ -26,6 +26,11 @@ type Options struct {
 	// Synchronous is SQLite's synchronous setting: "FULL" (the default),
 	// "NORMAL" or "EXTRA", in any case.
 	Synchronous string
+	// SecureDelete overwrites deleted content with zeros (SQLite's
+	// secure_delete), so that a deleted row's bytes do not stay in the
+	// file's free pages. The job queue sets it: its rows hold sealed
+	// content that must be gone once deleted.
+	SecureDelete bool
 }
 
 // Open returns a *sql.DB for the SQLite file at path (created on first
@@ -76,6 +81,9 @@ func Open(path string, opts Options) (*sql.DB, error) {
 	}
 	q.Add("_pragma", "synchronous("+mode+")")
 	q.Add("_pragma", "foreign_keys(1)")
+	if opts.SecureDelete {
+		q.Add("_pragma", "secure_delete(1)")
+	}
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		// sql.Open fails only for an unknown driver name.

@@ -1,0 +1,144 @@
+package jobs_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"iter"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob"
+
+	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/jobs"
+	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/provider"
+	"github.com/picfre/picfre/provider/fake"
+	"github.com/picfre/picfre/store"
+)
+
+// photo returns a small JPEG that differs from photo(j) for every j != i,
+// so that the fake provider answers each differently and the ledger bills
+// each under its own key.
+func photo(t testing.TB, i int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 48, 32))
+	for y := range 32 {
+		for x := range 48 {
+			img.Set(x, y, color.RGBA{uint8(i * 7), uint8(i >> 5), uint8(x*5 + y), 255})
+		}
+	}
+	// Each file's own bit pattern in the first row.
+	for b := range 24 {
+		if i>>b&1 == 1 {
+			img.Set(b, 0, color.RGBA{255, 255, 255, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func photos(t testing.TB, n int) iter.Seq[picfre.Media] {
+	return func(yield func(picfre.Media) bool) {
+		for i := range n {
+			if !yield(picfre.Bytes(fmt.Sprintf("photo-%03d.jpg", i), photo(t, i))) {
+				return
+			}
+		}
+	}
+}
+
+// env is one service over SQLite with a ledger in the same file, a
+// file:// spool and the fake provider.
+type env struct {
+	dir    string
+	dsn    string
+	spool  *blob.Bucket
+	db     *store.DB
+	ledger *metering.Ledger
+	fake   *fake.Provider
+	svc    *jobs.Service
+}
+
+type envOptions struct {
+	workers  int
+	keys     []jobs.Key
+	now      func() time.Time
+	provider provider.Provider
+	lifetime time.Duration
+}
+
+var testKey = jobs.Key{ID: "k1", Secret: bytes.Repeat([]byte{7}, 32)}
+
+func newEnv(t testing.TB, o envOptions) *env {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{dir: t.TempDir()}
+	e.dsn = "sqlite:" + filepath.Join(e.dir, "picfre.db")
+	var err error
+	e.db, err = store.Open(ctx, e.dsn, store.Options{Ledger: metering.Options{Clock: o.now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.db.Close() })
+	e.ledger = e.db.Ledger()
+	e.spool, err = blob.OpenBucket(ctx, "file://"+filepath.ToSlash(filepath.Join(e.dir, "spool"))+"?create_dir=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.spool.Close() })
+	p := o.provider
+	if p == nil {
+		e.fake = fake.New(fake.Options{})
+		p = e.fake
+	}
+	pricing := metering.Pricing{Rates: []metering.Rate{{Base: 1}}}
+	pl := picfre.New(p, picfre.Config{Meter: e.ledger, Pricer: pricing, Now: o.now})
+	e.svc, err = jobs.Open(ctx, e.dsn, jobs.Config{
+		Tagger: pl, Spool: e.spool, Keys: o.keys, Ledger: e.ledger, Pricer: pricing,
+		Workers: o.workers, PollInterval: 20 * time.Millisecond, Now: o.now, ResultLifetime: o.lifetime,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = e.svc.Close(context.Background()) })
+	return e
+}
+
+func (e *env) topUp(t testing.TB, account string, credits int64) {
+	t.Helper()
+	if _, err := e.ledger.TopUp(context.Background(), metering.TopUp{Account: account, Credits: credits, PaymentRef: "pay-" + account}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wait follows the job until it is final and returns it.
+func wait(t testing.TB, svc *jobs.Service, account, id string) *jobs.Job {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var last jobs.Event
+	for ev, err := range svc.Watch(ctx, account, id) {
+		if err != nil {
+			t.Fatalf("watch: %v (last event %+v)", err, last)
+		}
+		last = ev
+	}
+	if !last.Final {
+		t.Fatalf("watch ended without a final event: %+v", last)
+	}
+	j, err := svc.Job(ctx, account, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
