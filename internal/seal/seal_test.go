@@ -165,7 +165,8 @@ func TestTampering(t *testing.T) {
 		{"magic", 0, 0x01, ErrNotSealed},
 		{"magic last byte", len(magic) - 1, 0x01, ErrNotSealed},
 		{"version", len(magic), 0x02, ErrCorrupt},
-		{"id length up", len(magic) + 1, 0x01, ErrCorrupt},
+		{"id length 255", len(magic) + 1, 0xfd, ErrCorrupt},
+		{"id length 66", len(magic) + 1, 0x40, ErrCorrupt},
 		{"id length zero", len(magic) + 1, 0x02, ErrCorrupt},
 		{"id to another key", idAt + 1, 0x03, ErrCorrupt}, // "k1" -> "k2": that key opens nothing
 		{"id to unknown key", idAt, 0x01, ErrUnknownKey},  // "k1" -> "j1"
