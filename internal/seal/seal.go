@@ -11,6 +11,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -78,6 +79,17 @@ var (
 type Key struct {
 	ID     string
 	Secret []byte
+}
+
+// Format prints k with its secret redacted, whatever the verb, so that a
+// Key in a log line or a %+v dump never shows its secret.
+func (k Key) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "seal.Key{ID:%q Secret:[redacted %d bytes]}", k.ID, len(k.Secret))
+}
+
+// LogValue gives slog the key's id only.
+func (k Key) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("id", k.ID), slog.String("secret", "redacted"))
 }
 
 // Keyring seals with its first key and opens with any key whose ID an

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 
@@ -557,3 +559,46 @@ func TestReaderErrors(t *testing.T) {
 
 func stdEnc(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 func urlEnc(b []byte) string { return base64.URLEncoding.EncodeToString(b) }
+
+func TestKeyRedacted(t *testing.T) {
+	key := testKey("k1", 0xAB)
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("key", "key", key)
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("key", "key", key)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%X", "%d", "%q"} {
+		fmt.Fprintf(&logged, verb+"\n", key)
+	}
+	fmt.Fprintln(&logged, []Key{key})
+	for _, leak := range []string{"ab", "AB", "171", "q6ur", "\\xab"} {
+		if strings.Contains(strings.ReplaceAll(logged.String(), "k1", ""), leak) {
+			t.Fatalf("the secret shows in %q", logged.String())
+		}
+	}
+	if !strings.Contains(logged.String(), "k1") {
+		t.Fatal("the key id does not show")
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	k := ring(t, testKey("k1", 1), testKey("k0", 2))
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			plain := pattern(ChunkSize + i)
+			aad := []byte{byte(i)}
+			for range 5 {
+				sealed, err := k.Seal(plain, aad)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				got, err := openStream(k, sealed, aad)
+				if err != nil || !bytes.Equal(got, plain) {
+					t.Errorf("round trip failed: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
