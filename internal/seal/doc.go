@@ -60,6 +60,12 @@
 //   - a wrong caller aad (which binds an object to, say, its job id and
 //     its role, so that one object cannot be served in place of another).
 //
+// Not hidden: the key id, the object's length (hence the plaintext's)
+// and whether two objects share a key. Every object has its own subkey
+// (a 256-bit random salt makes a repeat negligible), so the deterministic
+// nonces never repeat under one key, and GCM's per-key limits apply to
+// one object only: 2^64 chunks, far beyond any file.
+//
 // [Keyring.Seal] writes exactly the format [Keyring.Writer] writes for the
 // same plaintext, and [Keyring.Open] and [Keyring.Reader] read either.
 //

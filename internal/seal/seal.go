@@ -156,8 +156,10 @@ func (k *Keyring) SealedSize(n int64) int64 {
 // given again; it may be nil). Close writes the final chunk (it does NOT
 // close w); a stream without its final chunk does not open. The header is
 // written with the first chunk. Errors of w keep their errcode, or get
-// Unavailable; after one, the Writer is done. When k is clear, the Writer
-// writes the bytes through unchanged.
+// Unavailable; after one, the Writer is done. To abandon a stream (the
+// upload failed), do not call Close: without its final chunk the object
+// never opens. When k is clear, the Writer writes the bytes through
+// unchanged.
 func (k *Keyring) Writer(w io.Writer, aad []byte) (io.WriteCloser, error) {
 	if !k.Sealing() {
 		return nopCloser{w}, nil
