@@ -19,7 +19,18 @@ import (
 	"github.com/picfre/picfre/errcode"
 )
 
-// The format's constants; doc.go describes the layout they make.
+// The sizes a caller may need.
+const (
+	// MaxIDLen is the longest key id, in bytes.
+	MaxIDLen = 64
+	// SecretSize is the length of a key's secret: AES-256.
+	SecretSize = 32
+	// ChunkSize is the plaintext size of every chunk of a sealed object
+	// but the final one.
+	ChunkSize = 64 << 10
+)
+
+// The format's other constants; doc.go describes the layout they make.
 const (
 	// magic opens every sealed object.
 	magic = "PFSEAL"
@@ -29,12 +40,6 @@ const (
 	prefixSize = len(magic) + 2
 	// saltSize is the length of the per-object random salt.
 	saltSize = 32
-	// MaxIDLen is the longest key id, in bytes.
-	MaxIDLen = 64
-	// SecretSize is the length of a key's secret: AES-256.
-	SecretSize = 32
-	// ChunkSize is the plaintext size of every chunk but the final one.
-	ChunkSize = 64 << 10
 	// tagSize is the GCM authentication tag appended to every chunk.
 	tagSize = 16
 	// sealedChunkSize is the size of every sealed chunk but the final one.
