@@ -159,8 +159,7 @@ func (k *Keyring) SealedSize(n int64) int64 {
 
 // Writer seals a stream written to w under aad (which the Reader must be
 // given again; it may be nil). Close writes the final chunk (it does NOT
-// close w); a stream without its final chunk does not open. The header is
-// written with the first chunk. Errors of w keep their errcode, or get
+// close w); the header is written with the first chunk. Errors of w keep their errcode, or get
 // Unavailable; after one, the Writer is done. To abandon a stream (the
 // upload failed), do not call Close: without its final chunk the object
 // never opens. When k is clear, the Writer writes the bytes through
