@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 	"gocloud.dev/blob"
 
 	"github.com/picfre/picfre"
@@ -387,6 +388,9 @@ type queue interface {
 	// id is written to its file's row.
 	insertWith(ctx context.Context, args []fileArgs, fn func(execer) error) error
 	cancel(ctx context.Context, id int64) error
+	// finalized reports whether River is done with the job: completed,
+	// cancelled, discarded, or deleted.
+	finalized(ctx context.Context, id int64) (bool, error)
 }
 
 // execer runs one statement in a transaction of either driver.
@@ -471,6 +475,21 @@ func (q *riverQueue[TTx]) insertWith(ctx context.Context, args []fileArgs, fn fu
 		}
 	}
 	return commit()
+}
+
+func (q *riverQueue[TTx]) finalized(ctx context.Context, id int64) (bool, error) {
+	row, err := q.c.JobGet(ctx, id)
+	if errors.Is(err, river.ErrNotFound) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	switch row.State {
+	case rivertype.JobStateCompleted, rivertype.JobStateCancelled, rivertype.JobStateDiscarded:
+		return true, nil
+	}
+	return false, nil
 }
 
 func (q *riverQueue[TTx]) cancel(ctx context.Context, id int64) error {

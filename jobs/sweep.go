@@ -14,8 +14,8 @@ type SweepReport struct {
 	// Uploads counts the uploads never committed within
 	// Config.UploadTimeout, deleted with their content.
 	Uploads int `json:"uploads"`
-	// Orphans counts files of canceled or stopped jobs that a vanished
-	// worker had in hand, settled now.
+	// Orphans counts the files River was done with while their rows
+	// said queued or running (a worker that vanished), settled now.
 	Orphans int `json:"orphans"`
 	// Jobs counts the job records past the retention period.
 	Jobs int `json:"jobs"`
@@ -53,39 +53,8 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 		rep.Uploads++
 	}
 
-	orphans, err := s.db.QueryContext(ctx, `SELECT f.job_id, f.idx, j.state, j.code FROM picfre_job_files f
-		JOIN picfre_jobs j ON j.id = f.job_id
-		WHERE f.state = 'running' AND f.started_at < $1 AND j.state IN ('canceled', 'stopped')`,
-		now.Add(-2*s.cfg.RescueAfter).UnixMicro())
-	if err != nil {
-		return rep, s.dbErr("sweep", err)
-	}
-	type orphan struct {
-		a     fileArgs
-		state State
-		code  string
-	}
-	var os []orphan
-	for orphans.Next() {
-		var o orphan
-		var st string
-		if err := orphans.Scan(&o.a.Job, &o.a.File, &st, &o.code); err != nil {
-			orphans.Close()
-			return rep, s.dbErr("sweep", err)
-		}
-		o.state = State(st)
-		os = append(os, o)
-	}
-	orphans.Close()
-	for _, o := range os {
-		st, code := FileCanceled, errcode.Code("")
-		if o.state == StateStopped {
-			st, code = FileFailed, errcode.Code(o.code)
-		}
-		if err := s.settle(ctx, o.a, st, code, nil); err != nil {
-			return rep, err
-		}
-		rep.Orphans++
+	if err := s.settleOrphans(ctx, now, &rep); err != nil {
+		return rep, err
 	}
 
 	n, err := s.PurgeRecords(ctx, s.cfg.Retention.Cutoff(now), false)
@@ -95,6 +64,66 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	}
 	s.checkpoint(ctx)
 	return rep, nil
+}
+
+// settleOrphans settles the files River is done with although their rows
+// say otherwise: a worker that vanished after the job was canceled or
+// stopped, or a file whose worker crashed on its last attempt (River then
+// discards it). Such a file fails with internal, uncharged: its hold was
+// never captured, or expired.
+func (s *Service) settleOrphans(ctx context.Context, now time.Time, rep *SweepReport) error {
+	cutoff := now.Add(-2 * s.cfg.RescueAfter).UnixMicro()
+	rows, err := s.db.QueryContext(ctx, `SELECT f.job_id, f.idx, f.river_id, j.state, j.code FROM picfre_job_files f
+		JOIN picfre_jobs j ON j.id = f.job_id
+		WHERE f.state IN ('queued', 'running') AND j.state <> 'uploading'
+		AND ((f.started_at <> 0 AND f.started_at < $1) OR (f.started_at = 0 AND j.updated_at < $1))`, cutoff)
+	if err != nil {
+		return s.dbErr("sweep", err)
+	}
+	type orphan struct {
+		a     fileArgs
+		river int64
+		state State
+		code  string
+	}
+	var found []orphan
+	for rows.Next() {
+		var o orphan
+		var st string
+		if err := rows.Scan(&o.a.Job, &o.a.File, &o.river, &st, &o.code); err != nil {
+			rows.Close()
+			return s.dbErr("sweep", err)
+		}
+		o.state = State(st)
+		found = append(found, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return s.dbErr("sweep", err)
+	}
+	for _, o := range found {
+		if o.river != 0 {
+			done, err := s.q.finalized(ctx, o.river)
+			if err != nil {
+				return s.dbErr("sweep", err)
+			}
+			if !done {
+				continue // River still has it: queued, retrying or running
+			}
+		}
+		st, code := FileFailed, errcode.Internal
+		switch o.state {
+		case StateCanceled:
+			st, code = FileCanceled, ""
+		case StateStopped:
+			code = errcode.Code(o.code)
+		}
+		if err := s.settle(ctx, o.a, st, code, nil); err != nil {
+			return err
+		}
+		rep.Orphans++
+	}
+	return nil
 }
 
 // PurgeRecords deletes the records of final jobs created before cutoff
