@@ -75,6 +75,9 @@ type envOptions struct {
 	now      func() time.Time
 	provider provider.Provider
 	lifetime time.Duration
+	// dsn, when set, is the database of the ledger and the queue (a
+	// PostgreSQL schema of testenv.Postgres); an SQLite file otherwise.
+	dsn string
 }
 
 var testKey = jobs.Key{ID: "k1", Secret: bytes.Repeat([]byte{7}, 32)}
@@ -84,6 +87,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 	ctx := context.Background()
 	e := &env{dir: t.TempDir()}
 	e.dsn = "sqlite:" + filepath.Join(e.dir, "picfre.db")
+	if o.dsn != "" {
+		e.dsn = o.dsn
+	}
 	var err error
 	e.db, err = store.Open(ctx, e.dsn, store.Options{Ledger: metering.Options{Clock: o.now}})
 	if err != nil {

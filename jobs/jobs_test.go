@@ -1,24 +1,41 @@
 package jobs_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"gocloud.dev/blob"
 
 	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/jobs"
+	"github.com/picfre/picfre/internal/testenv"
+	"github.com/picfre/picfre/metering"
 )
 
 func TestSubmitWorkResults(t *testing.T) {
-	for _, sealed := range []bool{true, false} {
-		t.Run(map[bool]string{true: "sealed", false: "clear"}[sealed], func(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		sealed   bool
+		postgres bool
+	}{{"sqlite/sealed", true, false}, {"sqlite/clear", false, false}, {"postgres/sealed", true, true}} {
+		t.Run(c.name, func(t *testing.T) {
 			var keys []jobs.Key
-			if sealed {
+			if c.sealed {
 				keys = []jobs.Key{testKey}
 			}
-			e := newEnv(t, envOptions{keys: keys})
+			o := envOptions{keys: keys}
+			if c.postgres {
+				o.dsn = testenv.Postgres(t)
+			}
+			e := newEnv(t, o)
 			ctx := context.Background()
 			e.topUp(t, "alice", 100)
 			j, err := e.svc.Submit(ctx, "alice", picfre.Options{}, photos(t, 12))
@@ -106,5 +123,109 @@ func TestOtherAccountSeesNothing(t *testing.T) {
 	}
 	if n != 2 {
 		t.Fatalf("alice's results: %d", n)
+	}
+}
+
+// A key rotation: content spooled under the old key is worked by a service
+// whose ring puts a new key first and keeps the old one; the results it
+// holds are sealed with the new key, which alone then opens them.
+func TestKeyRotation(t *testing.T) {
+	ctx := context.Background()
+	newKey := jobs.Key{ID: "k2", Secret: bytes.Repeat([]byte{9}, 32)}
+	e := newEnv(t, envOptions{keys: []jobs.Key{testKey}, workers: -1})
+	e.topUp(t, "alice", 10)
+	j, err := e.svc.Submit(ctx, "alice", picfre.Options{}, photos(t, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	open := func(keys ...jobs.Key) *jobs.Service {
+		pricing := metering.Pricing{Rates: []metering.Rate{{Base: 1}}}
+		svc, err := jobs.Open(ctx, e.dsn, jobs.Config{
+			Tagger: picfre.New(e.fake, picfre.Config{Meter: e.ledger, Pricer: pricing}),
+			Spool:  e.spool, Keys: keys, PollInterval: 20 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = svc.Close(ctx) })
+		return svc
+	}
+	rotated := open(newKey, testKey)
+	if got := wait(t, rotated, "alice", j.ID); got.Done != 3 {
+		t.Fatalf("after rotation: %+v", got.Counts)
+	}
+	if err := rotated.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	only := open(newKey)
+	n := 0
+	for r, err := range only.Results(ctx, "alice", j.ID, jobs.ResultOptions{}) {
+		if err != nil || r.Err != nil || r.Title == "" {
+			t.Fatalf("result under the new key alone: %v %+v", err, r)
+		}
+		n++
+	}
+	if n != 3 {
+		t.Fatalf("%d results", n)
+	}
+}
+
+// Without a key the service says, in its log, that it stores in clear.
+func TestClearModeWarns(t *testing.T) {
+	ctx := context.Background()
+	var logs bytes.Buffer
+	dir := t.TempDir()
+	spool, err := blob.OpenBucket(ctx, "file://"+filepath.ToSlash(dir)+"?create_dir=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spool.Close()
+	svc, err := jobs.Open(ctx, "sqlite:"+filepath.Join(dir, "q.db"), jobs.Config{
+		Spool: spool, Workers: -1, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close(ctx)
+	if !strings.Contains(logs.String(), "stored in clear") {
+		t.Fatalf("no warning in %q", logs.String())
+	}
+}
+
+func TestOpenRefusesBadConfig(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	spool, err := blob.OpenBucket(ctx, "file://"+filepath.ToSlash(dir)+"?create_dir=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spool.Close()
+	for name, c := range map[string]struct {
+		dsn string
+		cfg jobs.Config
+		err error
+	}{
+		"no spool":    {"sqlite:" + filepath.Join(dir, "a.db"), jobs.Config{Workers: -1}, jobs.ErrNoSpool},
+		"no tagger":   {"sqlite:" + filepath.Join(dir, "a.db"), jobs.Config{Spool: spool}, jobs.ErrNoTagger},
+		"bad dsn":     {"mysql://x", jobs.Config{Spool: spool, Workers: -1}, jobs.ErrInvalidDSN},
+		"short key":   {"sqlite:" + filepath.Join(dir, "a.db"), jobs.Config{Spool: spool, Workers: -1, Keys: []jobs.Key{{ID: "k", Secret: []byte("short")}}}, nil},
+		"password in": {"postgres://u:hunter2@127.0.0.1:1/x?connect_timeout=1", jobs.Config{Spool: spool, Workers: -1}, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			svc, err := jobs.Open(ctx, c.dsn, c.cfg)
+			if err == nil {
+				svc.Close(ctx)
+				t.Fatal("opened")
+			}
+			if c.err != nil && !errors.Is(err, c.err) {
+				t.Fatalf("%v, want %v", err, c.err)
+			}
+			if errcode.Of(err) == errcode.Internal || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "short") {
+				t.Fatalf("error %q (code %s)", err, errcode.Of(err))
+			}
+		})
 	}
 }

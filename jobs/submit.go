@@ -229,13 +229,13 @@ func (u *Upload) Commit(ctx context.Context) (*Job, error) {
 	}
 	now := u.s.micros()
 	err = u.s.q.insertWith(ctx, args, func(ex execer) error {
-		state, finished := StateQueued, int64(0)
 		if len(args) == 0 {
-			state, finished = StateDone, now
+			// Every file failed at upload: the job is final already.
+			return ex.exec(ctx, `UPDATE picfre_jobs SET state = $2, updated_at = $3, finished_at = $3, options = NULL
+				WHERE id = $1 AND state = $4`, u.id, string(StateDone), now, string(StateUploading))
 		}
-		return ex.exec(ctx, `UPDATE picfre_jobs SET state = $2, updated_at = $3, finished_at = $4,
-			options = CASE WHEN $4 = 0 THEN options ELSE NULL END WHERE id = $1 AND state = $5`,
-			u.id, string(state), now, finished, string(StateUploading))
+		return ex.exec(ctx, `UPDATE picfre_jobs SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4`,
+			u.id, string(StateQueued), now, string(StateUploading))
 	})
 	if err != nil {
 		return nil, u.s.dbErr("commit", err)
