@@ -15,8 +15,8 @@ import (
 
 	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
-	"github.com/picfre/picfre/jobs"
 	"github.com/picfre/picfre/internal/testenv"
+	"github.com/picfre/picfre/jobs"
 	"github.com/picfre/picfre/metering"
 )
 
