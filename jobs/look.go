@@ -220,11 +220,14 @@ func (s *Service) result(ctx context.Context, id string, f File) (*picfre.Result
 	return &r, nil
 }
 
-// pause waits one poll interval, or until ctx ends or the service closes.
+// pause waits one poll interval, or until River reports that a job of
+// this process ended an attempt, ctx ends or the service closes.
 func (s *Service) pause(ctx context.Context) error {
 	t := time.NewTimer(s.cfg.PollInterval)
 	defer t.Stop()
 	select {
+	case <-s.woken():
+		return nil
 	case <-ctx.Done():
 		return wrap(errcode.Canceled, "jobs", context.Cause(ctx))
 	case <-s.closed:

@@ -165,6 +165,31 @@ type Service struct {
 	log    *slog.Logger
 	closed chan struct{}
 	once   sync.Once
+
+	// wake is closed, and replaced, whenever River tells this process's
+	// client that a file's job ended (completed, failed, snoozed,
+	// cancelled), so that Watch and Results(Wait) here look at once
+	// instead of at their next poll.
+	wakeMu      sync.Mutex
+	wake        chan struct{}
+	unsubscribe func()
+}
+
+// woken returns the channel the next River event closes.
+func (s *Service) woken() <-chan struct{} {
+	s.wakeMu.Lock()
+	defer s.wakeMu.Unlock()
+	return s.wake
+}
+
+// relay turns River's job events into wake-ups until events closes.
+func (s *Service) relay(events <-chan *river.Event) {
+	for range events {
+		s.wakeMu.Lock()
+		close(s.wake)
+		s.wake = make(chan struct{})
+		s.wakeMu.Unlock()
+	}
 }
 
 // Errors of the service. Each answers errcode.Of.
@@ -214,7 +239,7 @@ func Open(ctx context.Context, dsn string, cfg Config) (*Service, error) {
 		return nil, wrap(errcode.InvalidArgument, "jobs: sealing keys", err)
 	}
 	cfg = withDefaults(cfg)
-	s := &Service{cfg: cfg, keys: ring, log: cfg.Logger, closed: make(chan struct{})}
+	s := &Service{cfg: cfg, keys: ring, log: cfg.Logger, closed: make(chan struct{}), wake: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -323,7 +348,11 @@ func (s *Service) setup(ctx context.Context) error {
 		return err
 	}
 	if s.cfg.Workers > 0 {
+		events, unsubscribe := s.q.subscribe()
+		s.unsubscribe = unsubscribe
+		go s.relay(events)
 		if err := s.q.start(ctx); err != nil {
+			unsubscribe()
 			return wrap(errcode.Unavailable, "jobs: start the workers", err)
 		}
 	}
@@ -355,6 +384,7 @@ func (s *Service) Close(ctx context.Context) error {
 		close(s.closed)
 		if s.cfg.Workers > 0 {
 			err = s.q.stop(ctx)
+			s.unsubscribe()
 		}
 		s.closeDB()
 	})
@@ -391,6 +421,9 @@ type queue interface {
 	// finalized reports whether River is done with the job: completed,
 	// cancelled, discarded, or deleted.
 	finalized(ctx context.Context, id int64) (bool, error)
+	// subscribe delivers River's events of the jobs this process works
+	// that ended an attempt.
+	subscribe() (<-chan *river.Event, func())
 }
 
 // execer runs one statement in a transaction of either driver.
@@ -475,6 +508,11 @@ func (q *riverQueue[TTx]) insertWith(ctx context.Context, args []fileArgs, fn fu
 		}
 	}
 	return commit()
+}
+
+func (q *riverQueue[TTx]) subscribe() (<-chan *river.Event, func()) {
+	return q.c.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed,
+		river.EventKindJobSnoozed, river.EventKindJobCancelled)
 }
 
 func (q *riverQueue[TTx]) finalized(ctx context.Context, id int64) (bool, error) {
