@@ -78,6 +78,9 @@ type envOptions struct {
 	// dsn, when set, is the database of the ledger and the queue (a
 	// PostgreSQL schema of testenv.Postgres); an SQLite file otherwise.
 	dsn string
+	// spool, when set, is the spool bucket (an S3 one of s3test); a
+	// file:// folder otherwise.
+	spool *blob.Bucket
 }
 
 var testKey = jobs.Key{ID: "k1", Secret: bytes.Repeat([]byte{7}, 32)}
@@ -97,11 +100,13 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	t.Cleanup(func() { _ = e.db.Close() })
 	e.ledger = e.db.Ledger()
-	e.spool, err = blob.OpenBucket(ctx, "file://"+filepath.ToSlash(filepath.Join(e.dir, "spool"))+"?create_dir=true")
-	if err != nil {
-		t.Fatal(err)
+	if e.spool = o.spool; e.spool == nil {
+		e.spool, err = blob.OpenBucket(ctx, "file://"+filepath.ToSlash(filepath.Join(e.dir, "spool"))+"?create_dir=true")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = e.spool.Close() })
 	}
-	t.Cleanup(func() { _ = e.spool.Close() })
 	p := o.provider
 	if p == nil {
 		e.fake = fake.New(fake.Options{})
