@@ -1,9 +1,9 @@
 // Package store opens picfre's databases by DSN: the credit ledger
 // ([DB.Ledger]) and the privacy contact store ([DB.Contacts]) over one
-// database, and the other stores that share it (the job queue) as they
-// arrive. An embedder names one database and gets the
-// portable types over it; no store driver is imported, no DSN written by
-// hand twice.
+// database. The job queue (package jobs: jobs.Open) takes the same DSN and
+// keeps River's tables and its own in the same database. An embedder names
+// one database and gets the portable types over it; no store driver is
+// imported, no DSN written by hand twice.
 //
 // # DSNs
 //
