@@ -114,7 +114,7 @@ func roundTrip(t *testing.T, ctx context.Context, b *blob.Bucket, dir string) {
 	if len(keys) != 1 || keys[0] != key {
 		t.Fatalf("list spool/: %q; want [%q]", keys, key)
 	}
-	if !onDisk(t, dir, marker) {
+	if onDisk(t, dir, marker) == "" {
 		t.Fatalf("the object's first bytes are nowhere under the server's data folder %s", dir)
 	}
 
@@ -133,9 +133,9 @@ func roundTrip(t *testing.T, ctx context.Context, b *blob.Bucket, dir string) {
 	// The server may move deleted data to a trash folder and empty it a
 	// moment later.
 	deadline := time.Now().Add(20 * time.Second)
-	for onDisk(t, dir, marker) {
+	for p := onDisk(t, dir, marker); p != ""; p = onDisk(t, dir, marker) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the deleted object's bytes are still under the server's data folder after 20s")
+			t.Fatalf("the deleted object's bytes are still in %s under the server's data folder after 20s", p)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -157,10 +157,11 @@ func list(t *testing.T, ctx context.Context, b *blob.Bucket, prefix string) []st
 	}
 }
 
-// onDisk reports whether any regular file under dir holds marker.
-func onDisk(t *testing.T, dir string, marker []byte) bool {
+// onDisk returns the path, relative to dir, of a regular file under dir
+// that holds marker, or "" when none does.
+func onDisk(t *testing.T, dir string, marker []byte) string {
 	t.Helper()
-	found := false
+	found := ""
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			// The server removes files while we walk.
@@ -169,7 +170,7 @@ func onDisk(t *testing.T, dir string, marker []byte) bool {
 			}
 			return err
 		}
-		if found || !d.Type().IsRegular() {
+		if found != "" || !d.Type().IsRegular() {
 			return nil
 		}
 		b, err := os.ReadFile(path)
@@ -179,7 +180,9 @@ func onDisk(t *testing.T, dir string, marker []byte) bool {
 		if err != nil {
 			return err
 		}
-		found = bytes.Contains(b, marker)
+		if bytes.Contains(b, marker) {
+			found, _ = filepath.Rel(dir, path)
+		}
 		return nil
 	})
 	if err != nil {
