@@ -210,3 +210,25 @@ func TestBucketsAreFresh(t *testing.T) {
 		t.Errorf("second bucket lists %q; want none", keys)
 	}
 }
+
+// TestMultipartUpload writes an object above the uploader's 16 MiB
+// multipart threshold, so it goes up in parts that the server joins.
+func TestMultipartUpload(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	b := s3test.Open(t, ctx)
+	data := make([]byte, 17<<20)
+	if _, err := rand.Read(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WriteAll(ctx, "big", data, nil); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+	got, err := b.ReadAll(ctx, "big")
+	if err != nil {
+		t.Fatalf("read back: %v", err)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatalf("read back %d bytes that differ from the %d written", len(got), len(data))
+	}
+}
