@@ -65,10 +65,6 @@ type Server struct {
 	client *s3.Client
 }
 
-// servers holds the server that Start, Open and Dir share within one test,
-// keyed by the test's testing.TB. Each entry is removed when its test ends.
-var servers sync.Map
-
 // Run starts a new server for t and registers its shutdown with
 // t.Cleanup. When the binary is missing the test is skipped with a message
 // naming InstallCommand, or fails when CI=true.
@@ -88,17 +84,33 @@ func Run(t testing.TB) *Server {
 	return nil
 }
 
+// servers holds the server that Start, Open and Dir share within one test,
+// keyed by the test's testing.TB, as a *shared. Each entry is removed when
+// its test ends.
+var servers sync.Map
+
+// shared is one test's entry in servers; mu makes goroutines of the test
+// that call at the same time wait for the one server rather than start two.
+type shared struct {
+	mu sync.Mutex
+	s  *Server
+}
+
 // forTest returns the server shared by Start, Open and Dir within t,
 // starting it at the first call.
 func forTest(t testing.TB) *Server {
 	t.Helper()
-	if s, ok := servers.Load(t); ok {
-		return s.(*Server)
+	v, loaded := servers.LoadOrStore(t, new(shared))
+	if !loaded {
+		t.Cleanup(func() { servers.Delete(t) })
 	}
-	s := Run(t)
-	servers.Store(t, s)
-	t.Cleanup(func() { servers.Delete(t) })
-	return s
+	e := v.(*shared)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.s == nil {
+		e.s = Run(t)
+	}
+	return e.s
 }
 
 // Start makes a fresh bucket on the test's server (started at the first

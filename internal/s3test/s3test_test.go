@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -231,4 +232,43 @@ func TestMultipartUpload(t *testing.T) {
 	if !bytes.Equal(got, data) {
 		t.Fatalf("read back %d bytes that differ from the %d written", len(got), len(data))
 	}
+}
+
+// TestOneServerPerTest checks that goroutines of one test calling Open at
+// once share one server, and that a subtest gets a server of its own.
+func TestOneServerPerTest(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	done := make(chan *blob.Bucket, 2)
+	for range 2 {
+		go func() {
+			var b *blob.Bucket
+			// Deferred, so that a skip (runtime.Goexit) still reports.
+			defer func() { done <- b }()
+			b = s3test.Open(t, ctx)
+		}()
+	}
+	if a, b := <-done, <-done; a == nil || b == nil {
+		s3test.Dir(t) // skips or fails here, in the test's goroutine
+		t.Fatal("Open returned no bucket")
+	}
+	parent := s3test.Dir(t)
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buckets := 0
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "picfre-") {
+			buckets++
+		}
+	}
+	if buckets != 2 {
+		t.Errorf("%d buckets in the shared server's folder; want 2", buckets)
+	}
+	t.Run("sub", func(t *testing.T) {
+		if s3test.Dir(t) == parent {
+			t.Error("the subtest shares its parent's server; want one of its own")
+		}
+	})
 }
