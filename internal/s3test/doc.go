@@ -64,8 +64,9 @@
 //     raw bytes the server keeps, e.g. to check that a deleted upload is
 //     gone from the disk. versitygw stores an object as the plain file
 //     DIR/BUCKET/KEY (a key's slashes make folders), its metadata in
-//     extended attributes, and in-progress multipart uploads under
-//     DIR/BUCKET/.sgwtmp; a delete unlinks the file at once. MinIO keeps
+//     extended attributes, in-progress multipart uploads under
+//     DIR/BUCKET/.sgwtmp and advisory lock files under DIR/.vgwlocks; a
+//     delete unlinks the object's file at once. MinIO keeps
 //     objects under DIR/BUCKET/KEY/ in its own format (a 32-byte checksum
 //     before each block of data) and moves deleted data to
 //     DIR/.minio.sys/tmp/.trash, unlinking it minutes later.
