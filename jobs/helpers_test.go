@@ -7,7 +7,9 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io/fs"
 	"iter"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -67,6 +69,9 @@ type env struct {
 	ledger *metering.Ledger
 	fake   *fake.Provider
 	svc    *jobs.Service
+
+	provider provider.Provider
+	o        envOptions
 }
 
 type envOptions struct {
@@ -112,17 +117,50 @@ func newEnv(t testing.TB, o envOptions) *env {
 		e.fake = fake.New(fake.Options{})
 		p = e.fake
 	}
+	e.provider, e.o = p, o
+	e.svc = e.reopen(t, o.keys, o.workers)
+	return e
+}
+
+// reopen opens a service over the env's database and spool, as another
+// instance (or the same one after a restart) would.
+func (e *env) reopen(t testing.TB, keys []jobs.Key, workers int) *jobs.Service {
+	t.Helper()
 	pricing := metering.Pricing{Rates: []metering.Rate{{Base: 1}}}
-	pl := picfre.New(p, picfre.Config{Meter: e.ledger, Pricer: pricing, Now: o.now})
-	e.svc, err = jobs.Open(ctx, e.dsn, jobs.Config{
-		Tagger: pl, Spool: e.spool, Keys: o.keys, Ledger: e.ledger, Pricer: pricing,
-		Workers: o.workers, PollInterval: 20 * time.Millisecond, Now: o.now, ResultLifetime: o.lifetime,
+	pl := picfre.New(e.provider, picfre.Config{Meter: e.ledger, Pricer: pricing, Now: e.o.now})
+	svc, err := jobs.Open(context.Background(), e.dsn, jobs.Config{
+		Tagger: pl, Spool: e.spool, Keys: keys, Ledger: e.ledger, Pricer: pricing,
+		Workers: workers, PollInterval: 20 * time.Millisecond, Now: e.o.now, ResultLifetime: e.o.lifetime,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = e.svc.Close(context.Background()) })
-	return e
+	t.Cleanup(func() { _ = svc.Close(context.Background()) })
+	return svc
+}
+
+// findInTree returns the first file under dir whose bytes contain needle,
+// "" when none does.
+func findInTree(t testing.TB, dir string, needle []byte) string {
+	t.Helper()
+	found := ""
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || found != "" {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(data, needle) {
+			found = path
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
 }
 
 func (e *env) topUp(t testing.TB, account string, credits int64) {
