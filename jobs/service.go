@@ -322,7 +322,10 @@ func (s *Service) setup(ctx context.Context) error {
 		return err
 	}
 	if s.cfg.Workers > 0 {
-		if err := s.q.start(ctx); err != nil {
+		// River ties the workers' lifetime to Start's context: a
+		// cancelled one stops them abruptly. Open's ctx bounds Open only;
+		// Close stops the workers, gracefully first.
+		if err := s.q.start(context.WithoutCancel(ctx)); err != nil {
 			return wrap(errcode.Unavailable, "jobs: start the workers", err)
 		}
 	}
