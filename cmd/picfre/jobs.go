@@ -205,6 +205,7 @@ func runJobsSubmit(ctx context.Context, args []string, e env) error {
 	fs.BoolVar(&wait, "wait", false, "follow the job, its progress on stderr, until it is final")
 	fs.StringVar(&ldsn, "ledger", "", "credit ledger whose available credits must cover the job (default: the --queue database)")
 	registerSome(fs, &f, requestFlags...)
+	fs.Lookup("agency").Usage = "stock agency whose rules shape the request (one): adobe, shutterstock, getty, freepik, vecteezy, dreamstime, pond5, envato, depositphotos, 123rf"
 	paths, err := parseJobArgs(fs, args, &f.account)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
