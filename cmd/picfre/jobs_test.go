@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/jobs"
 )
 
@@ -443,5 +444,32 @@ func TestSpoolURL(t *testing.T) {
 	}
 	if _, err := spoolURL("", "postgres://db/x"); err == nil {
 		t.Error("a PostgreSQL queue without --spool was accepted")
+	}
+}
+
+// TestJobsPostgresTwoWorkers is the scale-out recipe: one PostgreSQL
+// database for the queue and the ledger, one shared spool, two workers.
+func TestJobsPostgresTwoWorkers(t *testing.T) {
+	je := newJobsEnv(t)
+	je.dsn = testenv.Postgres(t)
+	spool := filepath.Join(je.dir, "shared-spool")
+	mustCredits(t, "topup", "--ledger", je.dsn, "--account", "acme", "--credits", "10", "--ref", "p1")
+	startWorker(t, je.vars, "--queue", je.dsn, "--spool", spool, "--workers", "1")
+	startWorker(t, je.vars, "--queue", je.dsn, "--spool", spool, "--workers", "1")
+	out, errw, code := je.cli(t, "submit", append([]string{"--account", "acme", "--spool", spool, "--wait"}, threeSamples...)...)
+	if code != exitOK {
+		t.Fatalf("submit --wait: exit %d: %s", code, errw)
+	}
+	j := decodeJob(t, out)
+	if j.State != jobs.StateDone || j.Done != 3 {
+		t.Fatalf("job: %+v", j)
+	}
+	out, errw, code = je.cli(t, "results", "--account", "acme", "--spool", spool, j.ID)
+	if recs := decodeJSONL(t, out); code != exitOK || len(recs) != 3 {
+		t.Fatalf("results: exit %d, %d records: %s", code, len(recs), errw)
+	}
+	bal := decode[balanceRecord](t, mustCredits(t, "balance", "--ledger", je.dsn, "--account", "acme"))
+	if bal.Credits != 7 {
+		t.Errorf("balance: %+v, want 7", bal)
 	}
 }
