@@ -472,4 +472,13 @@ func TestJobsPostgresTwoWorkers(t *testing.T) {
 	if bal.Credits != 7 {
 		t.Errorf("balance: %+v, want 7", bal)
 	}
+	for _, args := range [][]string{{"status", "--account", "acme"}, {"cancel", "--account", "acme", j.ID},
+		{"delete", "--account", "acme", j.ID}, {"purge"}} {
+		if _, errw, code := je.cli(t, args[0], append(args[1:], "--spool", spool)...); code != exitOK {
+			t.Errorf("%q: exit %d: %s", args, code, errw)
+		}
+	}
+	if _, errw, code := je.cli(t, "status", "--account", "acme", "--spool", spool, j.ID); code != exitFailed || !strings.Contains(errw, "not_found") {
+		t.Errorf("status after delete: exit %d: %s", code, errw)
+	}
 }
