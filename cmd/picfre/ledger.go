@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"time"
 
 	"github.com/picfre/picfre"
@@ -17,21 +16,31 @@ const defaultLedgerDSN = "sqlite:picfre-ledger.db"
 
 // configureLedger opens the ledger named by dsn and makes it the
 // pipeline's meter, charging pricePerFile credits for each file plus
-// perMinute for each started minute of video and audio. The returned
-// Closer closes the database.
-func configureLedger(ctx context.Context, cfg *picfre.Config, dsn string, pricePerFile, perMinute int64) (io.Closer, error) {
-	// Refuse events older than the usage retention window: their
-	// idempotency keys may be purged already, so a late retry could
-	// otherwise be billed twice.
-	db, err := store.Open(ctx, dsn, store.Options{Ledger: metering.Options{RefuseBefore: retention.Policy{}.Cutoff}})
+// perMinute for each started minute of video and audio. Close the
+// returned database after the last file.
+func configureLedger(ctx context.Context, cfg *picfre.Config, dsn string, pricePerFile, perMinute int64) (*store.DB, error) {
+	db, err := openLedger(ctx, dsn)
 	if err != nil {
 		return nil, err
 	}
 	cfg.Meter = db.Ledger()
-	cfg.Pricer = metering.Pricing{Rates: []metering.Rate{
+	cfg.Pricer = pricing(pricePerFile, perMinute)
+	return db, nil
+}
+
+// pricing charges pricePerFile credits for each file plus perMinute for
+// each started minute of video and audio.
+func pricing(pricePerFile, perMinute int64) metering.Pricing {
+	return metering.Pricing{Rates: []metering.Rate{
 		{MediaType: "video", Base: pricePerFile, PerUnit: perMinute, Unit: time.Minute},
 		{MediaType: "audio", Base: pricePerFile, PerUnit: perMinute, Unit: time.Minute},
 		{Base: pricePerFile},
 	}}
-	return db, nil
+}
+
+// openLedger opens the ledger named by dsn. It refuses events older than
+// the usage retention window: their idempotency keys may be purged
+// already, so a late retry could otherwise be billed twice.
+func openLedger(ctx context.Context, dsn string) (*store.DB, error) {
+	return store.Open(ctx, dsn, store.Options{Ledger: metering.Options{RefuseBefore: retention.Policy{}.Cutoff}})
 }

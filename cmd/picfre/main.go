@@ -61,6 +61,9 @@ Usage:
   picfre credits topup|balance|history [flags]
   picfre retention sweep|hold [flags]
   picfre privacy strip|hash-email|contact|export|erase|customer-match [flags]
+  picfre jobs submit|status|results|cancel|delete|purge [flags]
+                                    the online service's jobs, worked by:
+  picfre worker [flags]             work queued jobs until SIGINT or SIGTERM
 
 Run "picfre COMMAND -h" for the flags of a command.
 `
@@ -82,6 +85,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = runRetention(ctx, rest, e)
 	case "privacy":
 		err = runPrivacy(ctx, rest, e)
+	case "jobs":
+		err = runJobs(ctx, rest, e)
+	case "worker":
+		err = runWorker(ctx, rest, e)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, usageText)
 		return exitOK

@@ -92,6 +92,35 @@ func (f *tagFlags) keywordRange() (lo, hi int, err error) {
 	return 0, 0, nil
 }
 
+// options are the request options the flags ask for (without the
+// agency), for the task and the keyword range lo-hi.
+func (f *tagFlags) options(task picfre.Task, lo, hi int) picfre.Options {
+	opts := picfre.Options{
+		Task: task, Language: f.lang, MinKeywords: lo, MaxKeywords: hi,
+		Context: f.context, Account: f.account, Concurrency: f.concurrency,
+		Require: f.require, Exclude: f.exclude, SingleWord: f.singleWord, ASCIIOnly: f.ascii,
+		Generator: f.generator, SecondLanguage: f.secondLang,
+		FileTimeout: f.fileTimeout,
+	}
+	if f.fileTimeout <= 0 {
+		opts.FileTimeout = -1 // no limit
+	}
+	return opts
+}
+
+// registerSome registers on fs only the named flags of tag, with tag's
+// defaults and help text, bound to f: the commands that share some of
+// tag's flags (worker: the provider; jobs submit: the request options)
+// spell and document them exactly as tag does.
+func registerSome(fs *flag.FlagSet, f *tagFlags, names ...string) {
+	all := flag.NewFlagSet("tag", flag.ContinueOnError)
+	f.register(all)
+	for _, name := range names {
+		fl := all.Lookup(name)
+		fs.Var(fl.Value, fl.Name, fl.Usage)
+	}
+}
+
 func runTag(ctx context.Context, cmd string, args []string, e env) error {
 	var f tagFlags
 	fs := newFlagSet(cmd, cmd+" [flags] PATH...", e.stderr)
@@ -165,16 +194,7 @@ func runTag(ctx context.Context, cmd string, args []string, e env) error {
 	if cmd == "prompt" {
 		task = picfre.TaskPrompt
 	}
-	opts := picfre.Options{
-		Task: task, Language: f.lang, MinKeywords: lo, MaxKeywords: hi,
-		Context: f.context, Account: f.account, Concurrency: f.concurrency,
-		Require: f.require, Exclude: f.exclude, SingleWord: f.singleWord, ASCIIOnly: f.ascii,
-		Generator: f.generator, SecondLanguage: f.secondLang,
-		FileTimeout: f.fileTimeout,
-	}
-	if f.fileTimeout <= 0 {
-		opts.FileTimeout = -1 // no limit
-	}
+	opts := f.options(task, lo, hi)
 	if len(profiles) > 0 {
 		// The first agency shapes the request; each agency's CSV is then
 		// normalized to that agency's own rules.
