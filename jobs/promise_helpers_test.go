@@ -176,7 +176,9 @@ func pixelBomb(t testing.TB) []byte {
 	// chunk length and the type: bytes 16 to 24. Its CRC (bytes 29 to 33)
 	// is recomputed so that only the size is a lie.
 	b := bytes.Clone(real)
-	put := func(at int, v uint32) { b[at], b[at+1], b[at+2], b[at+3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v) }
+	put := func(at int, v uint32) {
+		b[at], b[at+1], b[at+2], b[at+3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+	}
 	put(16, 100000)
 	put(20, 100000)
 	put(29, crc32.ChecksumIEEE(b[12:29]))
