@@ -19,9 +19,6 @@ const (
 	postgresDialect
 )
 
-// schemaVersion is the newest migration below.
-const schemaVersion = 1
-
 // migrations are applied in order, each once, recorded in
 // picfre_jobs_schema. The DDL differs only in the type of the sealed
 // columns.
@@ -70,7 +67,7 @@ CREATE INDEX picfre_job_files_state ON picfre_job_files (state, started_at);
 	}
 }
 
-// migrate brings the job tables to schemaVersion. On PostgreSQL an
+// migrate brings the job tables to the newest migration. On PostgreSQL an
 // advisory lock makes concurrent first starts of several instances take
 // turns; on SQLite the immediate transaction does.
 func migrate(ctx context.Context, db *sql.DB, d dialect) error {
