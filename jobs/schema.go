@@ -19,7 +19,6 @@ const (
 	postgresDialect
 )
 
-
 // migrations are applied in order, each once, recorded in
 // picfre_jobs_schema. The DDL differs only in the type of the sealed
 // columns.

@@ -117,7 +117,9 @@ type Config struct {
 	// Retention is the retention policy of the job records (file names,
 	// times, states, codes): Sweep deletes the records of jobs created
 	// before Retention.Cutoff, three calendar months by default, like the
-	// usage records.
+	// usage records. Give it the ledger's policy; a retention.Sweeper with
+	// the service in its Also purges the same records with that policy's
+	// cutoff.
 	Retention retention.Policy
 	// MaxFiles bounds the files of one job (DefaultMaxFiles when zero);
 	// MaxFileBytes one file (DefaultMaxFileBytes when zero).

@@ -9,12 +9,16 @@
 // processed file only its name and the time are recorded (with the
 // credits charged), and deleted after the retention policy's period —
 // three calendar months by default; top-up records are kept, as
-// bookkeeping law requires. The export states exactly this, from the
-// configured [retention.Policy], to the person it is about.
+// bookkeeping law requires. A job's records (names, times, states,
+// codes) are kept like the usage records; its files only until each is
+// processed, and its results until fetched, at most for the job service's
+// result lifetime. The export states exactly this, from the configured
+// [retention.Policy], to the person it is about.
 //
 // # Requests
 //
-// A [Subjects] works over two stores: the credit ledger (metering) and a
+// A [Subjects] works over two stores, and the job service when there is
+// one ([JobStore], (*jobs.Service)): the credit ledger (metering) and a
 // contact store ([driver.ContactStore], from store.Open's
 // (*store.DB).Contacts or privacy/contactstore), which keeps per account
 // a minimised record: the customer-match hashes of the e-mail address and
@@ -26,14 +30,16 @@
 //   - [Subjects.Export]: everything held — top-ups, refunds and
 //     adjustments, usage records, the attempts that were not charged
 //     (failed or abandoned holds), balance, the sums of purged records,
-//     contact and consent, pseudonyms — as versioned JSON
+//     job records ([ExportJob]: never content or results), contact and
+//     consent, pseudonyms — as versioned JSON
 //     ([ExportVersion]), with a statement of what is kept, why and until
 //     when ([Retained]), and of what is never stored. The kinds are
 //     [retention.Kind] values.
 //   - [Subjects.Correct]: contact and consent correction, atomic;
 //     addresses are hashed at once, and a replaced or deleted address or
 //     number is queued for removal from customer lists.
-//   - [Subjects.Erase]: deletes usage records (their debits folded into
+//   - [Subjects.Erase]: cancels and deletes the account's jobs with their
+//     content and held results, deletes usage records (their debits folded into
 //     the balance rollup), the records of uncharged attempts, the contact,
 //     consent and pseudonyms; keeps top-ups, refunds, adjustments and the
 //     balance, which bookkeeping law requires (GDPR art. 17(3)(b));

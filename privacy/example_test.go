@@ -102,7 +102,7 @@ func ExampleSubjects_Erase() {
 	x, _ := subjects.Export(ctx, "jane")
 	fmt.Println("export after erasure:", len(x.TopUps), "top-up,", len(x.Usage), "usage records, balance", x.Balance.Credits)
 	// Output:
-	// deleted: map[attempt:1 contact:1 pseudonym:0 usage:1]
+	// deleted: map[attempt:1 contact:1 job:0 pseudonym:0 usage:1]
 	// note: the records of which files were processed for you are deleted, so files sent again are charged again, as new work
 	// kept topup (1)
 	// kept balance (1)

@@ -24,6 +24,9 @@ import (
 // "plain_contact_details". The reasons are written for the person the
 // data is about and state the periods of the configured retention
 // policy.
+//
+// Added in v2 without a version change: "jobs" (the job records, see
+// ExportJob), and the kinds "job" and "result" in "retention".
 const ExportVersion = "picfre.export/v2"
 
 // Export is everything held about one account, as versioned JSON.
@@ -48,6 +51,9 @@ type Export struct {
 	PurgedTopUps *ExportPurged  `json:"purged_topups,omitempty"`
 	Contact      *ExportContact `json:"contact,omitempty"`
 	Pseudonym    []ExportPseudo `json:"pseudonyms"`
+	// Jobs are the records of the account's jobs (Subjects.Jobs), newest
+	// first; empty when the service keeps no jobs.
+	Jobs []ExportJob `json:"jobs"`
 	// Retained states, per kind of record held, why it is kept and until
 	// when.
 	Retained []Retained `json:"retention"`
@@ -184,6 +190,16 @@ var notStored = []ExportNoStore{
 	{retention.KindContactDetails, "Your e-mail address and phone number are not kept, only their hashes."},
 }
 
+// notStoredJobs is notStored for a service that runs jobs, which keep a
+// file until it is processed and a result until it is fetched.
+var notStoredJobs = []ExportNoStore{
+	{retention.KindContent, "The files you send are kept only until they are processed: each is deleted once it " +
+		"is processed, fails or its job is canceled. The titles, descriptions, keywords and prompts made for them are " +
+		"handed back, and for a job held only until you fetch them (see \"result\" under retention). Neither is in " +
+		"this export."},
+	notStored[1],
+}
+
 // months is the policy's usage period in words: "3 calendar months".
 func (s *Subjects) months() string {
 	n := cmp.Or(s.Retention.UsageMonths, retention.DefaultUsageMonths)
@@ -256,9 +272,15 @@ func (s *Subjects) Export(ctx context.Context, account string) (*Export, error) 
 func (s *Subjects) export(ctx context.Context, account string, now time.Time) (*Export, error) {
 	x := &Export{Version: ExportVersion, Account: account, GeneratedAt: now,
 		TopUps: []ExportTopUp{}, Credits: []ExportEntry{}, Usage: []ExportUsage{}, Attempts: []ExportAttempt{}, Pseudonym: []ExportPseudo{},
-		Retained: []Retained{}, NotStored: notStored}
+		Jobs: []ExportJob{}, Retained: []Retained{}, NotStored: notStored}
 	if s.Ledger != nil {
 		if err := s.exportLedger(ctx, x, now); err != nil {
+			return nil, err
+		}
+	}
+	if s.Jobs != nil {
+		x.NotStored = notStoredJobs
+		if err := s.exportJobs(ctx, x); err != nil {
 			return nil, err
 		}
 	}

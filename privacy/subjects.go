@@ -18,7 +18,8 @@ import (
 // Subjects answers data subjects' requests — access (Export),
 // rectification (Correct) and erasure (Erase) — over everything picfre
 // holds about an account: the credit ledger's top-ups, usage records and
-// balance, and the contact store's contact, consent and pseudonyms. It
+// balance, the job service's job records, and the contact store's
+// contact, consent and pseudonyms. It
 // also builds customer-match uploads from what is stored.
 //
 // Set the fields before first use and do not change them after; a
@@ -37,6 +38,10 @@ type Subjects struct {
 	// Rules hash e-mail addresses; custmatch.DefaultEmailRules when
 	// empty.
 	Rules custmatch.EmailRules
+	// Jobs is the job service, (*jobs.Service): Export lists its job
+	// records and Erase deletes them with their content and results; nil
+	// when the service runs no jobs.
+	Jobs JobStore
 	// AgeGate checks dates of birth.
 	AgeGate agegate.Gate
 	// Clock returns the current time; time.Now when nil.
@@ -210,7 +215,8 @@ type ErasureReport struct {
 	Account  string    `json:"account"`
 	ErasedAt time.Time `json:"erased_at"`
 	// Deleted counts the records deleted, by kind (retention.KindUsage,
-	// KindAttempt, KindContact, KindPseudonym); every kind is present.
+	// KindAttempt, KindJob, KindContact, KindPseudonym); every kind is
+	// present.
 	Deleted map[retention.Kind]int `json:"deleted"`
 	// Kept lists what the law requires to keep, with the reason and
 	// until when.
@@ -229,7 +235,8 @@ type ErasureReport struct {
 const NoteRebilled = "the records of which files were processed for you are deleted, " +
 	"so files sent again are charged again, as new work"
 
-// Erase deletes what may be deleted about the account — usage records
+// Erase deletes what may be deleted about the account — its jobs (canceled
+// first, then their content, held results and records), usage records
 // (their debits folded into the balance rollup, so the balance does not
 // change) and the records of uncharged attempts, the contact record and
 // consent, pseudonyms — and keeps what the law requires: top-ups, refunds
@@ -246,9 +253,28 @@ func (s *Subjects) Erase(ctx context.Context, account string) (ErasureReport, er
 	}
 	now := s.now()
 	r := ErasureReport{Account: account, ErasedAt: now, Kept: []Retained{}, Notes: []string{},
-		Deleted: map[retention.Kind]int{retention.KindUsage: 0, retention.KindAttempt: 0, retention.KindContact: 0, retention.KindPseudonym: 0}}
-	// The ledger first: it refuses a held account atomically, before
-	// anything is deleted.
+		Deleted: map[retention.Kind]int{retention.KindUsage: 0, retention.KindAttempt: 0, retention.KindJob: 0,
+			retention.KindContact: 0, retention.KindPseudonym: 0}}
+	if l := s.Ledger; l != nil && s.Jobs != nil {
+		// The jobs go before the ledger's records, so that no job goes on
+		// being charged after them; a held account is refused first.
+		held, err := l.LegalHold(ctx, account)
+		if err != nil {
+			return ErasureReport{}, wrap("erase", err)
+		}
+		if held {
+			return ErasureReport{}, wrap("erase", metering.ErrLegalHold)
+		}
+	}
+	if s.Jobs != nil {
+		n, err := s.Jobs.EraseAccount(ctx, account)
+		if err != nil {
+			return ErasureReport{}, wrap("erase", err)
+		}
+		r.Deleted[retention.KindJob] = n
+	}
+	// The ledger refuses a held account atomically, before anything of
+	// its own is deleted.
 	if l := s.Ledger; l != nil {
 		// Count the settled attempts EraseUsage deletes (holds being
 		// processed are kept until they settle).

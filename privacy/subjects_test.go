@@ -159,7 +159,7 @@ func TestSubjects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !maps.Equal(rep.Deleted, map[retention.Kind]int{retention.KindUsage: 2, retention.KindAttempt: 0, retention.KindContact: 1, retention.KindPseudonym: 1}) || !rep.PendingRemoval {
+			if !maps.Equal(rep.Deleted, map[retention.Kind]int{retention.KindUsage: 2, retention.KindAttempt: 0, retention.KindJob: 0, retention.KindContact: 1, retention.KindPseudonym: 1}) || !rep.PendingRemoval {
 				t.Fatalf("erasure report = %+v", rep)
 			}
 			if got := kinds(rep.Kept); !slices.Equal(got, []retention.Kind{retention.KindTopUp, retention.KindRefund, retention.KindBalance}) {

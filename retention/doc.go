@@ -1,6 +1,8 @@
 // Package retention keeps the service's promises about how long records
-// live: usage records three calendar months, top-ups (payment records)
-// kept, content and generated metadata never stored.
+// live: usage records and job records three calendar months, top-ups
+// (payment records) kept, content and generated metadata not kept after
+// processing (a job's results only until fetched, at most for the job
+// service's result lifetime).
 //
 // # Policy
 //
@@ -9,8 +11,11 @@
 // Policy.TopUpYears is set, until the end of that many calendar years after
 // the year of payment, which may not be less than the legal floor
 // [LegalTopUpYears] (Swedish bookkeeping law: the end of the seventh year
-// after the calendar year). Content and results have no period: the
-// pipeline never stores them.
+// after the calendar year). The records of jobs ([KindJob]: names, times,
+// states, codes) are kept like usage records. Content has no period: the
+// pipeline never stores it, and the job service deletes an upload once
+// its file is processed; a job's results ([KindResult]) are held until
+// fetched or the job service's result lifetime ends.
 //
 // # Calendar months
 //
@@ -39,7 +44,9 @@
 // the sweep last deletes the top-ups whose TopUpKeptUntil is not after the
 // sweep's time, folding their credits into the same rollup. A dry run
 // counts what a sweep would delete; SweepOptions.AsOf runs the sweep as of
-// another time.
+// another time. Finally the sweep has each of Sweeper.Also (a [Purger],
+// such as a jobs.Service) delete its records older than the usage cutoff
+// (Report.AlsoPurged).
 //
 // Several service instances may run the sweeper on one database: under
 // the store's sweep lock (a PostgreSQL advisory lock, or a lease row

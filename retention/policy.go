@@ -54,8 +54,18 @@ const (
 	// as the account.
 	KindPseudonym Kind = "pseudonym"
 	// KindContent: the files processed and the metadata generated for
-	// them; never stored.
+	// them; not kept after processing (see KindResult for the results a
+	// job holds until they are fetched).
 	KindContent Kind = "content"
+	// KindJob: the record of a job (package jobs): its id, states, times
+	// and error codes, and its files' names, states, times and credits,
+	// never their content or results; kept as long as usage records
+	// (Policy.UsageMonths calendar months after the job was created, see
+	// UsageExpires).
+	KindJob Kind = "job"
+	// KindResult: the metadata generated for a file of a job, held until
+	// it is fetched, and at most for the job service's result lifetime.
+	KindResult Kind = "result"
 )
 
 // Policy says how long each kind of record is kept. The zero value is the

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
 )
 
@@ -58,10 +59,24 @@ type Sweeper struct {
 	// one, where the lock does not die with its holder (SQLite);
 	// DefaultLease when zero. Keep it longer than a sweep takes.
 	Lease time.Duration
+	// Also are other stores of records kept as long as usage records —
+	// the job records of a jobs.Service — that each sweep purges after
+	// the ledger, with the same cutoff (Report.Cutoff) and dry-run flag.
+	// Each must skip the accounts under a legal hold itself.
+	Also []Purger
 	// Logger receives one record per batch (debug) and per sweep (info);
 	// nothing is logged when nil. Records carry counts, never file names
 	// or accounts.
 	Logger *slog.Logger
+}
+
+// Purger deletes the records kept as long as usage records that were
+// created before cutoff, or counts them in a dry run, and returns how
+// many; accounts under a legal hold are skipped. (*jobs.Service) is one.
+// PurgeRecords is called by one sweep at a time per Sweeper, and must be
+// safe to call from several processes at once.
+type Purger interface {
+	PurgeRecords(ctx context.Context, cutoff time.Time, dryRun bool) (int, error)
 }
 
 // SweepOptions tune one sweep. The zero value sweeps now.
@@ -115,6 +130,9 @@ type Report struct {
 	// accounts (which are in SkippedHeld). Empty when top-ups are kept or
 	// the store cannot count.
 	TopUpAccounts []AccountReport `json:"topup_accounts"`
+	// AlsoPurged is the number of records the Sweeper's Also purgers
+	// deleted (in a dry run, would delete), summed.
+	AlsoPurged int `json:"also_purged"`
 	// Batches is the number of purge transactions run.
 	Batches int `json:"batches"`
 	// Incomplete is true when the sweep stopped at MaxBatches while
@@ -181,8 +199,24 @@ func (s *Sweeper) Sweep(ctx context.Context, opt SweepOptions) (Report, error) {
 	if errors.Is(err, ErrSweepInProgress) {
 		r.Skipped = "retention: " + ErrSweepInProgress.Error()
 	}
+	if err == nil {
+		err = s.purgeAlso(ctx, &r)
+	}
 	s.log(ctx, r)
 	return r, err
+}
+
+// purgeAlso runs the Also purgers with the sweep's cutoff, stopping at
+// the first error (the next sweep goes on).
+func (s *Sweeper) purgeAlso(ctx context.Context, r *Report) error {
+	for _, p := range s.Also {
+		n, err := p.PurgeRecords(ctx, r.Cutoff, r.DryRun)
+		r.AlsoPurged += n
+		if err != nil {
+			return errcode.WrapIfNone(errcode.Unavailable, fmt.Errorf("retention: purge other records: %w", err))
+		}
+	}
+	return nil
 }
 
 // accounts adds the counts of accounts not under a legal hold to out and
@@ -203,5 +237,5 @@ func (s *Sweeper) log(ctx context.Context, r Report) {
 		return
 	}
 	s.Logger.InfoContext(ctx, "retention: sweep", "as_of", r.AsOf, "cutoff", r.Cutoff, "dry_run", r.DryRun,
-		"purged", r.Purged, "holds", r.Holds, "topups_purged", r.TopUpsPurged, "batches", r.Batches, "incomplete", r.Incomplete, "skipped_held", len(r.SkippedHeld), "skipped", r.Skipped)
+		"purged", r.Purged, "holds", r.Holds, "topups_purged", r.TopUpsPurged, "also_purged", r.AlsoPurged, "batches", r.Batches, "incomplete", r.Incomplete, "skipped_held", len(r.SkippedHeld), "skipped", r.Skipped)
 }
