@@ -16,8 +16,10 @@ import (
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/internal/audio"
 	"github.com/picfre/picfre/internal/scratch"
+	"github.com/picfre/picfre/internal/seal"
 	"github.com/picfre/picfre/internal/vector"
 	"github.com/picfre/picfre/internal/video"
+	"github.com/picfre/picfre/jobs"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/metering/driver"
 	"github.com/picfre/picfre/privacy"
@@ -69,6 +71,20 @@ var sentinels = map[string]struct {
 	"retention.ErrInvalidPolicy":   {retention.ErrInvalidPolicy, errcode.InvalidArgument},
 	"retention.ErrSweepInProgress": {retention.ErrSweepInProgress, errcode.Conflict},
 
+	"internal/seal.ErrCorrupt":                 {seal.ErrCorrupt, errcode.Internal},
+	"internal/seal.ErrUnknownKey":              {seal.ErrUnknownKey, errcode.FailedPrecondition},
+	"internal/seal.ErrNotSealed":               {seal.ErrNotSealed, errcode.FailedPrecondition},
+	"internal/seal.ErrClosed":                  {seal.ErrClosed, errcode.FailedPrecondition},
+	"jobs.ErrResultGone":                       {jobs.ErrResultGone, errcode.NotFound},
+	"jobs.ErrNotFound":                         {jobs.ErrNotFound, errcode.NotFound},
+	"jobs.ErrInvalidDSN":                       {jobs.ErrInvalidDSN, errcode.InvalidArgument},
+	"jobs.ErrTooManyFiles":                     {jobs.ErrTooManyFiles, errcode.TooLarge},
+	"jobs.ErrEmptyJob":                         {jobs.ErrEmptyJob, errcode.InvalidArgument},
+	"jobs.ErrCommitted":                        {jobs.ErrCommitted, errcode.FailedPrecondition},
+	"jobs.ErrClosed":                           {jobs.ErrClosed, errcode.FailedPrecondition},
+	"jobs.ErrNoTagger":                         {jobs.ErrNoTagger, errcode.InvalidArgument},
+	"jobs.ErrNoSpool":                          {jobs.ErrNoSpool, errcode.InvalidArgument},
+	"jobs.ErrInvalidAccount":                   {jobs.ErrInvalidAccount, errcode.InvalidArgument},
 	"privacy.ErrInvalidAccount":                {privacy.ErrInvalidAccount, errcode.InvalidArgument},
 	"privacy/agegate.ErrBirthDateInFuture":     {agegate.ErrBirthDateInFuture, errcode.InvalidArgument},
 	"privacy/agegate.ErrBirthDateUnknown":      {agegate.ErrBirthDateUnknown, errcode.InvalidArgument},

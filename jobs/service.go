@@ -212,7 +212,7 @@ var (
 	ErrCommitted = errcode.New(errcode.FailedPrecondition, "jobs: the upload was already committed or aborted")
 	// ErrClosed: the Service was closed.
 	ErrClosed = errcode.New(errcode.FailedPrecondition, "jobs: the service is closed")
-	// ErrNoWorkers: the Config has workers but no Tagger.
+	// ErrNoTagger: the Config has workers but no Tagger.
 	ErrNoTagger = errcode.New(errcode.InvalidArgument, "jobs: workers need a Tagger")
 	// ErrNoSpool: the Config has no Spool.
 	ErrNoSpool = errcode.New(errcode.InvalidArgument, "jobs: a spool bucket is required")
