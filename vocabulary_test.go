@@ -74,7 +74,7 @@ var sentinels = map[string]struct {
 	"internal/seal.ErrCorrupt":                 {seal.ErrCorrupt, errcode.Internal},
 	"internal/seal.ErrUnknownKey":              {seal.ErrUnknownKey, errcode.FailedPrecondition},
 	"internal/seal.ErrNotSealed":               {seal.ErrNotSealed, errcode.FailedPrecondition},
-	"internal/seal.ErrClosed":                  {seal.ErrClosed, errcode.FailedPrecondition},
+	"internal/seal.ErrClosed":                  {seal.ErrClosed, errcode.Internal},
 	"jobs.ErrResultGone":                       {jobs.ErrResultGone, errcode.NotFound},
 	"jobs.ErrNotFound":                         {jobs.ErrNotFound, errcode.NotFound},
 	"jobs.ErrInvalidDSN":                       {jobs.ErrInvalidDSN, errcode.InvalidArgument},
