@@ -234,7 +234,7 @@ func (u *Upload) Commit(ctx context.Context) (*Job, error) {
 			state, finished = StateDone, now
 		}
 		return ex.exec(ctx, `UPDATE picfre_jobs SET state = $2, updated_at = $3, finished_at = $4,
-			options = CASE WHEN $4 = 0 THEN options ELSE NULL END WHERE id = $1 AND state = $5`,
+			options = CASE WHEN CAST($4 AS BIGINT) = 0 THEN options ELSE NULL END WHERE id = $1 AND state = $5`,
 			u.id, string(state), now, finished, string(StateUploading))
 	})
 	if err != nil {
