@@ -287,9 +287,15 @@ func (s *Service) setup(ctx context.Context) error {
 		Logger:               riverLogger(s.log),
 		MaxAttempts:          s.cfg.MaxAttempts,
 		RescueStuckJobsAfter: s.cfg.RescueAfter,
-		JobTimeout:           -1, // the file's own limit (picfre.Options.FileTimeout) applies
-		FetchPollInterval:    s.cfg.PollInterval,
-		FetchCooldown:        min(s.cfg.PollInterval, 100*time.Millisecond),
+		// A file's own limit (picfre.Options.FileTimeout) is below
+		// RescueAfter. The River timeout must be positive: River's
+		// rescuer never rescues a job whose timeout is negative, so the
+		// files of a crashed worker would stay "running" for ever. At
+		// RescueAfter the file is rescued and given to another worker
+		// anyway, so the attempt still running here is interrupted too.
+		JobTimeout:        s.cfg.RescueAfter,
+		FetchPollInterval: s.cfg.PollInterval,
+		FetchCooldown:     min(s.cfg.PollInterval, 100*time.Millisecond),
 		// River's finished rows hold only a job id and a file index;
 		// keep them a day for operators, then River deletes them.
 		CompletedJobRetentionPeriod: 24 * time.Hour,
