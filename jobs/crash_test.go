@@ -59,7 +59,7 @@ func runCrash(t *testing.T, s crashSetup) {
 	// This process submits and looks only; it migrates before any worker
 	// process starts.
 	svc, err := jobs.Open(ctx, s.dsn, jobs.Config{Spool: spool, Workers: -1, Ledger: ledger, Pricer: pricing,
-		PollInterval: 50 * time.Millisecond})
+		PollInterval: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func runCrash(t *testing.T, s crashSetup) {
 	submitted := time.Now()
 
 	// Kill the first process in the middle of a file once a third are done.
-	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		cur, err := svc.Job(ctx, account, j.ID)
 		if err != nil {
 			t.Fatal(err)
