@@ -128,8 +128,13 @@ type Config struct {
 	MaxAttempts int
 	// RescueAfter is how long a file may be worked before River takes
 	// it for a crashed worker and gives it to another
-	// (DefaultRescueAfter when zero). Keep it above the file's time
-	// limit (picfre.Options.FileTimeout).
+	// (DefaultRescueAfter when zero); an attempt still running then is
+	// interrupted. Keep it above the file's time limit
+	// (picfre.Options.FileTimeout). River looks for such files every 30
+	// seconds, so a crashed worker's files are taken over between
+	// RescueAfter and RescueAfter plus 30 seconds after they started
+	// (plus River's leader election, up to 15 s, when the crashed
+	// process led).
 	RescueAfter time.Duration
 	// InProgressWait is how long a worker waits before trying a file
 	// again when the ledger still holds the file's credits for an
