@@ -38,7 +38,7 @@ func TestCrashPostgres(t *testing.T) {
 // files are done, and started again.
 func TestCrashSQLite(t *testing.T) {
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "picfre.db")
-	runCrash(t, crashSetup{dsn: dsn, procs: 1, workers: 8, latency: 200 * time.Millisecond, restart: true})
+	runCrash(t, crashSetup{dsn: dsn, procs: 1, workers: 4, latency: 200 * time.Millisecond, restart: true})
 }
 
 // runCrash submits a job from a process without workers, kills a worker
