@@ -131,8 +131,13 @@ type Config struct {
 	MaxAttempts int
 	// RescueAfter is how long a file may be worked before River takes
 	// it for a crashed worker and gives it to another
-	// (DefaultRescueAfter when zero). Keep it above the file's time
-	// limit (picfre.Options.FileTimeout).
+	// (DefaultRescueAfter when zero); an attempt still running then is
+	// interrupted. Keep it above the file's time limit
+	// (picfre.Options.FileTimeout). River looks for such files every 30
+	// seconds, so a crashed worker's files are taken over between
+	// RescueAfter and RescueAfter plus 30 seconds after they started
+	// (plus River's leader election, up to 15 s, when the crashed
+	// process led).
 	RescueAfter time.Duration
 	// InProgressWait is how long a worker waits before trying a file
 	// again when the ledger still holds the file's credits for an
@@ -315,9 +320,15 @@ func (s *Service) setup(ctx context.Context) error {
 		Logger:               riverLogger(s.log),
 		MaxAttempts:          s.cfg.MaxAttempts,
 		RescueStuckJobsAfter: s.cfg.RescueAfter,
-		JobTimeout:           -1, // the file's own limit (picfre.Options.FileTimeout) applies
-		FetchPollInterval:    s.cfg.PollInterval,
-		FetchCooldown:        min(s.cfg.PollInterval, 100*time.Millisecond),
+		// A file's own limit (picfre.Options.FileTimeout) is below
+		// RescueAfter. The River timeout must be positive: River's
+		// rescuer never rescues a job whose timeout is negative, so the
+		// files of a crashed worker would stay "running" for ever. At
+		// RescueAfter the file is rescued and given to another worker
+		// anyway, so the attempt still running here is interrupted too.
+		JobTimeout:        s.cfg.RescueAfter,
+		FetchPollInterval: s.cfg.PollInterval,
+		FetchCooldown:     min(s.cfg.PollInterval, 100*time.Millisecond),
 		// River's finished rows hold only a job id and a file index;
 		// keep them a day for operators, then River deletes them.
 		CompletedJobRetentionPeriod: 24 * time.Hour,

@@ -61,8 +61,11 @@ func (s *Service) work(ctx context.Context, a fileArgs, attempt, maxAttempts int
 		return s.dbErr("work", err)
 	}
 	if FileState(fstate).settled() {
+		// A worker that crashed after settling the file's row: finish
+		// what settle had left, the content's deletion and, if this was
+		// the job's last file, the job.
 		s.spoolDelete(context.WithoutCancel(ctx), a.Job, a.File)
-		return nil
+		return s.finishJob(context.WithoutCancel(ctx), a.Job)
 	}
 	switch State(jstate) {
 	case StateCanceled:
