@@ -229,3 +229,45 @@ func TestOpenRefusesBadConfig(t *testing.T) {
 		})
 	}
 }
+
+// The same files submitted twice, as a browser's retried upload would: the
+// second job is worked too, and replayed at no cost: each file is charged
+// once.
+func TestDuplicateSubmissionChargedOnce(t *testing.T) {
+	e := newEnv(t, envOptions{keys: []jobs.Key{testKey}})
+	ctx := context.Background()
+	e.topUp(t, "alice", 100)
+	var ids []string
+	for range 2 {
+		j, err := e.svc.Submit(ctx, "alice", picfre.Options{}, photos(t, 5))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, j.ID)
+	}
+	replayed := 0
+	for _, id := range ids {
+		if j := wait(t, e.svc, "alice", id); j.Done != 5 {
+			t.Fatalf("job %s: %+v", id, j.Counts)
+		}
+		for r, err := range e.svc.Results(ctx, "alice", id, jobs.ResultOptions{}) {
+			if err != nil || r.Err != nil {
+				t.Fatal(err, r)
+			}
+			if r.Replayed {
+				replayed++
+			}
+		}
+	}
+	usage, err := e.ledger.Usage(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.ledger.Balance(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(usage) != 5 || b.Credits != 95 || replayed != 5 {
+		t.Fatalf("%d usage records, balance %d, %d replayed; want 5, 95, 5", len(usage), b.Credits, replayed)
+	}
+}
