@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"image"
@@ -15,6 +16,7 @@ import (
 	_ "gocloud.dev/blob/fileblob" // the file:// spool
 
 	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/jobs"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/provider/local"
@@ -109,4 +111,49 @@ func swatch(c color.RGBA) []byte {
 	var buf bytes.Buffer
 	_ = png.Encode(&buf, img)
 	return buf.Bytes()
+}
+
+// A front end that only submits and looks (Workers < 0), leaving the work
+// to `picfre worker` processes; here the user changes their mind.
+func ExampleService_Cancel() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "picfre-jobs-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	spool, err := blob.OpenBucket(ctx, "file://"+filepath.ToSlash(filepath.Join(dir, "spool"))+"?create_dir=true")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer spool.Close()
+	svc, err := jobs.Open(ctx, "sqlite:"+filepath.Join(dir, "queue.db"), jobs.Config{Spool: spool, Workers: -1})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer svc.Close(ctx)
+
+	files := func(yield func(picfre.Media) bool) {
+		_ = yield(picfre.Bytes("red.png", swatch(color.RGBA{200, 40, 40, 255}))) &&
+			yield(picfre.Bytes("notes.txt", []byte("not an image")))
+	}
+	job, err := svc.Submit(ctx, "acct-1", picfre.Options{}, files)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, f := range job.Files {
+		fmt.Println(f.Name, f.State, cmp.Or(string(f.Code), "-"))
+	}
+	job, err = svc.Cancel(ctx, "acct-1", job.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("job", job.State, "canceled:", job.Canceled, "failed:", job.Failed)
+	_, err = svc.Job(ctx, "acct-2", job.ID)
+	fmt.Println("another account:", errcode.Of(err))
+	// Output:
+	// red.png queued -
+	// notes.txt failed unsupported_media
+	// job canceled canceled: 1 failed: 1
+	// another account: not_found
 }

@@ -20,7 +20,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,6 +29,7 @@ import (
 
 	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/internal/sqlitedb"
+	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/jobs"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/provider"
@@ -139,30 +139,10 @@ type worker struct {
 	stdin io.WriteCloser
 	done  chan struct{}
 	err   error // of Wait, once done is closed
-	log   *lockedBuffer
+	log   *testenv.Buffer
 	// armed: kill the process as soon as it announces its next provider
 	// request, so that the kill lands while a file is being worked.
 	armed atomic.Bool
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.b.Len() < 64<<10 {
-		l.b.Write(p)
-	}
-	return len(p), nil
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // startWorker starts a worker process and waits until its workers run.
@@ -176,7 +156,7 @@ func startWorker(t testing.TB, c workerConfig) *worker {
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestWorkerProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), workerEnv+"="+string(raw))
-	w := &worker{cmd: cmd, done: make(chan struct{}), log: &lockedBuffer{}}
+	w := &worker{cmd: cmd, done: make(chan struct{}), log: &testenv.Buffer{}}
 	cmd.Stderr = w.log
 	if w.stdin, err = cmd.StdinPipe(); err != nil {
 		t.Fatal(err)

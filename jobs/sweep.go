@@ -69,8 +69,10 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 // settleOrphans settles the files River is done with although their rows
 // say otherwise: a worker that vanished after the job was canceled or
 // stopped, or a file whose worker crashed on its last attempt (River then
-// discards it). Such a file fails with internal, uncharged: its hold was
-// never captured, or expired.
+// discards it). Such a file fails with internal. It is uncharged unless
+// its worker crashed after the capture on the last of Config.MaxAttempts
+// attempts, each ending in a crash: then it was charged and its answer
+// lost. That needs MaxAttempts crashes of one file, and is left so.
 func (s *Service) settleOrphans(ctx context.Context, now time.Time, rep *SweepReport) error {
 	cutoff := now.Add(-2 * s.cfg.RescueAfter).UnixMicro()
 	rows, err := s.db.QueryContext(ctx, `SELECT f.job_id, f.idx, f.river_id, j.state, j.code FROM picfre_job_files f

@@ -17,32 +17,13 @@ import (
 	"github.com/picfre/picfre/jobs"
 )
 
-// lockedBuffer is a bytes.Buffer the worker's goroutines may write while
-// the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // startWorker runs "picfre worker ARGS" in-process until the returned
 // stop is called (as SIGTERM would), which returns its exit status and
 // stderr.
 func startWorker(t *testing.T, vars map[string]string, args ...string) (stop func() (int, string)) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errw lockedBuffer
+	var out, errw testenv.Buffer
 	e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errw, getenv: func(k string) string { return vars[k] }}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, append([]string{"worker"}, args...), e) }()

@@ -1,7 +1,6 @@
 package s3test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -22,6 +21,8 @@ import (
 	"github.com/aws/smithy-go/logging"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/s3blob"
+
+	"github.com/picfre/picfre/internal/testenv"
 )
 
 // ServerEnv names the environment variable that may name the server
@@ -260,7 +261,7 @@ func launch(t testing.TB, bin, dir string) (*Server, string) {
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	cmd := serverCommand(bin, addr, dir)
-	var out lockedBuffer
+	var out testenv.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	if err := cmd.Start(); err != nil {
@@ -278,7 +279,7 @@ func launch(t testing.TB, bin, dir string) (*Server, string) {
 	s := &Server{Endpoint: "http://" + addr, Dir: dir, client: newClient("http://" + addr)}
 	if msg := s.waitReady(exited); msg != "" {
 		stop()
-		return nil, msg + "; server output: " + out.tail(2000)
+		return nil, msg + "; server output: " + out.Tail(2000)
 	}
 	t.Cleanup(stop)
 	return s, ""
@@ -353,28 +354,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// lockedBuffer collects the server's output for failure messages; the
-// process writes to it from the goroutines exec starts.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// tail returns at most the last n bytes written.
-func (b *lockedBuffer) tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := b.buf.Bytes()
-	if len(s) > n {
-		s = s[len(s)-n:]
-	}
-	return string(s)
 }
