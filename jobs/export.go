@@ -29,7 +29,7 @@ func (s *Service) ExportJobs(ctx context.Context, account string) ([]privacy.Exp
 	for _, j := range list {
 		x := privacy.ExportJob{ID: j.ID, State: string(j.State), Code: string(j.Code), Created: j.Created,
 			Finished: j.Finished, Files: []privacy.ExportJobFile{}}
-		rows, err := s.db.QueryContext(ctx, `SELECT name, state, code, started_at, finished_at, credits, result_expires_at
+		rows, err := s.db.QueryContext(ctx, `SELECT name, kind, size, state, code, attempts, started_at, finished_at, credits, result_expires_at
 			FROM picfre_job_files WHERE job_id = $1 ORDER BY idx`, j.ID)
 		if err != nil {
 			return nil, s.dbErr("export", err)
@@ -38,7 +38,7 @@ func (s *Service) ExportJobs(ctx context.Context, account string) ([]privacy.Exp
 			var name, st, code string
 			var started, finished, expires int64
 			var f privacy.ExportJobFile
-			if err := rows.Scan(&name, &st, &code, &started, &finished, &f.Credits, &expires); err != nil {
+			if err := rows.Scan(&name, &f.Kind, &f.Size, &st, &code, &f.Attempts, &started, &finished, &f.Credits, &expires); err != nil {
 				rows.Close()
 				return nil, s.dbErr("export", err)
 			}

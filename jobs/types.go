@@ -116,7 +116,9 @@ type File struct {
 	// ("image", "vector", "video", "audio"), empty when it was not
 	// recognised.
 	Kind string `json:"kind,omitempty"`
-	// Size is the uploaded size in bytes.
+	// Size is the uploaded size in bytes while the file waits; 0 once it
+	// is settled, since the record keeps no more than a usage record
+	// (name, times, state, code, credits).
 	Size int64 `json:"size"`
 	// Credits is what the file was charged (0 for a replay or failure).
 	Credits int64 `json:"credits"`

@@ -173,7 +173,7 @@ func (s *Service) settle(ctx context.Context, a fileArgs, st FileState, code err
 		expires = s.cfg.Now().Add(s.cfg.ResultLifetime).UnixMicro()
 	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE picfre_job_files SET state = $3, code = $4, credits = $5, result = $6,
-		result_expires_at = $7, finished_at = $8 WHERE job_id = $1 AND idx = $2 AND state IN ('queued', 'running')`,
+		result_expires_at = $7, finished_at = $8, size = 0 WHERE job_id = $1 AND idx = $2 AND state IN ('queued', 'running')`,
 		a.Job, a.File, string(st), string(code), credits, sealed, expires, now); err != nil {
 		return s.dbErr("settle", err)
 	}
@@ -267,7 +267,7 @@ func (s *Service) settleQueued(ctx context.Context, job string, st FileState, co
 	}
 	now := s.micros()
 	for _, e := range queued {
-		res, err := s.db.ExecContext(ctx, `UPDATE picfre_job_files SET state = $3, code = $4, finished_at = $5
+		res, err := s.db.ExecContext(ctx, `UPDATE picfre_job_files SET state = $3, code = $4, finished_at = $5, size = 0
 			WHERE job_id = $1 AND idx = $2 AND state = 'queued'`, job, e.idx, string(st), string(code), now)
 		if err != nil {
 			return s.dbErr("cancel", err)

@@ -39,8 +39,15 @@ type ExportJob struct {
 // ExportJobFile is the record of one file of a job.
 type ExportJobFile struct {
 	// Name is the file's name as it was uploaded.
-	Name  string `json:"name"`
+	Name string `json:"name"`
+	// Kind is the media kind detected at upload ("image", "video" ...).
+	Kind string `json:"kind,omitempty"`
+	// Size is the uploaded size in bytes, kept only while the file
+	// waits to be processed (0 once it is done or failed).
+	Size  int64  `json:"size,omitempty"`
 	State string `json:"state"`
+	// Attempts counts the times a worker started the file.
+	Attempts int `json:"attempts"`
 	// Code is a failed file's error code ("unsupported_media").
 	Code     string    `json:"code,omitempty"`
 	Started  time.Time `json:"started,omitzero"`
