@@ -39,7 +39,9 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	if err != nil {
 		return rep, s.dbErr("sweep", err)
 	}
-	rep.Results = affected(res)
+	if n, err := res.RowsAffected(); err == nil {
+		rep.Results = int(n)
+	}
 
 	stale, err := s.ids(ctx, `SELECT id FROM picfre_jobs WHERE state = 'uploading' AND updated_at < $1`,
 		now.Add(-s.cfg.UploadTimeout).UnixMicro())
@@ -199,13 +201,6 @@ func (s *Service) ids(ctx context.Context, q string, args ...any) ([]string, err
 		ids = append(ids, id)
 	}
 	return ids, s.dbErr("sweep", rows.Err())
-}
-
-type rowsAffected interface{ RowsAffected() (int64, error) }
-
-func affected(r rowsAffected) int {
-	n, _ := r.RowsAffected()
-	return int(n)
 }
 
 // EraseAccount deletes everything the service holds for the account, for
