@@ -75,6 +75,15 @@ const (
 	// account forbids it (an erasure of an account under a legal hold).
 	// It cannot succeed until that state changes. 409.
 	FailedPrecondition Code = "failed_precondition"
+	// Unauthenticated: the request carries no credentials the service
+	// accepts (no token, an unknown or revoked one, an expired session).
+	// Sign in or send a valid token. 401.
+	Unauthenticated Code = "unauthenticated"
+	// PermissionDenied: the caller is known but may not do this (a
+	// cross-origin form post, an endpoint the account's role forbids).
+	// Another account's job is never this but NotFound, so that nobody
+	// learns which identifiers exist. 403.
+	PermissionDenied Code = "permission_denied"
 	// BillingFailure: the ledger or the billing hook could not hold or
 	// settle the file's credits (a hold that expired and no longer fits
 	// the balance, a hook that failed). Nothing was charged. 503.
@@ -134,6 +143,8 @@ var codes = [...]struct {
 	{Conflict, http.StatusConflict},
 	{NotFound, http.StatusNotFound},
 	{FailedPrecondition, http.StatusConflict},
+	{Unauthenticated, http.StatusUnauthorized},
+	{PermissionDenied, http.StatusForbidden},
 	{BillingFailure, http.StatusServiceUnavailable},
 	{RateLimited, http.StatusTooManyRequests},
 	{QuotaExhausted, http.StatusServiceUnavailable},

@@ -104,6 +104,8 @@ func TestHTTPStatus(t *testing.T) {
 		errcode.InsufficientCredits:     http.StatusPaymentRequired,
 		errcode.Conflict:                http.StatusConflict,
 		errcode.FailedPrecondition:      http.StatusConflict,
+		errcode.Unauthenticated:         http.StatusUnauthorized,
+		errcode.PermissionDenied:        http.StatusForbidden,
 		errcode.BillingFailure:          http.StatusServiceUnavailable,
 		errcode.RateLimited:             http.StatusTooManyRequests,
 		errcode.QuotaExhausted:          http.StatusServiceUnavailable,
