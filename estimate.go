@@ -63,6 +63,36 @@ func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate
 		return nil, err
 	}
 	w, h := info.DisplaySize()
+	return pl.estimateSize(s, m.Name, w, h), nil
+}
+
+// EstimateSize is Estimate for an image whose display size (after EXIF
+// orientation) is known without its bytes, as a browser knows it before
+// the upload: name is echoed in Estimate.File. A size that is not
+// positive, or beyond the pipeline's pixel limit, fails with
+// invalid_argument or too_large.
+func (pl *Pipeline) EstimateSize(ctx context.Context, name string, width, height int, o Options) (*Estimate, error) {
+	s, err := pl.settings(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, errcode.Wrap(errcode.Canceled, err)
+	}
+	if width <= 0 || height <= 0 || width > 1<<20 || height > 1<<20 {
+		return nil, errcode.Errorf(errcode.InvalidArgument, "image size %dx%d", width, height)
+	}
+	maxPx := pl.limits().MaxPixels
+	if maxPx <= 0 {
+		maxPx = media.DefaultMaxPixels
+	}
+	if int64(width)*int64(height) > maxPx {
+		return nil, errcode.Errorf(errcode.TooLarge, "image of %d pixels; the limit is %d", int64(width)*int64(height), maxPx)
+	}
+	return pl.estimateSize(s, name, width, height), nil
+}
+
+func (pl *Pipeline) estimateSize(s *settings, name string, w, h int) *Estimate {
 	edge, detail := shape.ChooseImage(pl.caps, w, h)
 	if pl.cfg.ImageSize > 0 {
 		edge, detail = min(pl.cfg.ImageSize, max(w, h)), provider.DetailAuto
@@ -72,8 +102,8 @@ func (pl *Pipeline) Estimate(ctx context.Context, m Media, o Options) (*Estimate
 		MinKeywords: s.MinKeywords, MaxKeywords: s.MaxKeywords, MaxTitle: s.MaxTitle, MaxDescription: s.MaxDescription}
 	instructions := (len(prompt.Instructions(spec, s.guidance())) + len(prompt.Schema(spec))) / 4 // ~4 bytes a token
 	return &Estimate{
-		File: m.Name, Width: w, Height: h, SentLongEdge: edge, Detail: string(detail),
+		File: name, Width: w, Height: h, SentLongEdge: edge, Detail: string(detail),
 		InputTokens:     shape.EstimateInputTokens(pl.caps, w, h, instructions, items),
 		ItemsPerRequest: items, Provider: pl.prov.Name(),
-	}, nil
+	}
 }

@@ -91,6 +91,27 @@ func ExamplePipeline_Estimate() {
 	// 640 427 512 true 0
 }
 
+// An estimate from the display size alone, as a browser knows it before
+// uploading: nothing is read, sent or charged.
+func ExamplePipeline_EstimateSize() {
+	p := fake.New(fake.Options{Capabilities: provider.Capabilities{
+		ImageSize: 1024,
+		ImageCost: provider.ImageCostFunc(func(w, h int, _ provider.Detail) int { return w * h / 750 }),
+	}})
+	pl := picfre.New(p, picfre.Config{})
+	est, err := pl.EstimateSize(context.Background(), "rocket.jpg", 640, 427, picfre.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(est.Width, est.Height, est.SentLongEdge, est.InputTokens > 0)
+	_, err = pl.EstimateSize(context.Background(), "huge.jpg", 20000, 20000, picfre.Options{})
+	fmt.Println(errcode.Of(err))
+	// Output:
+	// 640 427 512 true
+	// too_large
+}
+
 // Media from memory, named for the caller's records only.
 func ExampleBytes() {
 	data := []byte("not an image")

@@ -1,0 +1,126 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/jobs"
+	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/privacy"
+)
+
+// Authenticator tells which account a request is for. It is the
+// embedder's: a session cookie, a JWT or the API tokens of Tokens.
+// Authenticate returns the account, or an error: one with code
+// errcode.Unauthenticated (401) when the request carries no credentials
+// the service accepts, any other coded error (errcode.Unavailable when
+// the session store is down) as that code. It must be safe for
+// concurrent use and must not read the body.
+type Authenticator interface {
+	Authenticate(r *http.Request) (account string, err error)
+}
+
+// AuthenticatorFunc adapts a function to Authenticator.
+type AuthenticatorFunc func(r *http.Request) (string, error)
+
+// Authenticate calls f(r).
+func (f AuthenticatorFunc) Authenticate(r *http.Request) (string, error) { return f(r) }
+
+// Estimator gives the input tokens an image is expected to cost:
+// a *picfre.Pipeline.
+type Estimator interface {
+	EstimateSize(ctx context.Context, name string, width, height int, o picfre.Options) (*picfre.Estimate, error)
+}
+
+// Config configures a Handler. Jobs and Auth are required; an endpoint
+// whose part is missing (no Ledger, no Subjects, no Webhook) answers 404
+// not_found, and the OpenAPI document still lists it.
+type Config struct {
+	// Jobs is the job service the API submits to and reads from.
+	Jobs *jobs.Service
+	// Auth authenticates every request but the OpenAPI document, the
+	// session sign-in and the payment webhook.
+	Auth Authenticator
+	// Ledger answers balance and history; Pricer prices estimates.
+	Ledger *metering.Ledger
+	Pricer metering.Pricer
+	// Estimator estimates tokens (the pipeline); without it estimates
+	// give credits only.
+	Estimator Estimator
+	// Subjects answers the data-subject rights and consent.
+	Subjects *privacy.Subjects
+	// Webhook is the payment processor's webhook (payments), served
+	// unauthenticated at POST /v1/payments/webhook; it checks the
+	// processor's signature itself.
+	Webhook http.Handler
+	// Defaults are the job options a request's own options start from
+	// (Account is always the authenticated account).
+	Defaults picfre.Options
+
+	// MaxFiles and MaxFileBytes bound one upload's files and each file
+	// (the job service's own limits when zero); MaxRequestBytes bounds a
+	// whole upload request (MaxFiles × MaxFileBytes when zero, plus the
+	// multipart framing). MaxJSONBytes bounds any other request body
+	// (DefaultMaxJSONBytes when zero).
+	MaxFiles        int
+	MaxFileBytes    int64
+	MaxRequestBytes int64
+	MaxJSONBytes    int64
+	// UploadsPerMinute and UploadBurst limit each account's uploads
+	// (DefaultUploadsPerMinute, DefaultUploadBurst when zero; negative:
+	// no limit). RequestsPerMinute and RequestBurst limit all of an
+	// account's requests the same way.
+	UploadsPerMinute, UploadBurst   int
+	RequestsPerMinute, RequestBurst int
+	// TrustedOrigins are origins besides the API's own that may send
+	// state-changing browser requests (http.CrossOriginProtection),
+	// e.g. "https://app.example.com".
+	TrustedOrigins []string
+	// Logger receives one record per request: method, route pattern,
+	// status, code, duration; never a body, a file name, an account or
+	// a token. Nil discards.
+	Logger *slog.Logger
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Limits used when the Config leaves them at zero.
+const (
+	DefaultMaxJSONBytes      = 1 << 20
+	DefaultUploadsPerMinute  = 30
+	DefaultUploadBurst       = 10
+	DefaultRequestsPerMinute = 1200
+	DefaultRequestBurst      = 200
+)
+
+// ErrConfig is returned by New for a Config without Jobs or Auth.
+var ErrConfig = errcode.New(errcode.InvalidArgument, "httpapi: Config.Jobs and Config.Auth are required")
+
+// Handler is the HTTP API: an http.Handler for everything under /v1.
+// It is safe for concurrent use.
+type Handler struct {
+	cfg  Config
+	mux  *http.ServeMux
+	root http.Handler
+}
+
+// New returns the API over cfg.
+func New(cfg Config) (*Handler, error) {
+	if cfg.Jobs == nil || cfg.Auth == nil {
+		return nil, ErrConfig
+	}
+	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	h.routes()
+	h.root = h.mux // middleware (limits, origin check, headers, logging) wraps this
+	return h, nil
+}
+
+// ServeHTTP serves the API.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.ServeHTTP(w, r) }
+
+var errNotImplemented = errors.New("not implemented")
