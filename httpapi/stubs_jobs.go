@@ -4,12 +4,6 @@ import "net/http"
 
 // Stubs of the jobs endpoints; each goes when its file implements it.
 
-func (h *Handler) openAPI(w http.ResponseWriter, r *http.Request)       { panic(errNotImplemented) }
-func (h *Handler) createJob(w http.ResponseWriter, r *http.Request)     { panic(errNotImplemented) }
-func (h *Handler) listJobs(w http.ResponseWriter, r *http.Request)      { panic(errNotImplemented) }
-func (h *Handler) getJob(w http.ResponseWriter, r *http.Request)        { panic(errNotImplemented) }
-func (h *Handler) deleteJob(w http.ResponseWriter, r *http.Request)     { panic(errNotImplemented) }
-func (h *Handler) cancelJob(w http.ResponseWriter, r *http.Request)     { panic(errNotImplemented) }
 func (h *Handler) jobEvents(w http.ResponseWriter, r *http.Request)     { panic(errNotImplemented) }
 func (h *Handler) jobResults(w http.ResponseWriter, r *http.Request)    { panic(errNotImplemented) }
 func (h *Handler) jobResultsCSV(w http.ResponseWriter, r *http.Request) { panic(errNotImplemented) }
