@@ -19,9 +19,9 @@ const SessionCookie = "picfre_session"
 // without asking the store.
 const maxTokenLen = 512
 
-// errUnauthenticated is the answer to a request without a token the
+// errNoToken is the answer to a request without a token the
 // service accepts: no token, a malformed one or an unknown one alike.
-var errUnauthenticated = errcode.New(errcode.Unauthenticated, "authentication required: a valid API token (Authorization: Bearer) or session")
+var errNoToken = errcode.New(errcode.Unauthenticated, "authentication required: a valid API token (Authorization: Bearer) or session")
 
 // TokenStore finds the account an API token belongs to:
 // (*store.Accounts) in the reference server. AccountForToken returns an
@@ -53,7 +53,7 @@ var _ Authenticator = (*Tokens)(nil)
 func (t *Tokens) Authenticate(r *http.Request) (string, error) {
 	token, ok := requestToken(r)
 	if !ok {
-		return "", errUnauthenticated
+		return "", errNoToken
 	}
 	return t.lookup(r.Context(), token)
 }
@@ -64,14 +64,14 @@ func (t *Tokens) lookup(ctx context.Context, token string) (string, error) {
 		return "", errcode.New(errcode.Internal, "httpapi: Tokens without a Store")
 	}
 	if !validToken(token) {
-		return "", errUnauthenticated
+		return "", errNoToken
 	}
 	account, err := t.Store.AccountForToken(ctx, token)
 	switch {
 	case err == nil && account != "":
 		return account, nil
 	case err == nil, errcode.Of(err) == errcode.Unauthenticated:
-		return "", errUnauthenticated
+		return "", errNoToken
 	default:
 		// The store's message is not passed on: it might quote what it
 		// was asked.
