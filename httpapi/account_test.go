@@ -233,6 +233,8 @@ func TestEstimateHostile(t *testing.T) {
 		{"unknown file field", `{"files":[{"name":"a","kind":"image","path":"/etc"}]}`, 400, "invalid_argument", false},
 		{"unknown option", `{"options":{"budget":1},"files":[]}`, 400, "invalid_argument", false},
 		{"bad task", `{"options":{"task":"steal"},"files":[]}`, 400, "invalid_argument", false},
+		{"unknown agency", `{"options":{"agency":"nosuch"},"files":[]}`, 400, "invalid_argument", true},
+		{"negative keywords", `{"options":{"max_keywords":-1},"files":[]}`, 400, "invalid_argument", true},
 		{"bad kind", `{"files":[{"name":"a","kind":"text"}]}`, 400, "invalid_argument", false},
 		{"negative width", `{"files":[{"name":"a","kind":"image","width":-1,"height":5}]}`, 400, "invalid_argument", false},
 		{"huge size", `{"files":[{"name":"a","kind":"image","width":100000,"height":100000}]}`, 413, "too_large", true},

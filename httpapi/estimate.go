@@ -9,6 +9,7 @@ import (
 	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/stock"
 )
 
 // maxEstimateDuration bounds a file's running time in an estimate.
@@ -99,6 +100,10 @@ func (h *Handler) estimate(w http.ResponseWriter, r *http.Request) {
 			}
 			fe.InputTokens = int64(est.InputTokens)
 		}
+		if fe.Credits < 0 || ans.Credits > math.MaxInt64-fe.Credits {
+			writeError(w, errcode.New(errcode.InvalidArgument, "the files' price is out of range"))
+			return
+		}
 		ans.Credits += fe.Credits
 		ans.InputTokens += fe.InputTokens
 		ans.Files = append(ans.Files, fe)
@@ -130,8 +135,9 @@ func (f estimateFile) check() error {
 	return nil
 }
 
-// estOptions is JobOptions as an estimate reads it.
-// TODO(A2): replace with the jobs routes' own JobOptions type after the merge.
+// estOptions is JobOptions as an estimate reads it: absent fields keep
+// the defaults. (The same checks as an upload's options: a task, counts
+// that are not negative, a known agency.)
 type estOptions struct {
 	Task           *string  `json:"task"`
 	Agency         *string  `json:"agency"`
@@ -182,6 +188,15 @@ func (e *estOptions) apply(o picfre.Options) (picfre.Options, error) {
 	}
 	if e.Exclude != nil {
 		o.Exclude = e.Exclude
+	}
+	if o.MinKeywords < 0 || o.MaxKeywords < 0 || o.MaxTitle < 0 || o.MaxDescription < 0 ||
+		(o.MaxKeywords > 0 && o.MinKeywords > o.MaxKeywords) {
+		return o, errcode.New(errcode.InvalidArgument, "options: the counts are out of range")
+	}
+	if o.Agency != "" {
+		if _, err := stock.Lookup(o.Agency); err != nil {
+			return o, errcode.New(errcode.InvalidArgument, "options: unknown agency")
+		}
 	}
 	if e.SingleWord != nil {
 		o.SingleWord = *e.SingleWord
