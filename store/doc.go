@@ -25,6 +25,15 @@
 //
 // [Memory] gives the same API over memory, for tests and examples.
 //
+// # Accounts and API tokens
+//
+// [DB.Accounts] keeps the accounts and API tokens of the reference server
+// (picfre serve --auth tokens, picfre accounts create|token) in the tables
+// picfre_accounts and picfre_api_tokens of the same database. A token's
+// secret ("pfr_" and 256 random bits) is returned once; only its SHA-256
+// is stored. Erasing a person's data keeps the account and its tokens:
+// they are credentials, not personal data.
+//
 // # Concurrency
 //
 // A DB and the types it returns are safe for concurrent use. Close it once,

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/retention"
 	"github.com/picfre/picfre/store"
@@ -53,4 +55,28 @@ func ExampleMemory() {
 	b, _ := db.Ledger().Balance(ctx, "bob")
 	fmt.Println(b.Available)
 	// Output: 5
+}
+
+// The accounts and API tokens of the reference server: a token's secret
+// is shown once; the store keeps only its hash and answers which account
+// a secret is for (httpapi.Tokens asks it on every request).
+func ExampleAccounts() {
+	ctx := context.Background()
+	db := store.Memory(store.Options{})
+	defer db.Close()
+	accounts := db.Accounts()
+	acct, _ := accounts.Create(ctx)
+	secret, tok, _ := accounts.NewToken(ctx, acct.ID, "laptop")
+	fmt.Println(strings.HasPrefix(secret, "pfr_"), len(secret), tok.Label)
+
+	who, _ := accounts.AccountForToken(ctx, secret)
+	fmt.Println(who == acct.ID)
+
+	accounts.Revoke(ctx, acct.ID, tok.ID)
+	_, err := accounts.AccountForToken(ctx, secret)
+	fmt.Println(errcode.Of(err))
+	// Output:
+	// true 47 laptop
+	// true
+	// unauthenticated
 }

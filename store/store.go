@@ -40,6 +40,7 @@ type Options struct {
 type DB struct {
 	ledger   *metering.Ledger
 	contacts driver.ContactStore
+	accounts *Accounts
 
 	// The database itself, for further stores over it: the path and
 	// settings of an SQLite file (every handle on it is opened with the
@@ -81,6 +82,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 			db.Close()
 			return nil, err
 		}
+		if db.accounts, err = openAccounts(ctx, sqlDB, "sqlite"); err != nil {
+			db.Close()
+			return nil, err
+		}
 		return db, nil
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		// The ledger's deadlines (connect, statement) for every store
@@ -108,6 +113,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 			db.Close()
 			return nil, err
 		}
+		if db.accounts, err = openAccounts(ctx, sqlDB, "postgres"); err != nil {
+			db.Close()
+			return nil, err
+		}
 		return db, nil
 	default:
 		scheme, _, found := strings.Cut(dsn, ":")
@@ -121,7 +130,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 // Memory returns a DB that keeps everything in memory, for tests and
 // examples: the same API as Open, lost when the process ends.
 func Memory(opts Options) *DB {
-	return &DB{ledger: metering.NewLedger(memstore.New(), opts.Ledger), contacts: contactstore.NewMemory()}
+	return &DB{ledger: metering.NewLedger(memstore.New(), opts.Ledger), contacts: contactstore.NewMemory(), accounts: memoryAccounts()}
 }
 
 // Ledger returns the credit ledger of the database; every call returns

@@ -64,6 +64,10 @@ Usage:
   picfre jobs submit|status|results|cancel|delete|purge [flags]
                                     the online service's jobs, worked by:
   picfre worker [flags]             work queued jobs until SIGINT or SIGTERM
+  picfre serve [flags]              the HTTP API, the web app, the workers and the
+                                    sweeper in one process (http://127.0.0.1:8080)
+  picfre accounts create|token|tokens|revoke [flags]
+                                    accounts and API tokens of serve --auth tokens
 
 Run "picfre COMMAND -h" for the flags of a command.
 `
@@ -89,6 +93,10 @@ func run(ctx context.Context, args []string, e env) int {
 		err = runJobs(ctx, rest, e)
 	case "worker":
 		err = runWorker(ctx, rest, e)
+	case "serve":
+		err = runServe(ctx, rest, e)
+	case "accounts":
+		err = runAccounts(ctx, rest, e)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(e.stdout, usageText)
 		return exitOK

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/httpapi"
+	"github.com/picfre/picfre/jobs"
+	"github.com/picfre/picfre/privacy"
+	"github.com/picfre/picfre/privacy/agegate"
+	"github.com/picfre/picfre/retention"
+	"github.com/picfre/picfre/webapp"
+)
+
+const serveUsage = `usage:
+  picfre serve [--addr 127.0.0.1:8080] [--auth single|tokens] [--ledger DSN] [--queue DSN] [--spool URL]
+               [--workers N] [--seal-key-file F] [--result-lifetime D] [--sweep-every D] [--grace D]
+               [--max-files N] [--max-file-bytes N] [provider and price flags as for tag]
+
+serve runs the whole service in one process: the HTTP API under /v1
+(see /v1/openapi.json), the web app at /, the workers and the sweeper
+(expired results, abandoned uploads, records past retention). By default
+everything is in one SQLite file (--ledger, default ` + defaultLedgerDSN + `;
+the queue is the same database unless --queue names another) with the
+spool folder beside it; at scale, a postgres:// ledger and queue and an
+s3:// --spool shared by several serve or worker processes.
+
+--auth single (the default) serves one account, "local", to whoever can
+connect: it only binds a loopback address (127.0.0.1, ::1, localhost).
+--auth tokens asks every request for an API token (Authorization: Bearer,
+or the session cookie the web app signs in with); make them with
+"picfre accounts create" and "picfre accounts token".
+
+On SIGINT or SIGTERM it stops taking connections, lets the requests in
+progress finish (progress streams end at once) and the files in progress
+--grace each to finish, then stops: a file not finished is released, not
+charged, and worked again by the next start.
+`
+
+// singleUserAccount is the account of --auth single.
+const singleUserAccount = "local"
+
+// Server limits. ReadTimeout stays 0: an upload streams for as long as
+// the client takes to send its files (a hundred camera files over a slow
+// link take minutes), and a whole-request deadline would cut it off;
+// ReadHeaderTimeout bounds a client that never finishes its headers,
+// IdleTimeout a kept-alive connection nobody uses, and the API sets
+// per-request deadlines itself (http.ResponseController). WriteTimeout
+// stays 0 for the progress streams (Server-Sent Events).
+const (
+	serveReadHeaderTimeout = 10 * time.Second
+	serveMaxHeaderBytes    = 64 << 10
+	serveIdleTimeout       = 2 * time.Minute
+)
+
+// runServe runs "picfre serve".
+func runServe(ctx context.Context, args []string, e env) error {
+	var (
+		jf          jobsFlags
+		f           tagFlags
+		addr, auth  string
+		ldsn        string
+		workers     int
+		lifetime    time.Duration
+		sweepEvery  time.Duration
+		grace       time.Duration
+		maxAttempts int
+		maxFiles    int
+		maxFileSize int64
+	)
+	fs := newFlagSet("serve", "serve [flags]", e.stderr)
+	fs.Usage = func() {
+		fmt.Fprint(e.stderr, serveUsage+"\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	jf.register(fs)
+	fs.Lookup("queue").DefValue = "the --ledger database"
+	jf.queue = ""
+	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	fs.StringVar(&auth, "auth", "single", "single (one account, loopback only) or tokens (API tokens of picfre accounts)")
+	fs.StringVar(&ldsn, "ledger", defaultLedgerDSN, "credit ledger and accounts: sqlite:PATH or a postgres:// URL")
+	fs.IntVar(&workers, "workers", jobs.DefaultWorkers, "files worked at once by this process (and provider requests in flight)")
+	fs.DurationVar(&lifetime, "result-lifetime", jobs.DefaultResultLifetime, "how long a result is held for fetching after its file is done")
+	fs.DurationVar(&sweepEvery, "sweep-every", time.Minute, "how often to sweep expired results, abandoned uploads and old records (0: never)")
+	fs.DurationVar(&grace, "grace", 30*time.Second, "on SIGINT or SIGTERM, how long requests in progress, and then files in progress, may take to finish")
+	fs.IntVar(&maxAttempts, "max-attempts", jobs.DefaultMaxAttempts, "tries of a file that fails for a passing reason (provider down, rate limited)")
+	fs.IntVar(&maxFiles, "max-files", jobs.DefaultMaxFiles, "most files in one upload")
+	fs.Int64Var(&maxFileSize, "max-file-bytes", jobs.DefaultMaxFileBytes, "largest file in bytes")
+	registerSome(fs, &f, providerFlags...)
+	pos, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("serve: unexpected argument %q", pos[0])
+	}
+	switch {
+	case workers < 1:
+		return usagef("--workers must be at least 1")
+	case lifetime <= 0 || grace <= 0 || sweepEvery < 0:
+		return usagef("--result-lifetime and --grace must be positive, --sweep-every not negative")
+	case maxAttempts < 1 || maxFiles < 1 || maxFileSize < 1:
+		return usagef("--max-attempts, --max-files and --max-file-bytes must be at least 1")
+	case f.price < 0 || f.pricePerMinute < 0:
+		return usagef("--price and --price-per-minute must not be negative")
+	case f.maxCredits < 0 || f.maxDuration <= 0:
+		return usagef("--max-credits must not be negative and --max-duration must be positive")
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return usagef("--addr wants host:port, got %q", addr)
+	}
+	switch auth {
+	case "single":
+		if !loopbackAddr(addr) {
+			return usagef("--auth single serves one account to anyone who can connect, so it binds a loopback address only (127.0.0.1:PORT, [::1]:PORT, localhost:PORT), not %q; use --auth tokens to serve a network", addr)
+		}
+	case "tokens":
+	default:
+		return usagef("--auth wants single or tokens, got %q", auth)
+	}
+	if jf.queue == "" {
+		jf.queue = ldsn
+	}
+	prov, err := newProvider(f, e.getenv)
+	if err != nil {
+		return err
+	}
+
+	// The pipeline bills through the ledger; the service checks credits
+	// at commit against the same ledger and prices.
+	cfg := picfre.Config{MaxRequests: workers, MaxCredits: f.maxCredits, MaxDuration: f.maxDuration}
+	if f.maxCredits == 0 {
+		cfg.MaxCredits = -1 // no ceiling
+	}
+	db, err := configureLedger(ctx, &cfg, ldsn, f.price, f.pricePerMinute)
+	if err != nil {
+		return coded("serve", err)
+	}
+	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	policy := retention.Policy{}
+	pipeline := picfre.New(prov, cfg)
+	svc, err := jf.open(ctx, e, jobs.Config{
+		Tagger: pipeline, Ledger: db.Ledger(), Pricer: cfg.Pricer,
+		Workers: workers, ResultLifetime: lifetime, MaxAttempts: maxAttempts, Retention: policy,
+		MaxFiles: maxFiles, MaxFileBytes: maxFileSize, Logger: log,
+	}, true)
+	if err != nil {
+		db.Close()
+		return coded("serve", err)
+	}
+	svc.ledger = db // closed by svc.close, after the service
+
+	var authn httpapi.Authenticator
+	mode := "single-user"
+	if auth == "tokens" {
+		mode = "tokens"
+		authn = placeholderTokens(db.Accounts()) // TODO(rebase): &httpapi.Tokens{Store: db.Accounts()}
+	} else {
+		authn = httpapi.AuthenticatorFunc(func(*http.Request) (string, error) { return singleUserAccount, nil }) // TODO(rebase): httpapi.SingleUser
+	}
+	api, err := httpapi.New(httpapi.Config{
+		Jobs: svc.Service, Auth: authn,
+		Ledger: db.Ledger(), Pricer: cfg.Pricer, Estimator: pipeline,
+		Subjects: &privacy.Subjects{
+			Contacts: db.Contacts(), Ledger: db.Ledger(), Retention: policy,
+			Jobs: svc.Service, AgeGate: agegate.Gate{},
+		},
+		MaxFiles: maxFiles, MaxFileBytes: maxFileSize,
+		Logger: log,
+	})
+	if err != nil {
+		svc.close(context.WithoutCancel(ctx))
+		return coded("serve", err)
+	}
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		svc.close(context.WithoutCancel(ctx))
+		return errcode.Errorf(errcode.Unavailable, "serve: cannot listen on %s: %w", addr, err)
+	}
+
+	// Two contexts under the requests: streams (the progress events)
+	// end as soon as the shutdown begins, since they would otherwise hold
+	// it for the whole grace; every other request keeps its context until
+	// the grace is over.
+	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelBase()
+	streams, endStreams := context.WithCancel(base)
+	defer endStreams()
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", endOnShutdown(api, streams))
+	mux.Handle("/", webapp.Handler())
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: serveReadHeaderTimeout,
+		MaxHeaderBytes:    serveMaxHeaderBytes,
+		IdleTimeout:       serveIdleTimeout,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	// The sweeper: the job service's (results, uploads, orphans, job
+	// records) and the ledger's retention (usage records).
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	var sweeping sync.WaitGroup
+	if sweepEvery > 0 {
+		sweeping.Go(func() { sweepLoop(sweepCtx, svc.Service, &retention.Sweeper{Ledger: db.Ledger(), Policy: policy}, sweepEvery, log) })
+	}
+
+	fmt.Fprintf(e.stderr, "picfre: serving http://%s (%s)\n", ln.Addr(), mode)
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+	}
+
+	fmt.Fprintf(e.stderr, "picfre: stopping; requests and files in progress have %s each to finish\n", grace)
+	endStreams()
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	if err := srv.Shutdown(stopCtx); err != nil {
+		// The grace is over: cut what is left.
+		cancelBase()
+		srv.Close()
+	}
+	stopSweep()
+	sweeping.Wait()
+	workCtx, cancelWork := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancelWork()
+	if err := svc.close(workCtx); err != nil {
+		return coded("serve: stop", err)
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return errcode.Errorf(errcode.Unavailable, "serve: %w", serveErr)
+	}
+	fmt.Fprintln(e.stderr, "picfre: stopped")
+	return nil
+}
+
+// endOnShutdown gives the progress streams (GET .../events) a context
+// that also ends with streams, so that a shutdown does not wait for them.
+func endOnShutdown(h http.Handler, streams context.Context) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/events") {
+			ctx, cancel := context.WithCancel(r.Context())
+			defer cancel()
+			stop := context.AfterFunc(streams, cancel)
+			defer stop()
+			r = r.WithContext(ctx)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// sweepLoop sweeps at once and then every interval until ctx ends.
+func sweepLoop(ctx context.Context, svc *jobs.Service, ledger *retention.Sweeper, every time.Duration, log *slog.Logger) {
+	sweep := func() {
+		rep, err := svc.Sweep(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("picfre serve: sweep failed", "code", string(errcode.Of(err)), "error", err.Error())
+		case rep != (jobs.SweepReport{}):
+			log.Info("picfre serve: swept", "results", rep.Results, "uploads", rep.Uploads, "orphans", rep.Orphans, "jobs", rep.Jobs)
+		}
+		r, err := ledger.Sweep(ctx, retention.SweepOptions{})
+		switch {
+		case errors.Is(err, retention.ErrSweepInProgress):
+			// Another instance sweeps the same ledger now.
+		case err != nil && ctx.Err() == nil:
+			log.Warn("picfre serve: retention sweep failed", "code", string(errcode.Of(err)), "error", err.Error())
+		case err == nil && r.Purged > 0:
+			log.Info("picfre serve: retention swept", "usage_records", r.Purged)
+		}
+	}
+	sweep()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			sweep()
+		}
+	}
+}
+
+// loopbackAddr reports whether addr (host:port) listens on a loopback
+// address only: 127.0.0.0/8, ::1 or localhost. An empty host (":8080")
+// listens on every interface and is not.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// placeholderTokens stands in for httpapi.Tokens until it lands.
+func placeholderTokens(acc interface {
+	AccountForToken(context.Context, string) (string, error)
+}) httpapi.Authenticator {
+	return httpapi.AuthenticatorFunc(func(r *http.Request) (string, error) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			return "", errcode.New(errcode.Unauthenticated, "no token")
+		}
+		return acc.AccountForToken(r.Context(), tok)
+	})
+}
