@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"context"
+	"time"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -233,9 +235,11 @@ func FuzzRenderJPEG(f *testing.F) {
 		}
 		req.Header.Set("Content-Type", ctype)
 		req.Header.Set("Authorization", "Bearer "+tokenA)
-		res, err := api.srv.Client().Do(req)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		res, err := api.srv.Client().Do(req.WithContext(ctx))
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("raw=%v meta=%d file=%d: %v", raw, len(meta), len(file), err)
 		}
 		defer res.Body.Close()
 		var buf bytes.Buffer
