@@ -1,9 +1,8 @@
 package httpapi_test
 
 import (
-	"context"
-	"time"
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"image"
@@ -15,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/picfre/picfre/httpapi"
 	"github.com/picfre/picfre/stock"
