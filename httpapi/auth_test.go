@@ -273,3 +273,46 @@ func (api *testAPI) getWithHost(t *testing.T, path, host string) int {
 	}
 	return res.StatusCode
 }
+
+// Tokens over the reference server's own store: a token made by
+// store.Accounts authenticates until it is revoked.
+func TestTokensOverStoreAccounts(t *testing.T) {
+	ctx := context.Background()
+	api := newTestAPI(t, withWorkers(-1))
+	accounts := api.db.Accounts()
+	acct, err := accounts.Create(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, tok, err := accounts.NewToken(ctx, acct.ID, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := api.cfg
+	cfg.Auth = &httpapi.Tokens{Store: accounts}
+	h, err := httpapi.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	get := func() int {
+		req, _ := http.NewRequest("GET", srv.URL+"/v1/account", nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if s := get(); s != http.StatusOK {
+		t.Fatalf("a fresh token: %d", s)
+	}
+	if err := accounts.Revoke(ctx, acct.ID, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if s := get(); s != http.StatusUnauthorized {
+		t.Fatalf("a revoked token: %d", s)
+	}
+}
