@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"net/http"
 	"time"
@@ -9,7 +11,6 @@ import (
 	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/metering"
-	"github.com/picfre/picfre/stock"
 )
 
 // maxEstimateDuration bounds a file's running time in an estimate.
@@ -20,8 +21,8 @@ const maxNameLen = 1024
 
 // estimateRequest is the body of POST /v1/estimate.
 type estimateRequest struct {
-	Options *estOptions    `json:"options"`
-	Files   []estimateFile `json:"files"`
+	Options json.RawMessage `json:"options"`
+	Files   []estimateFile  `json:"files"`
 }
 
 // estimateFile is one file to estimate, as the browser knows it before
@@ -64,9 +65,10 @@ func (h *Handler) estimate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o := h.cfg.Defaults
-	if req.Options != nil {
+	if len(req.Options) > 0 {
+		// The checks of an upload's options part (jobs.go).
 		var err error
-		if o, err = req.Options.apply(o); err != nil {
+		if o, err = readOptions(bytes.NewReader(req.Options), h.jsonLimit(), h.cfg.Defaults); err != nil {
 			writeError(w, err)
 			return
 		}
@@ -133,76 +135,4 @@ func (f estimateFile) check() error {
 		return errcode.Errorf(errcode.InvalidArgument, "duration_seconds must be 0 to %.0f", maxEstimateDuration.Seconds())
 	}
 	return nil
-}
-
-// estOptions is JobOptions as an estimate reads it: absent fields keep
-// the defaults. (The same checks as an upload's options: a task, counts
-// that are not negative, a known agency.)
-type estOptions struct {
-	Task           *string  `json:"task"`
-	Agency         *string  `json:"agency"`
-	Language       *string  `json:"language"`
-	SecondLanguage *string  `json:"second_language"`
-	MinKeywords    *int     `json:"min_keywords"`
-	MaxKeywords    *int     `json:"max_keywords"`
-	MaxTitle       *int     `json:"max_title"`
-	MaxDescription *int     `json:"max_description"`
-	Context        *string  `json:"context"`
-	Require        []string `json:"require"`
-	Exclude        []string `json:"exclude"`
-	SingleWord     *bool    `json:"single_word"`
-	ASCIIOnly      *bool    `json:"ascii_only"`
-	Generator      *string  `json:"generator"`
-}
-
-func (e *estOptions) apply(o picfre.Options) (picfre.Options, error) {
-	if e.Task != nil {
-		switch picfre.Task(*e.Task) {
-		case picfre.TaskMetadata, picfre.TaskPrompt:
-			o.Task = picfre.Task(*e.Task)
-		default:
-			return o, errcode.New(errcode.InvalidArgument, "options.task must be metadata or prompt")
-		}
-	}
-	set := func(dst *string, src *string) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	setInt := func(dst *int, src *int) {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	set(&o.Agency, e.Agency)
-	set(&o.Language, e.Language)
-	set(&o.SecondLanguage, e.SecondLanguage)
-	set(&o.Context, e.Context)
-	set(&o.Generator, e.Generator)
-	setInt(&o.MinKeywords, e.MinKeywords)
-	setInt(&o.MaxKeywords, e.MaxKeywords)
-	setInt(&o.MaxTitle, e.MaxTitle)
-	setInt(&o.MaxDescription, e.MaxDescription)
-	if e.Require != nil {
-		o.Require = e.Require
-	}
-	if e.Exclude != nil {
-		o.Exclude = e.Exclude
-	}
-	if o.MinKeywords < 0 || o.MaxKeywords < 0 || o.MaxTitle < 0 || o.MaxDescription < 0 ||
-		(o.MaxKeywords > 0 && o.MinKeywords > o.MaxKeywords) {
-		return o, errcode.New(errcode.InvalidArgument, "options: the counts are out of range")
-	}
-	if o.Agency != "" {
-		if _, err := stock.Lookup(o.Agency); err != nil {
-			return o, errcode.New(errcode.InvalidArgument, "options: unknown agency")
-		}
-	}
-	if e.SingleWord != nil {
-		o.SingleWord = *e.SingleWord
-	}
-	if e.ASCIIOnly != nil {
-		o.ASCIIOnly = *e.ASCIIOnly
-	}
-	return o, nil
 }
