@@ -314,6 +314,8 @@ func (c *client) do(t testing.TB, method, path string, body any, headers ...stri
 		data, ctype = []byte(b), "application/json"
 	case *form:
 		data, ctype = b.bytes(), b.contentType()
+	case rawBody:
+		data, ctype = b.data, b.ctype
 	default:
 		t.Fatalf("do: body of type %T", body)
 	}
@@ -449,6 +451,12 @@ func clip(b []byte) string {
 		return string(b[:2000]) + "..."
 	}
 	return string(b)
+}
+
+// rawBody is a body of any bytes and content type.
+type rawBody struct {
+	data  []byte
+	ctype string
 }
 
 // form is a multipart body under construction.
