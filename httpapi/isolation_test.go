@@ -131,3 +131,81 @@ func TestHostileUpload(t *testing.T) {
 		}
 	}
 }
+
+// TestTenantIsolationAccountRoutes: after account A has a job, a
+// contact and a consent, nothing account B can reach on any of the
+// other routes shows any of it, and B's erasure leaves A's data alone.
+func TestTenantIsolationAccountRoutes(t *testing.T) {
+	api := newTestAPI(t)
+	j := upload(t, api.a, 2, "")
+	api.a.waitFinal(t, j.ID)
+	const email = "alice.secret@example.com"
+	api.a.do(t, "PATCH", "/v1/privacy/contact", `{"email":"`+email+`","country":"DE"}`).want(t, http.StatusOK, "")
+	api.a.do(t, "PUT", "/v1/privacy/consent", `{"ad_user_data":"granted","ad_personalization":"granted","opted_out":false}`).want(t, http.StatusOK, "")
+	var aAccount struct {
+		Balance struct{ Credits int64 }
+	}
+	api.a.do(t, "GET", "/v1/account", nil).decode(t, &aAccount)
+
+	secrets := []string{j.ID, email, "photo-", accountA, tokenA}
+	meta := `{"file":"b.jpg","title":"B's own","description":"d","keywords":["k"]}`
+	calls := []struct {
+		method, path string
+		body         any
+		status       int
+	}{
+		{"GET", "/v1/account", nil, 200},
+		{"GET", "/v1/account/history", nil, 200},
+		{"GET", "/v1/agencies", nil, 200},
+		{"POST", "/v1/estimate", `{"files":[{"name":"b.jpg","kind":"image","width":60,"height":40}]}`, 200},
+		{"POST", "/v1/render/csv?agency=adobe", `{"items":[` + meta + `]}`, 200},
+		{"POST", "/v1/render/xmp", meta, 200},
+		{"POST", "/v1/render/jpeg", jpegForm(meta, photo(t, 9), "b.jpg"), 200},
+		{"GET", "/v1/privacy/export", nil, 200},
+		{"PATCH", "/v1/privacy/contact", `{"country":"FR"}`, 200},
+		{"PUT", "/v1/privacy/consent", `{"ad_user_data":"denied","ad_personalization":"denied","opted_out":true}`, 200},
+		{"POST", "/v1/privacy/age", `{"birth_date":"2001-04-05"}`, 200},
+		{"GET", "/v1/jobs", nil, 200},
+		{"POST", "/v1/jobs", newForm().file("b.jpg", photo(t, 8)), 201},
+		{"POST", "/v1/session", `{"token":"` + tokenB + `"}`, 404}, // Auth is not a *Tokens here
+		{"DELETE", "/v1/session", nil, 204},
+		{"POST", "/v1/payments/webhook", `{}`, 404}, // no Webhook
+		{"GET", "/v1/openapi.json", nil, 200},
+		{"POST", "/v1/privacy/erase", `{"confirm":"erase"}`, 200},
+	}
+	covered := map[string]bool{}
+	for _, c := range calls {
+		p, _, _ := strings.Cut(c.path, "?")
+		covered[c.method+" "+p] = true
+		r := api.b.do(t, c.method, c.path, c.body)
+		if r.status != c.status {
+			t.Errorf("%s %s: %d %s", c.method, c.path, r.status, clip(r.body))
+			continue
+		}
+		for _, s := range secrets {
+			if bytes.Contains(r.body, []byte(s)) {
+				t.Errorf("%s %s as B shows A's %q: %s", c.method, c.path, s, clip(r.body))
+			}
+		}
+	}
+	for _, r := range tableRoutes(t) {
+		if !strings.Contains(r, "{id}") && !covered[r] {
+			t.Errorf("route %s is not covered", r)
+		}
+	}
+	// A's job, results, contact and balance are as they were.
+	if rs := results(t, api.a, j.ID, ""); len(rs) != 2 || rs[0].Title == "" {
+		t.Errorf("A's results after B's erasure: %+v", rs)
+	}
+	r := api.a.do(t, "GET", "/v1/privacy/export", nil)
+	if !bytes.Contains(r.body, []byte(`"email_sha256"`)) || !bytes.Contains(r.body, []byte(`"country":"DE"`)) || !bytes.Contains(r.body, []byte(j.ID)) {
+		t.Errorf("A's export lost A's data: %s", clip(r.body))
+	}
+	var after struct {
+		Balance struct{ Credits int64 }
+	}
+	api.a.do(t, "GET", "/v1/account", nil).decode(t, &after)
+	if after.Balance.Credits != aAccount.Balance.Credits {
+		t.Errorf("A's credits %d, were %d", after.Balance.Credits, aAccount.Balance.Credits)
+	}
+}
