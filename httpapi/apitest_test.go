@@ -67,11 +67,6 @@ func withConfig(f func(*httpapi.Config)) apiOption {
 	return func(o *apiOptions) { o.config = f }
 }
 
-// withJobs changes the job service's Config.
-func withJobs(f func(*jobs.Config)) apiOption {
-	return func(o *apiOptions) { o.jobs = f }
-}
-
 // withWorkers sets the service's workers (negative: none, so that jobs
 // stay queued).
 func withWorkers(n int) apiOption { return func(o *apiOptions) { o.workers = n } }
