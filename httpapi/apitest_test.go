@@ -67,11 +67,6 @@ func withConfig(f func(*httpapi.Config)) apiOption {
 	return func(o *apiOptions) { o.config = f }
 }
 
-// withJobs changes the job service's Config.
-func withJobs(f func(*jobs.Config)) apiOption {
-	return func(o *apiOptions) { o.jobs = f }
-}
-
 // withWorkers sets the service's workers (negative: none, so that jobs
 // stay queued).
 func withWorkers(n int) apiOption { return func(o *apiOptions) { o.workers = n } }
@@ -314,6 +309,8 @@ func (c *client) do(t testing.TB, method, path string, body any, headers ...stri
 		data, ctype = []byte(b), "application/json"
 	case *form:
 		data, ctype = b.bytes(), b.contentType()
+	case rawBody:
+		data, ctype = b.data, b.ctype
 	default:
 		t.Fatalf("do: body of type %T", body)
 	}
@@ -449,6 +446,12 @@ func clip(b []byte) string {
 		return string(b[:2000]) + "..."
 	}
 	return string(b)
+}
+
+// rawBody is a body of any bytes and content type.
+type rawBody struct {
+	data  []byte
+	ctype string
 }
 
 // form is a multipart body under construction.

@@ -302,10 +302,3 @@ func (l *limiters) allow(account string, now time.Time) (bool, time.Duration) {
 	}
 	return true, 0
 }
-
-// size is the number of buckets held (for tests of the eviction).
-func (l *limiters) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.m)
-}

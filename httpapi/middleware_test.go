@@ -8,7 +8,6 @@ import (
 	"go/token"
 	"log/slog"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,20 +82,8 @@ func docRoutes(t *testing.T, doc []byte) []string {
 func TestRoutesMatchDocument(t *testing.T) {
 	routes := tableRoutes(t)
 	ops := docRoutes(t, httpapi.OpenAPI())
-	// The account group's fragment is httpapi-account's to fill; until
-	// it names any path, its routes are only reported.
-	account, err := os.ReadFile("openapi/account.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	accountPending := len(docRoutes(t, account)) == 0
 	for _, r := range routes {
 		if slices.Contains(ops, r) {
-			continue
-		}
-		jobsGroup := strings.HasPrefix(r, "GET /v1/openapi.json") || strings.Contains(r, " /v1/jobs")
-		if accountPending && !jobsGroup {
-			t.Logf("route %s: not documented yet (openapi/account.json is empty)", r)
 			continue
 		}
 		t.Errorf("route %s is not in the document", r)
