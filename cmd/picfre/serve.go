@@ -220,7 +220,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	var sweeping sync.WaitGroup
 	if sweepEvery > 0 {
-		sweeping.Go(func() { sweepLoop(sweepCtx, svc.Service, &retention.Sweeper{Ledger: db.Ledger(), Policy: policy}, sweepEvery, log) })
+		sweeping.Go(func() {
+			sweepLoop(sweepCtx, svc.Service, &retention.Sweeper{Ledger: db.Ledger(), Policy: policy}, sweepEvery, log)
+		})
 	}
 
 	fmt.Fprintf(e.stderr, "picfre: serving http://%s (%s)\n", ln.Addr(), mode)
