@@ -98,29 +98,61 @@ const (
 	DefaultRequestBurst      = 200
 )
 
-// ErrConfig is returned by New for a Config without Jobs or Auth.
-var ErrConfig = errcode.New(errcode.InvalidArgument, "httpapi: Config.Jobs and Config.Auth are required")
+// ErrConfig is returned by New for a Config without Jobs or Auth, or
+// with a TrustedOrigins entry that is not an origin.
+var ErrConfig = errcode.New(errcode.InvalidArgument, "httpapi: Config.Jobs and Config.Auth are required, and TrustedOrigins must be origins")
 
 // Handler is the HTTP API: an http.Handler for everything under /v1.
 // It is safe for concurrent use.
 type Handler struct {
-	cfg  Config
-	mux  *http.ServeMux
-	root http.Handler
+	cfg      Config
+	mux      *http.ServeMux
+	doc      []byte // the OpenAPI document
+	cop      *http.CrossOriginProtection
+	log      *slog.Logger
+	now      func() time.Time
+	requests *limiters // every authenticated request, per account
+	uploads  *limiters // uploads, per account
 }
 
-// New returns the API over cfg.
+// New returns the API over cfg. It fails with ErrConfig when Jobs or
+// Auth is missing or a TrustedOrigins entry is not an origin
+// ("scheme://host[:port]"), and with ErrDocument if the embedded OpenAPI
+// fragments do not merge.
 func New(cfg Config) (*Handler, error) {
 	if cfg.Jobs == nil || cfg.Auth == nil {
 		return nil, ErrConfig
 	}
-	h := &Handler{cfg: cfg, mux: http.NewServeMux()}
+	doc, err := buildOpenAPI()
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{
+		cfg:      cfg,
+		mux:      http.NewServeMux(),
+		doc:      doc,
+		cop:      http.NewCrossOriginProtection(),
+		log:      cfg.Logger,
+		now:      cfg.Now,
+		requests: newLimiters(cfg.RequestsPerMinute, cfg.RequestBurst, DefaultRequestsPerMinute, DefaultRequestBurst),
+		uploads:  newLimiters(cfg.UploadsPerMinute, cfg.UploadBurst, DefaultUploadsPerMinute, DefaultUploadBurst),
+	}
+	for _, o := range cfg.TrustedOrigins {
+		if err := h.cop.AddTrustedOrigin(o); err != nil {
+			return nil, ErrConfig
+		}
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
 	h.routes()
-	h.root = h.mux // middleware (limits, origin check, headers, logging) wraps this
 	return h, nil
 }
 
 // ServeHTTP serves the API.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.root.ServeHTTP(w, r) }
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.serve(w, r) }
 
 var errNotImplemented = errors.New("not implemented")

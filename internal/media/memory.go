@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sync"
 
 	"golang.org/x/sync/semaphore"
@@ -71,7 +72,8 @@ const DefaultDecodeMemory int64 = 768 << 20
 // other instead of adding up. A file whose cost alone exceeds the budget
 // is refused with KindTooLarge, never left waiting. Releasing a hold of
 // 64 MiB or more runs a garbage collection first, so that the next decode
-// reuses that memory rather than adding to it. Safe for concurrent use; a
+// reuses that memory rather than adding to it; one of 256 MiB or more also
+// returns the freed memory to the operating system. Safe for concurrent use; a
 // nil *MemoryBudget bounds nothing.
 type MemoryBudget struct {
 	size int64
@@ -119,7 +121,15 @@ func (b *MemoryBudget) acquire(ctx context.Context, f Format, n int64) (release 
 	b.peak = max(b.peak, b.used)
 	b.mu.Unlock()
 	return func() {
-		if n >= collectAbove {
+		switch {
+		case n >= returnAbove:
+			// A giant decode's buffers: collect them and hand their pages
+			// back to the OS at once, rather than when the background
+			// scavenger gets to them, which on a loaded machine is late
+			// enough for the next giant decode to fault in pages of its own
+			// first and the process to hold both.
+			debug.FreeOSMemory()
+		case n >= collectAbove:
 			// The decode's buffers are garbage now. Collect them before
 			// the next decode allocates: the Go heap otherwise grows to
 			// about twice its live size between collections, and the
@@ -136,6 +146,12 @@ func (b *MemoryBudget) acquire(ctx context.Context, f Format, n int64) (release 
 // collectAbove is the hold, in bytes, whose release runs a garbage
 // collection.
 const collectAbove = 64 << 20
+
+// returnAbove is the hold, in bytes, whose release also returns the freed
+// memory to the operating system: images of about 40 megapixels and up,
+// rare enough that the page faults of reusing the memory cost nothing that
+// matters, while a 24-megapixel photo keeps its pages for the next one.
+const returnAbove = 256 << 20
 
 // Prepare is the package's Prepare within the budget: it probes data,
 // holds Info.DecodeBytes of the budget (waiting for it, honouring ctx)
