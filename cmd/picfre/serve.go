@@ -317,4 +317,3 @@ func loopbackAddr(addr string) bool {
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
 }
-
