@@ -208,7 +208,7 @@ func TestServeTokens(t *testing.T) {
 		}
 	}
 	// The web app at /, the OpenAPI document without a token.
-	if code, body := s.do(t, http.MethodGet, "/", "", nil, ""); code != http.StatusOK || !strings.Contains(string(body), "<html") {
+	if code, body := s.do(t, http.MethodGet, "/", "", nil, ""); code != http.StatusOK || !strings.Contains(strings.ToLower(string(body)), "<!doctype html") {
 		t.Errorf("GET /: %d %.200s", code, body)
 	}
 	if code, body := s.do(t, http.MethodGet, "/v1/openapi.json", "", nil, ""); code != http.StatusOK || !strings.Contains(string(body), `"openapi"`) {
