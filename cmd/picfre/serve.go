@@ -168,9 +168,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 	mode := "single-user"
 	if auth == "tokens" {
 		mode = "tokens"
-		authn = placeholderTokens(db.Accounts()) // TODO(rebase): &httpapi.Tokens{Store: db.Accounts()}
+		authn = &httpapi.Tokens{Store: db.Accounts()}
 	} else {
-		authn = httpapi.AuthenticatorFunc(func(*http.Request) (string, error) { return singleUserAccount, nil }) // TODO(rebase): httpapi.SingleUser
+		authn = httpapi.SingleUser(singleUserAccount)
 	}
 	api, err := httpapi.New(httpapi.Config{
 		Jobs: svc.Service, Auth: authn,
@@ -220,7 +220,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	var sweeping sync.WaitGroup
 	if sweepEvery > 0 {
-		sweeping.Go(func() { sweepLoop(sweepCtx, svc.Service, &retention.Sweeper{Ledger: db.Ledger(), Policy: policy}, sweepEvery, log) })
+		sweeping.Go(func() {
+			sweepLoop(sweepCtx, svc.Service, &retention.Sweeper{Ledger: db.Ledger(), Policy: policy}, sweepEvery, log)
+		})
 	}
 
 	fmt.Fprintf(e.stderr, "picfre: serving http://%s (%s)\n", ln.Addr(), mode)
@@ -314,17 +316,4 @@ func loopbackAddr(addr string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
-}
-
-// placeholderTokens stands in for httpapi.Tokens until it lands.
-func placeholderTokens(acc interface {
-	AccountForToken(context.Context, string) (string, error)
-}) httpapi.Authenticator {
-	return httpapi.AuthenticatorFunc(func(r *http.Request) (string, error) {
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok {
-			return "", errcode.New(errcode.Unauthenticated, "no token")
-		}
-		return acc.AccountForToken(r.Context(), tok)
-	})
 }

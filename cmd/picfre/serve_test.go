@@ -4,7 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
 	"io"
+	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -203,7 +208,7 @@ func TestServeTokens(t *testing.T) {
 		}
 	}
 	// The web app at /, the OpenAPI document without a token.
-	if code, body := s.do(t, http.MethodGet, "/", "", nil, ""); code != http.StatusOK || !strings.Contains(string(body), "<html") {
+	if code, body := s.do(t, http.MethodGet, "/", "", nil, ""); code != http.StatusOK || !strings.Contains(strings.ToLower(string(body)), "<!doctype html") {
 		t.Errorf("GET /: %d %.200s", code, body)
 	}
 	if code, body := s.do(t, http.MethodGet, "/v1/openapi.json", "", nil, ""); code != http.StatusOK || !strings.Contains(string(body), `"openapi"`) {
@@ -316,10 +321,7 @@ func TestServeShutdownInFlight(t *testing.T) {
 	je := newJobsEnv(t)
 	const n = 24
 	account, tok := newAccount(t, je.dsn, 100)
-	var files []string
-	for i := range n {
-		files = append(files, threeSamples[i%len(threeSamples)])
-	}
+	files := distinctJPEGs(t, n, 480, 320)
 	args := []string{"--addr", "127.0.0.1:0", "--auth", "tokens", "--ledger", je.dsn, "--workers", "1", "--grace", "20s", "--sweep-every", "0"}
 	s := startServe(t, je.vars, args...)
 	j := s.upload(t, tok, files...)
@@ -365,6 +367,39 @@ func TestServeShutdownInFlight(t *testing.T) {
 	if usage != n {
 		t.Errorf("%d usage entries, want one per file (%d)", usage, n)
 	}
+}
+
+// distinctJPEGs writes n JPEGs of w×h that are no near-duplicates of
+// each other (a coarse grid of colours drawn from a seed per file), so
+// that each is tagged and charged on its own.
+func distinctJPEGs(t testing.TB, n, w, h int) []string {
+	t.Helper()
+	dir := t.TempDir()
+	var paths []string
+	for i := range n {
+		rng := rand.New(rand.NewPCG(uint64(i), 7))
+		img := image.NewRGBA(image.Rect(0, 0, w, h))
+		const grid = 8
+		for gy := range grid {
+			for gx := range grid {
+				c := color.RGBA{uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)), 255}
+				draw.Draw(img, image.Rect(gx*w/grid, gy*h/grid, (gx+1)*w/grid, (gy+1)*h/grid), image.NewUniform(c), image.Point{}, draw.Src)
+			}
+		}
+		path := filepath.Join(dir, fmt.Sprintf("photo-%03d.jpg", i))
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := jpeg.Encode(f, img, &jpeg.Options{Quality: 85}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, path)
+	}
+	return paths
 }
 
 func mustJobs(t *testing.T, je *jobsEnv, sub string, args ...string) string {
