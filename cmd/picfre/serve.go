@@ -38,6 +38,8 @@ s3:// --spool shared by several serve or worker processes.
 
 --auth single (the default) serves one account, "local", to whoever can
 connect: it only binds a loopback address (127.0.0.1, ::1, localhost).
+In single-user mode files are free unless --price or --price-per-minute
+sets a price (then top the account "local" up with picfre credits topup).
 --auth tokens asks every request for an API token (Authorization: Bearer,
 or the session cookie the web app signs in with); make them with
 "picfre accounts create" and "picfre accounts token".
@@ -134,6 +136,12 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 	if jf.queue == "" {
 		jf.queue = ldsn
+	}
+	if auth == "single" && !flagSet(fs, "price") && !flagSet(fs, "price-per-minute") {
+		// One person's own install: their files are free unless they set
+		// a price, so that serve works before anyone has topped up. The
+		// usage records and the balance are kept as always.
+		f.price, f.pricePerMinute = 0, 0
 	}
 	prov, err := newProvider(f, e.getenv)
 	if err != nil {
@@ -316,4 +324,11 @@ func loopbackAddr(addr string) bool {
 	}
 	ip, err := netip.ParseAddr(host)
 	return err == nil && ip.IsLoopback()
+}
+
+// flagSet reports whether the command line set the flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
