@@ -193,7 +193,9 @@ async function refreshHistory() {
     time.textContent = new Date(e.time).toLocaleString();
     when.append(time);
     const what = document.createElement("td");
-    what.textContent = entryText[e.kind] || e.kind;
+    // The ledger's summaries of deleted records (ids purged_*) are not
+    // files processed: they keep only the sum the balance needs.
+    what.textContent = String(e.id || "").startsWith("purged_") ? "Deleted records (sum)" : entryText[e.kind] || e.kind;
     const credits = document.createElement("td");
     credits.className = "num";
     credits.textContent = e.credits > 0 ? `+${e.credits}` : String(e.credits);
@@ -731,7 +733,7 @@ function renderChips(f, focus) {
   f.item.keywords.forEach((kw, i) => {
     const li = document.createElement("li");
     li.className = "chip";
-    if (i < top) li.classList.add("top");
+    if (i < top) li.classList.add("lead");
     const text = document.createElement("span");
     text.className = "kw";
     text.textContent = kw;
