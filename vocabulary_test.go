@@ -14,6 +14,7 @@ import (
 
 	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/httpapi"
 	"github.com/picfre/picfre/internal/audio"
 	"github.com/picfre/picfre/internal/scratch"
 	"github.com/picfre/picfre/internal/seal"
@@ -76,6 +77,10 @@ var sentinels = map[string]struct {
 	"internal/seal.ErrNotSealed":               {seal.ErrNotSealed, errcode.FailedPrecondition},
 	"internal/seal.ErrClosed":                  {seal.ErrClosed, errcode.Internal},
 	"jobs.ErrResultGone":                       {jobs.ErrResultGone, errcode.NotFound},
+	"httpapi.ErrConfig":                        {httpapi.ErrConfig, errcode.InvalidArgument},
+	"httpapi.ErrDocument":                      {httpapi.ErrDocument, errcode.Internal},
+	"store.ErrNotFound":                        {store.ErrNotFound, errcode.NotFound},
+	"store.ErrUnauthenticated":                 {store.ErrUnauthenticated, errcode.Unauthenticated},
 	"jobs.ErrNotFound":                         {jobs.ErrNotFound, errcode.NotFound},
 	"jobs.ErrInvalidDSN":                       {jobs.ErrInvalidDSN, errcode.InvalidArgument},
 	"jobs.ErrTooManyFiles":                     {jobs.ErrTooManyFiles, errcode.TooLarge},
