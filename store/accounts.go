@@ -12,10 +12,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/picfre/picfre/internal/sqlq"
 
 	"github.com/picfre/picfre/errcode"
 )
@@ -349,34 +350,11 @@ func wrapDB(op string, err error) error {
 	return errcode.WrapIfNone(errcode.Unavailable, fmt.Errorf("store: accounts: %s: %w", op, err))
 }
 
-// q rewrites the '?' placeholders of query for PostgreSQL.
-func (a *Accounts) q(query string) string {
-	if a.dialect != "postgres" {
-		return query
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range query {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// q rewrites the '?' placeholders of query for the dialect.
+func (a *Accounts) q(query string) string { return sqlq.Rebind(query, a.dialect == "postgres") }
 
 func (a *Accounts) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := a.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return sqlq.InTx(ctx, a.db, fn)
 }
 
 // memAccounts is the store of Memory.

@@ -343,9 +343,9 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if got := eval[string](t, ctx, `document.getElementById("live").textContent`); !strings.Contains(got, fmt.Sprintf("%d of %d", n, n)) {
 		t.Errorf("live region %q does not say all %d are done", got, n)
 	}
-	if got := eval[string](t, ctx, `document.getElementById("balance-available").textContent`); got != fmt.Sprint(100-n) {
-		t.Errorf("balance after the job %q, want %d", got, 100-n)
-	}
+	// The page refreshes the balance after the results, asynchronously.
+	waitFor(t, ctx, "the balance after the job",
+		fmt.Sprintf(`document.getElementById("balance-available").textContent === "%d"`, 100-n), 10*time.Second)
 	// Nothing of the results is left on the server.
 	jl, err := srv.jobs.Jobs(context.Background(), account)
 	if err != nil || len(jl) != 1 {

@@ -5,9 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/picfre/picfre/internal/sqlq"
 
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/privacy/custmatch"
@@ -107,33 +107,10 @@ func OpenSQL(ctx context.Context, db *sql.DB, d Dialect) (driver.ContactStore, e
 }
 
 // q rewrites the '?' placeholders of query for the dialect.
-func (s *sqlStore) q(query string) string {
-	if s.dialect != Postgres {
-		return query
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range query {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func (s *sqlStore) q(query string) string { return sqlq.Rebind(query, s.dialect == Postgres) }
 
 func (s *sqlStore) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return sqlq.InTx(ctx, s.db, fn)
 }
 
 func micros(t time.Time) int64 {
