@@ -16,9 +16,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/picfre/picfre/internal/sqlq"
-
 	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/internal/sqlq"
 )
 
 // ErrNotFound: the account or token does not exist (or the token is

@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/picfre/picfre/internal/sqlq"
-
 	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/internal/sqlq"
 	"github.com/picfre/picfre/privacy/custmatch"
 	"github.com/picfre/picfre/privacy/driver"
 )
