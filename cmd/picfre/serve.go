@@ -73,11 +73,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 		f           tagFlags
 		addr, auth  string
 		ldsn        string
-		workers     int
-		lifetime    time.Duration
-		sweepEvery  time.Duration
-		grace       time.Duration
-		maxAttempts int
+		wf          workFlags
 		maxFiles    int
 		maxFileSize int64
 	)
@@ -92,11 +88,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
 	fs.StringVar(&auth, "auth", "single", "single (one account, loopback only) or tokens (API tokens of picfre accounts)")
 	fs.StringVar(&ldsn, "ledger", defaultLedgerDSN, "credit ledger and accounts: sqlite:PATH or a postgres:// URL")
-	fs.IntVar(&workers, "workers", jobs.DefaultWorkers, "files worked at once by this process (and provider requests in flight)")
-	fs.DurationVar(&lifetime, "result-lifetime", jobs.DefaultResultLifetime, "how long a result is held for fetching after its file is done")
-	fs.DurationVar(&sweepEvery, "sweep-every", time.Minute, "how often to sweep expired results, abandoned uploads and old records (0: never)")
-	fs.DurationVar(&grace, "grace", 30*time.Second, "on SIGINT or SIGTERM, how long requests in progress, and then files in progress, may take to finish")
-	fs.IntVar(&maxAttempts, "max-attempts", jobs.DefaultMaxAttempts, "tries of a file that fails for a passing reason (provider down, rate limited)")
+	wf.register(fs, "on SIGINT or SIGTERM, how long requests in progress, and then files in progress, may take to finish")
 	fs.IntVar(&maxFiles, "max-files", jobs.DefaultMaxFiles, "most files in one upload")
 	fs.Int64Var(&maxFileSize, "max-file-bytes", jobs.DefaultMaxFileBytes, "largest file in bytes")
 	registerSome(fs, &f, providerFlags...)
@@ -110,17 +102,11 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if len(pos) > 0 {
 		return usagef("serve: unexpected argument %q", pos[0])
 	}
-	switch {
-	case workers < 1:
-		return usagef("--workers must be at least 1")
-	case lifetime <= 0 || grace <= 0 || sweepEvery < 0:
-		return usagef("--result-lifetime and --grace must be positive, --sweep-every not negative")
-	case maxAttempts < 1 || maxFiles < 1 || maxFileSize < 1:
-		return usagef("--max-attempts, --max-files and --max-file-bytes must be at least 1")
-	case f.price < 0 || f.pricePerMinute < 0:
-		return usagef("--price and --price-per-minute must not be negative")
-	case f.maxCredits < 0 || f.maxDuration <= 0:
-		return usagef("--max-credits must not be negative and --max-duration must be positive")
+	if err := wf.check(f); err != nil {
+		return err
+	}
+	if maxFiles < 1 || maxFileSize < 1 {
+		return usagef("--max-files and --max-file-bytes must be at least 1")
 	}
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return usagef("--addr wants host:port, got %q", addr)
@@ -150,10 +136,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 
 	// The pipeline bills through the ledger; the service checks credits
 	// at commit against the same ledger and prices.
-	cfg := picfre.Config{MaxRequests: workers, MaxCredits: f.maxCredits, MaxDuration: f.maxDuration}
-	if f.maxCredits == 0 {
-		cfg.MaxCredits = -1 // no ceiling
-	}
+	cfg := wf.pipelineConfig(f)
 	db, err := configureLedger(ctx, &cfg, ldsn, f.price, f.pricePerMinute)
 	if err != nil {
 		return coded("serve", err)
@@ -163,7 +146,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	pipeline := picfre.New(prov, cfg)
 	svc, err := jf.open(ctx, e, jobs.Config{
 		Tagger: pipeline, Ledger: db.Ledger(), Pricer: cfg.Pricer,
-		Workers: workers, ResultLifetime: lifetime, MaxAttempts: maxAttempts, Retention: policy,
+		Workers: wf.workers, ResultLifetime: wf.lifetime, MaxAttempts: wf.maxAttempts, Retention: policy,
 		MaxFiles: maxFiles, MaxFileBytes: maxFileSize, Logger: log,
 	}, true)
 	if err != nil {
@@ -227,9 +210,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 	// records) and the ledger's retention (usage records).
 	sweepCtx, stopSweep := context.WithCancel(ctx)
 	var sweeping sync.WaitGroup
-	if sweepEvery > 0 {
+	if wf.sweepEvery > 0 {
 		sweeping.Go(func() {
-			sweepLoop(sweepCtx, svc.Service, &retention.Sweeper{Ledger: db.Ledger(), Policy: policy}, sweepEvery, log)
+			sweepLoop(sweepCtx, "picfre serve", svc.Service, &retention.Sweeper{Ledger: db.Ledger(), Policy: policy}, wf.sweepEvery, log)
 		})
 	}
 
@@ -240,9 +223,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 	case serveErr = <-served:
 	}
 
-	fmt.Fprintf(e.stderr, "picfre: stopping; requests and files in progress have %s each to finish\n", grace)
+	fmt.Fprintf(e.stderr, "picfre: stopping; requests and files in progress have %s each to finish\n", wf.grace)
 	endStreams()
-	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wf.grace)
 	defer cancel()
 	if err := srv.Shutdown(stopCtx); err != nil {
 		// The grace is over: cut what is left.
@@ -251,7 +234,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 	stopSweep()
 	sweeping.Wait()
-	workCtx, cancelWork := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	workCtx, cancelWork := context.WithTimeout(context.WithoutCancel(ctx), wf.grace)
 	defer cancelWork()
 	if err := svc.close(workCtx); err != nil {
 		return coded("serve: stop", err)
@@ -279,23 +262,26 @@ func endOnShutdown(h http.Handler, streams context.Context) http.Handler {
 }
 
 // sweepLoop sweeps at once and then every interval until ctx ends.
-func sweepLoop(ctx context.Context, svc *jobs.Service, ledger *retention.Sweeper, every time.Duration, log *slog.Logger) {
+func sweepLoop(ctx context.Context, who string, svc *jobs.Service, ledger *retention.Sweeper, every time.Duration, log *slog.Logger) {
 	sweep := func() {
 		rep, err := svc.Sweep(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			log.Warn("picfre serve: sweep failed", "code", string(errcode.Of(err)), "error", err.Error())
+			log.Warn(who+": sweep failed", "code", string(errcode.Of(err)), "error", err.Error())
 		case rep != (jobs.SweepReport{}):
-			log.Info("picfre serve: swept", "results", rep.Results, "uploads", rep.Uploads, "orphans", rep.Orphans, "jobs", rep.Jobs)
+			log.Info(who+": swept", "results", rep.Results, "uploads", rep.Uploads, "orphans", rep.Orphans, "jobs", rep.Jobs)
+		}
+		if ledger == nil {
+			return
 		}
 		r, err := ledger.Sweep(ctx, retention.SweepOptions{})
 		switch {
 		case errors.Is(err, retention.ErrSweepInProgress):
 			// Another instance sweeps the same ledger now.
 		case err != nil && ctx.Err() == nil:
-			log.Warn("picfre serve: retention sweep failed", "code", string(errcode.Of(err)), "error", err.Error())
+			log.Warn(who+": retention sweep failed", "code", string(errcode.Of(err)), "error", err.Error())
 		case err == nil && r.Purged > 0:
-			log.Info("picfre serve: retention swept", "usage_records", r.Purged)
+			log.Info(who+": retention swept", "usage_records", r.Purged)
 		}
 	}
 	sweep()
