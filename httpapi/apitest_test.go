@@ -12,9 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	"image/jpeg"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -36,6 +33,7 @@ import (
 	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/httpapi"
+	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/jobs"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/privacy"
@@ -508,27 +506,8 @@ func (f *form) bytes() []byte {
 
 func (f *form) contentType() string { return f.w.FormDataContentType() }
 
-// photo returns a small JPEG that differs from photo(j) for every j != i,
-// so that the fake provider answers each differently.
-func photo(t testing.TB, i int) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 48, 32))
-	for y := range 32 {
-		for x := range 48 {
-			img.Set(x, y, color.RGBA{uint8(i * 7), uint8(i >> 5), uint8(x*5 + y), 255})
-		}
-	}
-	for b := range 24 {
-		if i>>b&1 == 1 {
-			img.Set(b, 0, color.RGBA{255, 255, 255, 255})
-		}
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+// photo is testenv.Photo: a small JPEG of its own for every i.
+func photo(t testing.TB, i int) []byte { return testenv.Photo(t, i) }
 
 // spoolObjects lists the keys of every object in the spool.
 func (api *testAPI) spoolObjects(t testing.TB) []string {

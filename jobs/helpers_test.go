@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"image"
-	"image/color"
-	"image/jpeg"
 	"io/fs"
 	"iter"
 	"os"
@@ -18,6 +15,7 @@ import (
 	_ "gocloud.dev/blob/fileblob"
 
 	"github.com/picfre/picfre"
+	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/jobs"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/provider"
@@ -25,29 +23,8 @@ import (
 	"github.com/picfre/picfre/store"
 )
 
-// photo returns a small JPEG that differs from photo(j) for every j != i,
-// so that the fake provider answers each differently and the ledger bills
-// each under its own key.
-func photo(t testing.TB, i int) []byte {
-	t.Helper()
-	img := image.NewRGBA(image.Rect(0, 0, 48, 32))
-	for y := range 32 {
-		for x := range 48 {
-			img.Set(x, y, color.RGBA{uint8(i * 7), uint8(i >> 5), uint8(x*5 + y), 255})
-		}
-	}
-	// Each file's own bit pattern in the first row.
-	for b := range 24 {
-		if i>>b&1 == 1 {
-			img.Set(b, 0, color.RGBA{255, 255, 255, 255})
-		}
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+// photo is testenv.Photo: a small JPEG of its own for every i.
+func photo(t testing.TB, i int) []byte { return testenv.Photo(t, i) }
 
 func photos(t testing.TB, n int) iter.Seq[picfre.Media] {
 	return func(yield func(picfre.Media) bool) {

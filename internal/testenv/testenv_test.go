@@ -151,3 +151,14 @@ func TestPostgres(t *testing.T) {
 		t.Fatalf("schema %s still exists after the test (%d, %v)", schema, n, err)
 	}
 }
+
+func TestPhotoDistinct(t *testing.T) {
+	seen := map[string]int{}
+	for i := range 300 {
+		p := string(testenv.Photo(t, i))
+		if j, ok := seen[p]; ok {
+			t.Fatalf("Photo(%d) == Photo(%d)", i, j)
+		}
+		seen[p] = i
+	}
+}
