@@ -465,9 +465,12 @@ func newForm() *form {
 }
 
 // options adds an options part with the JSON s.
-func (f *form) options(s string) *form {
+func (f *form) options(s string) *form { return f.jsonPart("options", s) }
+
+// jsonPart adds a part name of type application/json holding s.
+func (f *form) jsonPart(name, s string) *form {
 	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", `form-data; name="options"`)
+	h.Set("Content-Disposition", `form-data; name="`+name+`"`)
 	h.Set("Content-Type", "application/json")
 	pw, err := f.w.CreatePart(h)
 	if err != nil {

@@ -8,9 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"io"
 	"net/http"
-	"net/textproto"
 	"slices"
 	"strings"
 	"testing"
@@ -129,17 +127,7 @@ func jpegForm(meta string, file []byte, filename string) *form {
 }
 
 // metadata adds a part metadata of type application/json.
-func (f *form) metadata(s string) *form {
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", `form-data; name="metadata"`)
-	h.Set("Content-Type", "application/json")
-	pw, err := f.w.CreatePart(h)
-	if err != nil {
-		panic(err)
-	}
-	_, _ = io.WriteString(pw, s)
-	return f
-}
+func (f *form) metadata(s string) *form { return f.jsonPart("metadata", s) }
 
 func TestRenderJPEG(t *testing.T) {
 	api := newTestAPI(t, withWorkers(-1))
