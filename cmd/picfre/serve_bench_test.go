@@ -9,7 +9,6 @@ import (
 	"image/jpeg"
 	"io"
 	"math/rand/v2"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"os/exec"
@@ -216,37 +215,8 @@ func serveUploadOnce(b *testing.B, bin string, prov *wiretest.Server, files []st
 
 	b.StartTimer()
 	start := time.Now()
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	go func() {
-		err := func() error {
-			opts, err := mw.CreateFormField("options")
-			if err != nil {
-				return err
-			}
-			if _, err := io.WriteString(opts, `{"language":"en","min_keywords":8,"max_keywords":12}`); err != nil {
-				return err
-			}
-			for _, path := range files {
-				w, err := mw.CreateFormFile("file", filepath.Base(path))
-				if err != nil {
-					return err
-				}
-				f, err := os.Open(path)
-				if err != nil {
-					return err
-				}
-				_, err = io.Copy(w, f)
-				f.Close()
-				if err != nil {
-					return err
-				}
-			}
-			return mw.Close()
-		}()
-		pw.CloseWithError(err)
-	}()
-	resp, err := http.Post(url+"/v1/jobs", mw.FormDataContentType(), pr)
+	form, formType := streamUpload(files, func(_ int, path string) string { return filepath.Base(path) })
+	resp, err := http.Post(url+"/v1/jobs", formType, form)
 	if err != nil {
 		b.Fatal(err)
 	}

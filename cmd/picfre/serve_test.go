@@ -109,37 +109,10 @@ func (s *server) do(t *testing.T, method, path, token string, body io.Reader, co
 // created job.
 func (s *server) upload(t *testing.T, token string, files ...string) jobs.Job {
 	t.Helper()
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
-	go func() {
-		err := func() error {
-			opts, err := mw.CreateFormField("options")
-			if err != nil {
-				return err
-			}
-			if _, err := io.WriteString(opts, `{"language":"en","min_keywords":8,"max_keywords":12}`); err != nil {
-				return err
-			}
-			for i, path := range files {
-				w, err := mw.CreateFormFile("file", fmt.Sprintf("%03d-%s", i, filepath.Base(path)))
-				if err != nil {
-					return err
-				}
-				f, err := os.Open(path)
-				if err != nil {
-					return err
-				}
-				_, err = io.Copy(w, f)
-				f.Close()
-				if err != nil {
-					return err
-				}
-			}
-			return mw.Close()
-		}()
-		pw.CloseWithError(err)
-	}()
-	code, body := s.do(t, http.MethodPost, "/v1/jobs", token, pr, mw.FormDataContentType())
+	form, formType := streamUpload(files, func(i int, path string) string {
+		return fmt.Sprintf("%03d-%s", i, filepath.Base(path))
+	})
+	code, body := s.do(t, http.MethodPost, "/v1/jobs", token, form, formType)
 	if code != http.StatusCreated {
 		t.Fatalf("upload: %d %s", code, body)
 	}
@@ -471,4 +444,41 @@ func decodeJSONLines[T any](t *testing.T, s string) []T {
 		out = append(out, v)
 	}
 	return out
+}
+
+// streamUpload returns the multipart body of an upload of files (an
+// options part, then each file under name(i, path)), written from disk
+// as it is read, and its content type.
+func streamUpload(files []string, name func(i int, path string) string) (io.Reader, string) {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		err := func() error {
+			opts, err := mw.CreateFormField("options")
+			if err != nil {
+				return err
+			}
+			if _, err := io.WriteString(opts, `{"language":"en","min_keywords":8,"max_keywords":12}`); err != nil {
+				return err
+			}
+			for i, path := range files {
+				w, err := mw.CreateFormFile("file", name(i, path))
+				if err != nil {
+					return err
+				}
+				f, err := os.Open(path)
+				if err != nil {
+					return err
+				}
+				_, err = io.Copy(w, f)
+				f.Close()
+				if err != nil {
+					return err
+				}
+			}
+			return mw.Close()
+		}()
+		pw.CloseWithError(err)
+	}()
+	return pr, mw.FormDataContentType()
 }
