@@ -26,6 +26,10 @@ const (
 	// were purged by retention (Purge with TopUpsBefore); it keeps the
 	// history adding up to the balance.
 	KindPurgedTopUps EntryKind = "purged_topups"
+	// KindReversal: credits taken back because a top-up's payment was
+	// refunded or disputed (Ledger.Reverse), or a later top-up paying
+	// what such a reversal could not take.
+	KindReversal EntryKind = "reversal"
 )
 
 // Entry is one movement of credits. Entries are never edited: a mistake is
@@ -49,6 +53,10 @@ type Entry struct {
 	Reason string
 	// Usage is the usage event of a KindUsage entry, nil otherwise.
 	Usage *Event
+	// Amount and Currency are the money paid for a KindTopUp entry
+	// (see TopUp); 0 and "" otherwise.
+	Amount   int64
+	Currency string
 }
 
 // Balance is an account's position at one moment.
@@ -61,6 +69,11 @@ type Balance struct {
 	// Available is Credits - Held: what a new Authorize can hold. Never
 	// negative.
 	Available int64
+	// Owed is what reversals could not take back because the credits
+	// were already spent. While it is above zero the account is blocked
+	// (Authorize fails with ErrAccountBlocked); the next top-ups pay it
+	// first.
+	Owed int64
 }
 
 // AttemptState is the stored state of a hold that was not captured.
@@ -106,6 +119,29 @@ type TopUp struct {
 	// PaymentRef identifies the payment (a payment provider's id): the
 	// same reference credits once.
 	PaymentRef string
+	// Amount is the money paid, in the currency's minor unit (cents);
+	// 0 when not known (a top-up entered by an operator). Kept with
+	// the entry, with Currency, as the bookkeeping record of the sale.
+	Amount int64
+	// Currency is the ISO 4217 code of Amount in lower case ("usd");
+	// "" exactly when Amount is 0.
+	Currency string
+}
+
+// Reversal takes back the credits of a top-up whose payment was
+// refunded or lost in a dispute, for [Ledger.Reverse].
+type Reversal struct {
+	// PaymentRef is the top-up's payment reference; the account is
+	// the top-up's.
+	PaymentRef string
+	// Key makes the reversal idempotent (the processor's refund or
+	// dispute id): the same key records it once.
+	Key string
+	// Credits is the amount to take back; positive. The reversals of
+	// one top-up never take back more than it credited.
+	Credits int64
+	// Reason is a short note kept with the entry ("refund", "dispute").
+	Reason string
 }
 
 // Refund gives credits back, for [Ledger.Refund].
