@@ -36,67 +36,16 @@ func flag(r *http.Request, name string) (bool, error) {
 	return b, nil
 }
 
-// indexed is a result with its file's index in the job.
-type indexed struct {
-	index int
-	r     *picfre.Result
-}
-
-// results runs jobs.Service.Results and gives each result its file's
-// index, which Results does not say: with Wait it yields every file in
-// order; without, the files settled when it looked, in order, and the
-// job as it was just before tells which those are (a file settled then
-// is among them; one settled since is matched by its name).
-//
-// The first error, if any, comes before any result only for a missing
-// job; a later one (a database failure) ends the sequence.
-func (h *Handler) results(r *http.Request, o jobs.ResultOptions) (iter.Seq2[indexed, error], error) {
+// results runs jobs.Service.Results for the request's job. The first
+// error, if any, comes before any result only for a missing job; a later
+// one (a database failure) ends the sequence.
+func (h *Handler) results(r *http.Request, o jobs.ResultOptions) (iter.Seq2[*jobs.Result, error], error) {
 	ctx := r.Context()
 	account, id := accountOf(r), r.PathValue("id")
-	before, err := h.cfg.Jobs.Job(ctx, account, id)
-	if err != nil {
+	if _, err := h.cfg.Jobs.Job(ctx, account, id); err != nil {
 		return nil, err
 	}
-	return func(yield func(indexed, error) bool) {
-		next := 0
-		for res, err := range h.cfg.Jobs.Results(ctx, account, id, o) {
-			if err != nil {
-				yield(indexed{}, err)
-				return
-			}
-			idx := next
-			if !o.Wait {
-				for idx < len(before.Files) {
-					f := before.Files[idx]
-					if settled(f.State) || f.Name == res.File {
-						break
-					}
-					idx++ // still not settled when Results looked: skipped
-				}
-			}
-			next = idx + 1
-			if !yield(indexed{idx, res}, nil) {
-				return
-			}
-		}
-	}, nil
-}
-
-func settled(s jobs.FileState) bool {
-	return s == jobs.FileDone || s == jobs.FileFailed || s == jobs.FileCanceled
-}
-
-// resultJSON is picfre.Result's JSON with "index" first.
-func resultJSON(it indexed) ([]byte, error) {
-	b, err := json.Marshal(it.r)
-	if err != nil {
-		return nil, err
-	}
-	head := fmt.Sprintf(`{"index":%d`, it.index)
-	if bytes.Equal(b, []byte("{}")) {
-		return []byte(head + "}"), nil
-	}
-	return append([]byte(head+","), b[1:]...), nil
+	return h.cfg.Jobs.Results(ctx, account, id, o), nil
 }
 
 // jobResults is GET /v1/jobs/{id}/results. The answer is streamed: each
@@ -134,7 +83,7 @@ func (h *Handler) jobResults(w http.ResponseWriter, r *http.Request) {
 			// which no JSON reader takes for a complete list.
 			return
 		}
-		b, err := resultJSON(it)
+		b, err := json.Marshal(it)
 		if err != nil {
 			return
 		}
@@ -216,10 +165,10 @@ func (h *Handler) jobResultsCSV(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return
 		}
-		if it.r.Err != nil {
+		if it.Err != nil {
 			continue // failed, canceled or no longer held: no row
 		}
-		if err := cw.Write(rowOf(it.r)); err != nil {
+		if err := cw.Write(rowOf(&it.Result)); err != nil {
 			return
 		}
 		// The row must be written before the result is consumed.
@@ -249,11 +198,11 @@ func (h *Handler) fileXMP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, err)
 			return
 		}
-		if it.index == index {
-			found = it.r
+		if it.Index == index {
+			found = &it.Result
 			break
 		}
-		if it.index > index {
+		if it.Index > index {
 			break
 		}
 	}

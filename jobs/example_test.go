@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -90,14 +91,14 @@ func Example() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println(r.File, len(r.Keywords) > 0)
+		fmt.Println(r.Index, r.File, len(r.Keywords) > 0)
 	}
 	b, _ := db.Ledger().Balance(ctx, "acct-1")
 	fmt.Println("credits left:", b.Credits)
 	// Output:
 	// job done done: 2 failed: 0
-	// swatch-0.png true
-	// swatch-1.png true
+	// 0 swatch-0.png true
+	// 1 swatch-1.png true
 	// credits left: 8
 }
 
@@ -156,4 +157,23 @@ func ExampleService_Cancel() {
 	// notes.txt failed unsupported_media
 	// job canceled canceled: 1 failed: 1
 	// another account: not_found
+}
+
+// A Result in JSON is the file's record with its index first, as the
+// HTTP API serves it.
+func ExampleResult_MarshalJSON() {
+	r := jobs.Result{Index: 2, Result: picfre.Result{File: "dup.jpg", Kind: "image", Title: "Red swatch"}}
+	b, err := json.Marshal(r)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(b))
+	var back jobs.Result
+	if err := json.Unmarshal(b, &back); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(back.Index, back.File, back.Title)
+	// Output:
+	// {"index":2,"file":"dup.jpg","kind":"image","title":"Red swatch"}
+	// 2 dup.jpg Red swatch
 }

@@ -129,14 +129,16 @@ type ResultOptions struct {
 	Wait bool
 }
 
-// Results yields the job's results in input order: each done file's
-// Result (its answer, unsealed); for a failed or canceled file a Result
-// with only File and Err (its code); for a done file whose result is no
-// longer held, Err is ErrResultGone. Files not settled yet are skipped,
-// unless o.Wait. An error (ErrNotFound for another account's job, a
-// database failure, ctx's end) is yielded once, last.
-func (s *Service) Results(ctx context.Context, account, id string, o ResultOptions) iter.Seq2[*picfre.Result, error] {
-	return func(yield func(*picfre.Result, error) bool) {
+// Results yields the job's results in input order, each with its file's
+// Index: each done file's Result (its answer, unsealed); for a failed or
+// canceled file a Result with only Index, File and Err (its code); for a
+// done file whose result is no longer held, Err is ErrResultGone. Files
+// not settled yet are skipped, unless o.Wait; Index tells which file a
+// result is, also among files of the same name. An error (ErrNotFound for
+// another account's job, a database failure, ctx's end) is yielded once,
+// last, with a nil Result.
+func (s *Service) Results(ctx context.Context, account, id string, o ResultOptions) iter.Seq2[*Result, error] {
+	return func(yield func(*Result, error) bool) {
 		if _, err := s.jobRow(ctx, account, id); err != nil {
 			yield(nil, err)
 			return
@@ -190,16 +192,16 @@ func (s *Service) Results(ctx context.Context, account, id string, o ResultOptio
 }
 
 // result builds a settled file's Result.
-func (s *Service) result(ctx context.Context, id string, f File) (*picfre.Result, error) {
+func (s *Service) result(ctx context.Context, id string, f File) (*Result, error) {
 	switch f.State {
 	case FileFailed:
 		code := f.Code
 		if code == "" {
 			code = errcode.Internal
 		}
-		return &picfre.Result{File: f.Name, Err: code}, nil
+		return &Result{Index: f.Index, Result: picfre.Result{File: f.Name, Err: code}}, nil
 	case FileCanceled:
-		return &picfre.Result{File: f.Name, Err: errcode.Canceled}, nil
+		return &Result{Index: f.Index, Result: picfre.Result{File: f.Name, Err: errcode.Canceled}}, nil
 	}
 	var sealed []byte
 	err := s.db.QueryRowContext(ctx, `SELECT result FROM picfre_job_files WHERE job_id = $1 AND idx = $2`, id, f.Index).Scan(&sealed)
@@ -207,14 +209,14 @@ func (s *Service) result(ctx context.Context, id string, f File) (*picfre.Result
 		return nil, s.dbErr("results", err)
 	}
 	if sealed == nil {
-		return &picfre.Result{File: f.Name, Err: ErrResultGone}, nil
+		return &Result{Index: f.Index, Result: picfre.Result{File: f.Name, Err: ErrResultGone}}, nil
 	}
 	raw, err := s.keys.Open(sealed, resultAAD(id, f.Index))
 	if err != nil {
 		return nil, wrapIfNone(errcode.Internal, "jobs: unseal a result", err)
 	}
-	var r picfre.Result
-	if err := json.Unmarshal(raw, &r); err != nil {
+	r := Result{Index: f.Index}
+	if err := json.Unmarshal(raw, &r.Result); err != nil {
 		return nil, wrap(errcode.Internal, "jobs: a held result", err)
 	}
 	return &r, nil

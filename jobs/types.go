@@ -1,8 +1,12 @@
 package jobs
 
 import (
+	"bytes"
+	"encoding/json"
+	"strconv"
 	"time"
 
+	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
 )
 
@@ -141,4 +145,48 @@ type Event struct {
 	// Final is true on the last event: the job is done, canceled or
 	// stopped and no file is still being worked.
 	Final bool `json:"final,omitempty"`
+}
+
+// Result is one file's result as Service.Results yields it: the
+// picfre.Result with the file's position in the job, which tells apart
+// files of the same name.
+//
+// In JSON it is the picfre.Result's record with "index" first.
+type Result struct {
+	// Index is the file's position in the job, from 0: File.Index, the
+	// order in which it was added.
+	Index int
+	picfre.Result
+}
+
+// MarshalJSON writes the result's record with "index" first.
+func (r Result) MarshalJSON() ([]byte, error) {
+	b, err := r.Result.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	head := append([]byte(`{"index":`), strconv.Itoa(r.Index)...)
+	if bytes.Equal(bytes.TrimSpace(b), []byte("{}")) {
+		return append(head, '}'), nil
+	}
+	return append(append(head, ','), bytes.TrimSpace(b)[1:]...), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *Result) UnmarshalJSON(b []byte) error {
+	var idx struct {
+		Index *int `json:"index"`
+	}
+	if err := json.Unmarshal(b, &idx); err != nil {
+		return err
+	}
+	if idx.Index == nil || *idx.Index < 0 {
+		return errcode.New(errcode.InvalidArgument, "jobs: a result needs its index")
+	}
+	var res picfre.Result
+	if err := res.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	r.Index, r.Result = *idx.Index, res
+	return nil
 }

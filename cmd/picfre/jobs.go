@@ -418,7 +418,7 @@ func runJobsResults(ctx context.Context, args []string, e env) error {
 		if r.Err != nil {
 			failed++
 		}
-		if err := rw.Write(toRecord(r)); err != nil {
+		if err := rw.Write(toRecord(&r.Result)); err != nil {
 			return err
 		}
 	}
