@@ -8,7 +8,9 @@
 // # Endpoints
 //
 //   - Jobs: POST /v1/jobs uploads a job as one multipart/form-data request
-//     (an optional "options" part first, then "file" parts), each file
+//     (an optional "options" part first, then "file" parts), each file's
+//     type sniffed from its first bytes — one the service does not take
+//     fails the whole request, 415 unsupported_media — and the file
 //     streamed into the spool as it arrives, never held whole in memory;
 //     GET /v1/jobs and /v1/jobs/{id} report state and counts; GET
 //     /v1/jobs/{id}/events streams progress as Server-Sent Events; GET

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/internal/media"
 	"github.com/picfre/picfre/jobs"
 	"github.com/picfre/picfre/stock"
 )
@@ -122,9 +124,27 @@ func (h *Handler) limits() (maxFiles int, maxFile, maxRequest, maxJSON int64) {
 	return maxFiles, maxFile, maxRequest, maxJSON
 }
 
+// unsupportedFile is the 415 of a file part whose content is of a type
+// the service does not take; n counts the file parts from 1. The message
+// names the position only, never the uploaded name.
+func unsupportedFile(n int) error {
+	return errcode.Errorf(errcode.UnsupportedMedia, "file %d: type not supported", n)
+}
+
+// sniff peeks at a file part's first bytes and tells whether the service
+// takes its type (media.Detect, as jobs.Upload.Add does). An empty file
+// is not refused here: the job records it as failed with invalid_media.
+func sniff(br *bufio.Reader) (ok bool) {
+	head, _ := br.Peek(media.SniffLen) // a short file gives what it has
+	_, err := media.Detect(head)
+	return err == nil || errcode.Of(err) == errcode.InvalidMedia
+}
+
 // createJob is POST /v1/jobs: the parts are read one at a time, each
-// file streamed to the spool as it arrives. On any failure the upload is
-// aborted, so that no byte of it stays in the spool.
+// file's type sniffed from its first bytes, then streamed to the spool as
+// it arrives. A file of a type the service does not take fails the whole
+// request (415 unsupported_media). On any failure the upload is aborted,
+// so that no byte of it stays in the spool.
 func (h *Handler) createJob(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	account := accountOf(r)
@@ -198,6 +218,17 @@ func (h *Handler) createJob(w http.ResponseWriter, r *http.Request) {
 				fail(errTooManyFiles)
 				return
 			}
+			pr := &partReader{r: part}
+			br := bufio.NewReaderSize(pr, media.SniffLen)
+			ok := sniff(br)
+			if pr.err != nil {
+				fail(bodyError(pr.err))
+				return
+			}
+			if !ok {
+				fail(unsupportedFile(files))
+				return
+			}
 			if up == nil {
 				up, err = h.cfg.Jobs.Begin(ctx, account, opts)
 				if err != nil {
@@ -205,8 +236,7 @@ func (h *Handler) createJob(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			}
-			pr := &partReader{r: part}
-			lr := &io.LimitedReader{R: pr, N: maxFile + 1}
+			lr := &io.LimitedReader{R: br, N: maxFile + 1}
 			if _, err := up.Add(ctx, name, lr); err != nil {
 				fail(pr.cause(err))
 				return

@@ -84,6 +84,54 @@ func TestUploadToResults(t *testing.T) {
 	}
 }
 
+// Results carry each file's index, also among files of the same name
+// and while the job runs; the XMP of a file is that file's.
+func TestResultsDuplicateNames(t *testing.T) {
+	api := newTestAPI(t)
+	f := newForm()
+	const n = 5
+	for i := range n {
+		f.file("same.jpg", photo(t, i))
+	}
+	r := api.a.do(t, "POST", "/v1/jobs", f)
+	r.want(t, http.StatusCreated, "")
+	var j jobs.Job
+	r.decode(t, &j)
+	// While the files settle: each result's index is its file's.
+	for {
+		prev := -1
+		for _, res := range results(t, api.a, j.ID, "") {
+			if res.Index <= prev || res.Index >= n || res.File != "same.jpg" || res.Title == "" {
+				t.Fatalf("result %+v after index %d", res, prev)
+			}
+			prev = res.Index
+		}
+		var cur jobs.Job
+		api.a.do(t, "GET", "/v1/jobs/"+j.ID, nil).decode(t, &cur)
+		if !cur.Finished.IsZero() {
+			break
+		}
+	}
+	rs := results(t, api.a, j.ID, "?wait=true")
+	if len(rs) != n {
+		t.Fatalf("%d results", len(rs))
+	}
+	for i, res := range rs {
+		if res.Index != i {
+			t.Fatalf("result %d has index %d", i, res.Index)
+		}
+		x := api.a.do(t, "GET", fmt.Sprintf("/v1/jobs/%s/files/%d/xmp", j.ID, i), nil)
+		x.want(t, http.StatusOK, "")
+		m, err := stock.ReadXMP(x.body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Title != res.Title {
+			t.Errorf("file %d: XMP title %q, result's %q", i, m.Title, res.Title)
+		}
+	}
+}
+
 func TestResultsCSVAndXMP(t *testing.T) {
 	api := newTestAPI(t)
 	j := upload(t, api.a, 2, "")
@@ -235,6 +283,12 @@ func TestCancelAndDelete(t *testing.T) {
 	}
 }
 
+// jpegHead is n bytes that sniff as a JPEG (its first three bytes) and
+// are not one.
+func jpegHead(n int) []byte {
+	return append([]byte{0xff, 0xd8, 0xff}, bytes.Repeat([]byte{0}, n-3)...)
+}
+
 // noUpload asserts that the spool is empty and no job is uploading.
 func noUpload(t *testing.T, api *testAPI) {
 	t.Helper()
@@ -257,6 +311,7 @@ func noUpload(t *testing.T, api *testAPI) {
 func TestUploadLimits(t *testing.T) {
 	api := newTestAPI(t, withWorkers(-1), withConfig(func(c *httpapi.Config) {
 		c.MaxFiles, c.MaxFileBytes, c.MaxRequestBytes = 3, 1500, 3500
+		c.RequestsPerMinute, c.UploadsPerMinute = -1, -1 // more uploads than a minute allows
 	}))
 	big := bytes.Repeat(photo(t, 1), 3) // over 1500 bytes
 	if len(big) <= 1500 || len(photo(t, 1)) > 1000 {
@@ -270,8 +325,8 @@ func TestUploadLimits(t *testing.T) {
 		code   string
 	}{
 		{"file too large", newForm().file("a.jpg", photo(t, 1)).file("b.jpg", big), (*client).unchecked, 413, "too_large"},
-		{"request too large", newForm().file("a.jpg", photo(t, 1)).file("b.jpg", bytes.Repeat([]byte{0xff}, 1400)).
-			file("c.jpg", bytes.Repeat([]byte{0}, 1400)), (*client).unchecked, 413, "too_large"},
+		{"request too large", newForm().file("a.jpg", photo(t, 1)).file("b.jpg", jpegHead(1400)).
+			file("c.jpg", jpegHead(1400)), (*client).unchecked, 413, "too_large"},
 		{"too many files", newForm().file("a.jpg", photo(t, 1)).file("b.jpg", photo(t, 2)).file("c.jpg", photo(t, 3)).file("d.jpg", photo(t, 4)), (*client).unchecked, 413, "too_large"},
 		{"options after a file", newForm().file("a.jpg", photo(t, 1)).options(`{}`), (*client).unchecked, 400, "invalid_argument"},
 		{"unknown option", newForm().options(`{"colour":"red"}`).file("a.jpg", photo(t, 1)), (*client).invalid, 400, "invalid_argument"},
@@ -283,6 +338,42 @@ func TestUploadLimits(t *testing.T) {
 			noUpload(t, api)
 		})
 	}
+	// A file whose content is of a type the service does not take fails
+	// the request, wherever it comes; the message names its position,
+	// not its name; nothing of the files before it is kept.
+	for _, tc := range []struct {
+		name string
+		form *form
+		want string
+	}{
+		{"unsupported first", newForm().file("secret-notes.txt", []byte("plain text, not media")), "file 1: type not supported"},
+		{"unsupported third", newForm().options(`{}`).file("a.jpg", photo(t, 1)).file("b.jpg", photo(t, 2)).
+			file("secret-notes.jpg", []byte("%PDF-1.7 a document")), "file 3: type not supported"},
+		{"unsupported after an empty file", newForm().file("empty.jpg", []byte{}).file("setup.exe", []byte("MZ\x90\x00")), "file 2: type not supported"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := api.a.do(t, "POST", "/v1/jobs", tc.form)
+			r.want(t, http.StatusUnsupportedMediaType, "unsupported_media")
+			var e struct{ Error struct{ Message string } }
+			r.decode(t, &e)
+			if e.Error.Message != tc.want || strings.Contains(string(r.body), "secret") {
+				t.Errorf("message %q, want %q", e.Error.Message, tc.want)
+			}
+			noUpload(t, api)
+		})
+	}
+	t.Run("empty file", func(t *testing.T) {
+		// Not a type refused: the job takes it and fails it alone.
+		r := api.a.do(t, "POST", "/v1/jobs", newForm().file("a.jpg", photo(t, 1)).file("empty.jpg", []byte{}))
+		r.want(t, http.StatusCreated, "")
+		var j jobs.Job
+		r.decode(t, &j)
+		if len(j.Files) != 2 || j.Files[1].State != jobs.FileFailed || j.Files[1].Code != "invalid_media" {
+			t.Fatalf("job %+v", j)
+		}
+		api.a.do(t, "DELETE", "/v1/jobs/"+j.ID, nil).want(t, http.StatusNoContent, "")
+		noUpload(t, api)
+	})
 	t.Run("not multipart", func(t *testing.T) {
 		api.a.invalid().do(t, "POST", "/v1/jobs", `{"file":"x"}`).want(t, 415, "unsupported_media")
 		noUpload(t, api)

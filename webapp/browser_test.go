@@ -325,8 +325,21 @@ func TestBrowserEndToEnd(t *testing.T) {
 	waitFor(t, ctx, "the app to start", `document.body.dataset.ready === "true"`, 15*time.Second)
 
 	// Choose the files; the estimate appears with the balance.
-	do(t, ctx, "choosing the sample photos", chromedp.SetUploadFiles(chromedp.ID("file-input"), files))
+	// Among them a text file, a type the service does not take: the page
+	// leaves it out and says so.
+	notes := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(notes, []byte("not a photo"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	chosen := slices.Insert(slices.Clone(files), 1, notes)
+	do(t, ctx, "choosing the sample photos and a text file", chromedp.SetUploadFiles(chromedp.ID("file-input"), chosen))
 	waitFor(t, ctx, "the estimate", `!!document.querySelector("#estimate .estimate-credits")`, 15*time.Second)
+	if got := eval[string](t, ctx, `document.getElementById("skipped").textContent`); !strings.Contains(got, "Skipped 1 file: notes.txt") {
+		t.Errorf("skipped message %q, want it to name notes.txt", got)
+	}
+	if got := eval[string](t, ctx, `document.getElementById("skipped").getAttribute("aria-live") || ""`); got != "polite" {
+		t.Errorf("the skipped message is not a live region (aria-live %q)", got)
+	}
 	if got := eval[int](t, ctx, `document.querySelectorAll("#file-list li").length`); got != n {
 		t.Fatalf("file list shows %d files, want %d", got, n)
 	}

@@ -39,6 +39,7 @@ const el = {
   uploadProgress: $("#upload-progress"),
   jobProgress: $("#job-progress"),
   live: $("#live"),
+  skipped: $("#skipped"),
   results: $("#results"),
   resultsHeading: $("#results-h"),
   csvButtons: $("#csv-buttons"),
@@ -70,7 +71,6 @@ const state = {
   job: null,
   finishing: false,
   estimateSeq: 0,
-  skipped: 0,
 };
 
 // ---- messages --------------------------------------------------------------
@@ -108,19 +108,28 @@ function formatBytes(n) {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-const imageExt = /\.(jpe?g|png|webp|gif|tiff?|heic|heif|avif|bmp)$/i;
-const vectorExt = /\.(svg|eps|ai)$/i;
-const videoExt = /\.(mp4|mov|m4v|webm|mkv|avi)$/i;
-const audioExt = /\.(mp3|wav|flac|ogg|m4a|aac|aiff?)$/i;
+// The types the service takes, as its upload endpoint sniffs them
+// (internal/media.Detect): anything else makes the whole upload fail with
+// 415 unsupported_media, so it is left out here, by MIME type or by
+// extension. HEIC, AVIF, PDF, Illustrator and the like are not taken.
+const imageExt = /\.(jpe?g|png|webp|gif|tiff?|bmp)$/i;
+const vectorExt = /\.(svg|eps)$/i;
+const videoExt = /\.(mp4|mov|webm|mkv|avi)$/i;
+const audioExt = /\.(mp3|wav|flac|ogg|oga|m4a)$/i;
+const imageTypes = new Set(["image/jpeg", "image/png", "image/webp", "image/gif", "image/tiff", "image/bmp"]);
+const vectorTypes = new Set(["image/svg+xml", "application/postscript", "image/x-eps", "application/eps"]);
+const videoTypes = new Set(["video/mp4", "video/quicktime", "video/webm", "video/x-matroska", "video/x-msvideo", "video/avi"]);
+const audioTypes = new Set(["audio/mpeg", "audio/mp3", "audio/wav", "audio/x-wav", "audio/wave", "audio/flac", "audio/x-flac",
+  "audio/ogg", "audio/mp4", "audio/x-m4a", "audio/m4a"]);
 
-// kindOf tells the media kind the estimate needs; "" for a file the
-// service takes no kind of (it is left out of the upload).
+// kindOf tells the media kind the estimate needs; "" for a file of a type
+// the service does not take (it is left out of the upload).
 function kindOf(file) {
   const t = file.type || "";
-  if (t === "image/svg+xml" || vectorExt.test(file.name)) return "vector";
-  if (t.startsWith("image/") || imageExt.test(file.name)) return "image";
-  if (t.startsWith("video/") || videoExt.test(file.name)) return "video";
-  if (t.startsWith("audio/") || audioExt.test(file.name)) return "audio";
+  if (vectorTypes.has(t) || vectorExt.test(file.name)) return "vector";
+  if (imageTypes.has(t) || imageExt.test(file.name)) return "image";
+  if (videoTypes.has(t) || videoExt.test(file.name)) return "video";
+  if (audioTypes.has(t) || audioExt.test(file.name)) return "audio";
   return "";
 }
 
@@ -277,8 +286,8 @@ function resetBatch() {
   state.seen = new Set();
   state.job = null;
   state.finishing = false;
-  state.skipped = 0;
   state.phase = "choosing";
+  el.skipped.textContent = "";
   el.fileList.textContent = "";
   el.grid.textContent = "";
   el.csvLinks.textContent = "";
@@ -305,13 +314,14 @@ function addFiles(list) {
   if (state.phase === "done") resetBatch();
   clearError();
   let added = 0;
+  const skipped = [];
   for (const file of list) {
     if (file.name.startsWith(".")) continue; // .DS_Store and the like
     const key = `${file.webkitRelativePath || file.name}|${file.size}|${file.lastModified}`;
     if (state.seen.has(key)) continue;
     const kind = kindOf(file);
     if (!kind) {
-      state.skipped++;
+      skipped.push(file.name);
       continue;
     }
     state.seen.add(key);
@@ -334,6 +344,9 @@ function addFiles(list) {
     added++;
   }
   renderFileList();
+  el.skipped.textContent = skipped.length
+    ? `Skipped ${plural(skipped.length, "file", "files")}: ${skipped.join(", ")} (not a type picfre takes).`
+    : "";
   if (added > 0) {
     estimate();
   }
@@ -360,9 +373,6 @@ function renderFileList() {
   const n = state.files.length;
   el.chosen.hidden = n === 0;
   let text = `${plural(n, "file", "files")} chosen.`;
-  if (state.skipped) {
-    text += ` ${plural(state.skipped, "file was", "files were")} left out: not a photo, video, audio clip or vector.`;
-  }
   el.chosenCount.textContent = text;
 }
 
