@@ -2,22 +2,93 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base32"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/picfre/picfre/httpapi"
+	"github.com/picfre/picfre/metering"
 )
+
+// tenants is a test API as the isolation tests use it: the two accounts'
+// clients and what identifies each account (its id and token).
+type tenants struct {
+	api                *testAPI
+	a, b               *client
+	accountA, accountB string
+	tokenA, tokenB     string
+	sessions           bool // POST /v1/session is served (Auth is a *Tokens)
+}
+
+// mapTenants is the test API with its map authenticator.
+func mapTenants(t *testing.T) *tenants {
+	api := newTestAPI(t)
+	return &tenants{api: api, a: api.a, b: api.b, accountA: accountA, accountB: accountB, tokenA: tokenA, tokenB: tokenB}
+}
+
+// realTenants is the test API behind the real authenticator:
+// httpapi.Tokens over store.Accounts on the API's SQLite file, with two
+// accounts it created and a token of each that it issued.
+func realTenants(t *testing.T) *tenants {
+	t.Helper()
+	ctx := context.Background()
+	base := newTestAPI(t)
+	accounts := base.db.Accounts()
+	tn := &tenants{sessions: true}
+	for _, who := range []struct{ id, token *string }{{&tn.accountA, &tn.tokenA}, {&tn.accountB, &tn.tokenB}} {
+		acct, err := accounts.Create(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret, _, err := accounts.NewToken(ctx, acct.ID, "isolation test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := base.ledger.TopUp(ctx, metering.TopUp{Account: acct.ID, Credits: 1000, PaymentRef: "pay-" + acct.ID}); err != nil {
+			t.Fatal(err)
+		}
+		*who.id, *who.token = acct.ID, secret
+	}
+	if tn.accountA == tn.accountB || tn.tokenA == tn.tokenB {
+		t.Fatal("store.Accounts gave the two accounts the same id or token")
+	}
+	cfg := base.cfg
+	cfg.Auth = &httpapi.Tokens{Store: accounts}
+	h, err := httpapi.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := *base
+	api.cfg, api.srv = cfg, httptest.NewServer(h)
+	t.Cleanup(api.srv.Close)
+	api.a, api.b, api.anon = &client{api: &api, token: tn.tokenA}, &client{api: &api, token: tn.tokenB}, &client{api: &api}
+	// The map's tokens mean nothing to this API.
+	(&client{api: &api, token: tokenA}).do(t, "GET", "/v1/account", nil).want(t, http.StatusUnauthorized, "unauthenticated")
+	tn.api, tn.a, tn.b = &api, api.a, api.b
+	return tn
+}
+
+// eachAuthenticator runs test once with the map authenticator and once
+// with the real one.
+func eachAuthenticator(t *testing.T, test func(t *testing.T, tn *tenants)) {
+	t.Run("map", func(t *testing.T) { test(t, mapTenants(t)) })
+	t.Run("tokens", func(t *testing.T) { test(t, realTenants(t)) })
+}
 
 // TestTenantIsolation: account B, given account A's job id (and file
 // index), gets exactly the answer an unknown id gets, on every job route;
 // A's job is untouched afterwards.
 func TestTenantIsolation(t *testing.T) {
-	api := newTestAPI(t)
-	j := upload(t, api.a, 2, "")
-	api.a.waitFinal(t, j.ID)
+	eachAuthenticator(t, testTenantIsolation)
+}
+
+func testTenantIsolation(t *testing.T, tn *tenants) {
+	j := upload(t, tn.a, 2, "")
+	tn.a.waitFinal(t, j.ID)
 	unknown := "job_" + strings.Repeat("a", len(j.ID)-len("job_"))
 	enc := base32.StdEncoding.WithPadding(base32.NoPadding)
 	if raw, err := enc.DecodeString(strings.ToUpper(strings.TrimPrefix(j.ID, "job_"))); err != nil || len(raw) < 16 {
@@ -42,8 +113,8 @@ func TestTenantIsolation(t *testing.T) {
 		}
 		covered[rt.method+" "+strings.Replace(p, "/0/", "/{index}/", 1)] = true
 		t.Run(rt.method+" "+rt.path, func(t *testing.T) {
-			theirs := api.b.do(t, rt.method, strings.Replace(rt.path, "{id}", j.ID, 1), nil)
-			none := api.b.do(t, rt.method, strings.Replace(rt.path, "{id}", unknown, 1), nil)
+			theirs := tn.b.do(t, rt.method, strings.Replace(rt.path, "{id}", j.ID, 1), nil)
+			none := tn.b.do(t, rt.method, strings.Replace(rt.path, "{id}", unknown, 1), nil)
 			theirs.want(t, http.StatusNotFound, "not_found")
 			if !bytes.Equal(theirs.body, none.body) || theirs.status != none.status {
 				t.Errorf("another account's id answers %d %s, an unknown one %d %s", theirs.status, theirs.body, none.status, none.body)
@@ -58,12 +129,12 @@ func TestTenantIsolation(t *testing.T) {
 	}
 	// B's list shows nothing of A's.
 	var list struct{ Jobs []struct{ ID string } }
-	api.b.do(t, "GET", "/v1/jobs", nil).decode(t, &list)
+	tn.b.do(t, "GET", "/v1/jobs", nil).decode(t, &list)
 	if len(list.Jobs) != 0 {
 		t.Errorf("B lists %v", list.Jobs)
 	}
 	// A's job and results are as they were.
-	rs := results(t, api.a, j.ID, "")
+	rs := results(t, tn.a, j.ID, "")
 	if len(rs) != 2 || rs[0].Title == "" || rs[1].Title == "" {
 		t.Errorf("A's results after B's tries: %+v", rs)
 	}
@@ -136,18 +207,25 @@ func TestHostileUpload(t *testing.T) {
 // contact and a consent, nothing account B can reach on any of the
 // other routes shows any of it, and B's erasure leaves A's data alone.
 func TestTenantIsolationAccountRoutes(t *testing.T) {
-	api := newTestAPI(t)
-	j := upload(t, api.a, 2, "")
-	api.a.waitFinal(t, j.ID)
+	eachAuthenticator(t, testTenantIsolationAccountRoutes)
+}
+
+func testTenantIsolationAccountRoutes(t *testing.T, tn *tenants) {
+	j := upload(t, tn.a, 2, "")
+	tn.a.waitFinal(t, j.ID)
 	const email = "alice.secret@example.com"
-	api.a.do(t, "PATCH", "/v1/privacy/contact", `{"email":"`+email+`","country":"DE"}`).want(t, http.StatusOK, "")
-	api.a.do(t, "PUT", "/v1/privacy/consent", `{"ad_user_data":"granted","ad_personalization":"granted","opted_out":false}`).want(t, http.StatusOK, "")
+	tn.a.do(t, "PATCH", "/v1/privacy/contact", `{"email":"`+email+`","country":"DE"}`).want(t, http.StatusOK, "")
+	tn.a.do(t, "PUT", "/v1/privacy/consent", `{"ad_user_data":"granted","ad_personalization":"granted","opted_out":false}`).want(t, http.StatusOK, "")
 	var aAccount struct {
 		Balance struct{ Credits int64 }
 	}
-	api.a.do(t, "GET", "/v1/account", nil).decode(t, &aAccount)
+	tn.a.do(t, "GET", "/v1/account", nil).decode(t, &aAccount)
 
-	secrets := []string{j.ID, email, "photo-", accountA, tokenA}
+	secrets := []string{j.ID, email, "photo-", tn.accountA, tn.tokenA}
+	session, signOut := 404, 204 // Auth is not a *Tokens: no session to start
+	if tn.sessions {
+		session = 204
+	}
 	meta := `{"file":"b.jpg","title":"B's own","description":"d","keywords":["k"]}`
 	calls := []struct {
 		method, path string
@@ -167,8 +245,8 @@ func TestTenantIsolationAccountRoutes(t *testing.T) {
 		{"POST", "/v1/privacy/age", `{"birth_date":"2001-04-05"}`, 200},
 		{"GET", "/v1/jobs", nil, 200},
 		{"POST", "/v1/jobs", newForm().file("b.jpg", photo(t, 8)), 201},
-		{"POST", "/v1/session", `{"token":"` + tokenB + `"}`, 404}, // Auth is not a *Tokens here
-		{"DELETE", "/v1/session", nil, 204},
+		{"POST", "/v1/session", `{"token":"` + tn.tokenB + `"}`, session},
+		{"DELETE", "/v1/session", nil, signOut},
 		{"POST", "/v1/payments/webhook", `{}`, 404}, // no Webhook
 		{"GET", "/v1/openapi.json", nil, 200},
 		{"POST", "/v1/privacy/erase", `{"confirm":"erase"}`, 200},
@@ -177,7 +255,7 @@ func TestTenantIsolationAccountRoutes(t *testing.T) {
 	for _, c := range calls {
 		p, _, _ := strings.Cut(c.path, "?")
 		covered[c.method+" "+p] = true
-		r := api.b.do(t, c.method, c.path, c.body)
+		r := tn.b.do(t, c.method, c.path, c.body)
 		if r.status != c.status {
 			t.Errorf("%s %s: %d %s", c.method, c.path, r.status, clip(r.body))
 			continue
@@ -194,17 +272,17 @@ func TestTenantIsolationAccountRoutes(t *testing.T) {
 		}
 	}
 	// A's job, results, contact and balance are as they were.
-	if rs := results(t, api.a, j.ID, ""); len(rs) != 2 || rs[0].Title == "" {
+	if rs := results(t, tn.a, j.ID, ""); len(rs) != 2 || rs[0].Title == "" {
 		t.Errorf("A's results after B's erasure: %+v", rs)
 	}
-	r := api.a.do(t, "GET", "/v1/privacy/export", nil)
+	r := tn.a.do(t, "GET", "/v1/privacy/export", nil)
 	if !bytes.Contains(r.body, []byte(`"email_sha256"`)) || !bytes.Contains(r.body, []byte(`"country":"DE"`)) || !bytes.Contains(r.body, []byte(j.ID)) {
 		t.Errorf("A's export lost A's data: %s", clip(r.body))
 	}
 	var after struct {
 		Balance struct{ Credits int64 }
 	}
-	api.a.do(t, "GET", "/v1/account", nil).decode(t, &after)
+	tn.a.do(t, "GET", "/v1/account", nil).decode(t, &after)
 	if after.Balance.Credits != aAccount.Balance.Credits {
 		t.Errorf("A's credits %d, were %d", after.Balance.Credits, aAccount.Balance.Credits)
 	}
