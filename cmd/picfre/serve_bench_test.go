@@ -146,24 +146,27 @@ func BenchmarkServeUpload(b *testing.B) {
 	for _, n := range []int{10, 100} {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
 			files := benchJPEGs(b, n)
-			var peak float64
+			var peak, cpu float64
 			var took time.Duration
 			b.ResetTimer()
 			for range b.N {
-				p, d := serveUploadOnce(b, bin, prov, files)
+				p, d, c := serveUploadOnce(b, bin, prov, files)
 				peak = max(peak, p)
 				took += d
+				cpu += c
 			}
 			b.ReportMetric(peak, "peak-MiB")
 			b.ReportMetric(float64(n*b.N)/took.Seconds(), "files/s")
+			b.ReportMetric(cpu*1000/float64(n*b.N), "server-cpu-ms/file")
 		})
 	}
 }
 
 // serveUploadOnce runs one server from an empty ledger, uploads the files
 // as one job, waits for it and returns the server's peak RSS in MiB and
-// the time from the upload's start to the job's end.
-func serveUploadOnce(b *testing.B, bin string, prov *wiretest.Server, files []string) (float64, time.Duration) {
+// the time from the upload's start to the job's end, and the server's CPU
+// seconds (start-up included).
+func serveUploadOnce(b *testing.B, bin string, prov *wiretest.Server, files []string) (peakMiB float64, took time.Duration, cpuSeconds float64) {
 	b.Helper()
 	b.StopTimer()
 	dir := b.TempDir()
@@ -248,12 +251,35 @@ func serveUploadOnce(b *testing.B, bin string, prov *wiretest.Server, files []st
 			b.Fatal(err)
 		}
 	}
-	took := time.Since(start)
+	took = time.Since(start)
 	b.StopTimer()
 	if j.Done != len(files) {
 		b.Fatalf("job ended with %d of %d files done: %s", j.Done, len(files), body)
 	}
-	return vmHWM(b, cmd.Process.Pid), took
+	return vmHWM(b, cmd.Process.Pid), took, processCPU(b, cmd.Process.Pid)
+}
+
+// processCPU reads a process's user and system CPU time in seconds so
+// far (utime and stime of /proc/PID/stat, in clock ticks of 1/100 s).
+func processCPU(b *testing.B, pid int) float64 {
+	b.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The command name (field 2) is in parentheses and may hold spaces:
+	// count the fields after its closing one.
+	rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		b.Fatalf("short /proc stat: %q", data)
+	}
+	utime, err1 := strconv.ParseFloat(f[11], 64)
+	stime, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		b.Fatalf("bad /proc stat: %q", data)
+	}
+	return (utime + stime) / 100
 }
 
 // vmHWM reads a process's peak resident set size in MiB.

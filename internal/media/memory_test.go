@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"image/jpeg"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -133,6 +134,39 @@ func TestMemoryBudgetRefusesOversize(t *testing.T) {
 }
 
 // A decode waiting for memory gives up when its context ends.
+// TestMemoryBudgetCollectsLargeHolds: releasing a hold of collectAbove
+// bytes or more runs a garbage collection before the next decode can
+// start, so that the heap does not grow to twice its live size between
+// the pacer's collections; a small hold does not.
+func TestMemoryBudgetCollectsLargeHolds(t *testing.T) {
+	b := NewMemoryBudget(1 << 30)
+	numGC := func() uint32 {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.NumGC
+	}
+	for _, tc := range []struct {
+		hold    int64
+		collect bool
+	}{
+		{collectAbove, true},
+		{returnAbove, true},
+		{4000 * 3000 * 3 / 2, true}, // the planes of a 12-MP 4:2:0 JPEG
+		{6000 * 4000 * 3 / 2, true}, // and of a 24-MP one
+		{1 << 20, false},
+	} {
+		release, err := b.acquire(t.Context(), FormatJPEG, tc.hold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := numGC()
+		release()
+		if got := numGC() > before; got != tc.collect {
+			t.Errorf("releasing a hold of %d MiB collected: %v, want %v", tc.hold>>20, got, tc.collect)
+		}
+	}
+}
+
 func TestMemoryBudgetWaitHonoursContext(t *testing.T) {
 	data := encodeJPEG(t, quadrants(64, 64))
 	b := NewMemoryBudget(1 << 20)
