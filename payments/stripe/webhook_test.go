@@ -562,3 +562,40 @@ func TestWebhookConcurrentDeliveries(t *testing.T) {
 		})
 	}
 }
+
+// A charge without our metadata (its credits unknown): a full refund
+// still takes everything back, a partial one is refused and logged.
+func TestWebhookRefundWithoutMetadata(t *testing.T) {
+	h := newHook(t, newLedger(t), nil)
+	h.deliver(t, sessionEvent("evt_pay", "checkout.session.completed", paidPro("acct", "pi_m")))
+	strip := func(body []byte) []byte {
+		var ev map[string]any
+		if err := json.Unmarshal(body, &ev); err != nil {
+			t.Fatal(err)
+		}
+		delete(ev["data"].(map[string]any)["object"].(map[string]any), "metadata")
+		out, _ := json.Marshal(ev)
+		return out
+	}
+	if got := h.deliver(t, strip(refundEvent("evt_p", "pi_m", 900, 0, false))); got != http.StatusOK {
+		t.Fatalf("status %d", got)
+	}
+	wantCredits(t, h, "acct", 2000)
+	if !strings.Contains(h.logs.String(), "evt_p") {
+		t.Errorf("the refused partial refund is not logged")
+	}
+	if got := h.deliver(t, strip(refundEvent("evt_f", "pi_m", 1800, 0, false))); got != http.StatusOK {
+		t.Fatalf("status %d", got)
+	}
+	wantCredits(t, h, "acct", 0)
+}
+
+// Two refunds whose events arrive in the wrong order add up the same.
+func TestWebhookRefundsOutOfOrder(t *testing.T) {
+	h := newHook(t, newLedger(t), nil)
+	h.deliver(t, sessionEvent("evt_pay", "checkout.session.completed", paidPro("acct", "pi_x")))
+	h.deliver(t, refundEvent("evt_2", "pi_x", 1500, 600, false))
+	wantCredits(t, h, "acct", 2000-(1667-667))
+	h.deliver(t, refundEvent("evt_1", "pi_x", 600, 0, false))
+	wantCredits(t, h, "acct", 2000-1667)
+}
