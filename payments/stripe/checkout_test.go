@@ -201,6 +201,8 @@ func TestCheckoutRejectsBadRequests(t *testing.T) {
 	for name, mutate := range map[string]func(*payments.CheckoutRequest){
 		"unknown pack":     func(r *payments.CheckoutRequest) { r.Pack = "gold" },
 		"no account":       func(r *payments.CheckoutRequest) { r.Account = "" },
+		"long account":     func(r *payments.CheckoutRequest) { r.Account = strings.Repeat("a", 201) },
+		"invalid account":  func(r *payments.CheckoutRequest) { r.Account = "acct\xff" },
 		"relative success": func(r *payments.CheckoutRequest) { r.SuccessURL = "/credits" },
 		"ftp cancel":       func(r *payments.CheckoutRequest) { r.CancelURL = "ftp://x.example/" },
 	} {
