@@ -19,6 +19,7 @@ func FuzzWebhook(f *testing.F) {
 	f.Add(disputeEvent("evt_4", "du_1", "pi_1", "lost"), "", true)
 	f.Add([]byte(`{"object":"event","id":"e","type":"charge.refunded","data":{"object":{"id":"ch","amount":-1,"amount_refunded":9223372036854775807,"payment_intent":"pi_1"}}}`), "", true)
 	f.Add([]byte(`{}`), "t=1700000000,v1=deadbeef", false)
+	f.Add([]byte(`{"object":"event","id":"e","type":"charge.dispute.closed"}`), "", true)
 	f.Fuzz(func(t *testing.T, body []byte, header string, sign bool) {
 		h := newHook(t, newLedger(t), nil)
 		h.deliver(t, sessionEvent("evt_seed", "checkout.session.completed", paidPro("acct", "pi_1")))

@@ -508,6 +508,15 @@ func TestWebhookRequestLimits(t *testing.T) {
 	if got := h.deliver(t, []byte(`{"object":"charge"}`)); got != http.StatusBadRequest {
 		t.Errorf("signed non-event: status %d", got)
 	}
+	for _, body := range []string{
+		`{"object":"event","id":"evt_x","type":"charge.refunded"}`,
+		`{"object":"event","id":"evt_x","type":"charge.refunded","data":null}`,
+		`{"object":"event","type":"charge.refunded","data":{"object":{}}}`,
+	} {
+		if got := h.deliver(t, []byte(body)); got != http.StatusBadRequest {
+			t.Errorf("signed %s: status %d, want 400", body, got)
+		}
+	}
 	if got := h.deliver(t, []byte(`{"object":"event","id":"evt_x","type":"charge.refunded","data":{"object":{"id":5}}}`)); got != http.StatusOK {
 		t.Errorf("malformed object: status %d, want 200 (refused)", got)
 	}
