@@ -103,8 +103,8 @@
 // Authorize of more than 0 credits fails with [ErrAccountBlocked] (code
 // insufficient_credits, like a lack of credits), so nothing more is
 // spent on credits that were not paid for. The account stays blocked
-// until settled: each later top-up first pays what is owed, in its own
-// transaction, with a KindReversal entry whose Ref is the top-up's
+// until settled: each later top-up first pays what is owed, in the same
+// transaction as the top-up, with a KindReversal entry whose Ref is the top-up's
 // payment reference followed by "/owed", and only the rest becomes
 // available. Purges and EraseUsage keep Owed and the reversal entries;
 // the history still adds up to the balance. A reversal of a top-up that
