@@ -65,6 +65,14 @@ func RunConformanceTests(t *testing.T, newStore func(t *testing.T) driver.Store)
 		{"ErrorCodes", testErrorCodes},
 		{"Overflow", testOverflow},
 		{"ReplayWindow", testReplayWindow},
+		{"TopUpAmounts", testTopUpAmounts},
+		{"ReversePartAndFull", testReversePartAndFull},
+		{"ReverseCap", testReverseCap},
+		{"ReverseIdempotent", testReverseIdempotent},
+		{"ReverseConcurrentSameKey", testReverseConcurrentSameKey},
+		{"ReverseOwed", testReverseOwed},
+		{"ReverseKeepsHolds", testReverseKeepsHolds},
+		{"OwedSurvivesPurgeAndErase", testOwedSurvivesPurgeAndErase},
 		{"Close", testClose},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,7 +175,7 @@ func ReconcileAccount(t testing.TB, l *metering.Ledger, account string) {
 	for _, e := range hist {
 		sumHist += e.Credits
 		switch e.Kind {
-		case metering.KindRefund, metering.KindAdjust, metering.KindPurged, metering.KindPurgedTopUps:
+		case metering.KindRefund, metering.KindAdjust, metering.KindPurged, metering.KindPurgedTopUps, metering.KindReversal:
 			other += e.Credits
 		case metering.KindUsage:
 			nUsage++
@@ -188,7 +196,7 @@ func ReconcileAccount(t testing.TB, l *metering.Ledger, account string) {
 	if nUsage != len(usage) {
 		t.Fatalf("history has %d usage entries, Usage %d", nUsage, len(usage))
 	}
-	if b.Credits < 0 || b.Held < 0 || b.Available < 0 || b.Available != b.Credits-b.Held {
+	if b.Credits < 0 || b.Held < 0 || b.Available < 0 || b.Available != b.Credits-b.Held || b.Owed < 0 {
 		t.Fatalf("inconsistent balance %+v", b)
 	}
 }
@@ -710,7 +718,7 @@ func watchBalance(l *metering.Ledger, account string, stop <-chan struct{}) erro
 		if err != nil {
 			return fmt.Errorf("balance: %w", err)
 		}
-		if b.Credits < 0 || b.Held < 0 || b.Available < 0 || b.Available != b.Credits-b.Held {
+		if b.Credits < 0 || b.Held < 0 || b.Available < 0 || b.Available != b.Credits-b.Held || b.Owed < 0 {
 			return fmt.Errorf("balance went wrong during the run: %+v", b)
 		}
 		time.Sleep(time.Millisecond)
@@ -1005,6 +1013,14 @@ func testErrorCodes(t *testing.T, s *suite) {
 		t.Fatal(err)
 	}
 	_, held := s.ledger.EraseUsage(ctx, "acme")
+	_, unknownPayment := s.ledger.Reverse(ctx, metering.Reversal{PaymentRef: "pay-nope", Key: "re-1", Credits: 1})
+	s.topUp(t, "owing", 10, "pay-owing")
+	s.spend(t, "owing", "u1", 10)
+	s.reverse(t, "pay-owing", "re-owing", 10)
+	_, blocked := s.ledger.Authorize(ctx, auth("owing", "k2", 1))
+	if got, want := fmt.Sprint(blocked), "metering: authorize: account blocked: credits owed after a refund or dispute"; got != want {
+		t.Fatalf("authorize on an owing account: %q, want %q", got, want)
+	}
 	for _, c := range []struct {
 		what   string
 		err    error
@@ -1018,6 +1034,8 @@ func testErrorCodes(t *testing.T, s *suite) {
 		{"voided", voided, metering.ErrHoldVoided, errcode.BillingFailure},
 		{"unknown hold", unknown, metering.ErrUnknownHold, errcode.BillingFailure},
 		{"legal hold", held, metering.ErrLegalHold, errcode.FailedPrecondition},
+		{"unknown payment", unknownPayment, metering.ErrUnknownPayment, errcode.NotFound},
+		{"blocked", blocked, metering.ErrAccountBlocked, errcode.InsufficientCredits},
 	} {
 		wantErr(t, c.what, c.err, c.target)
 		if got := errcode.Of(c.err); got != c.code {
