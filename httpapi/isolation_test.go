@@ -136,7 +136,8 @@ func TestHostileUpload(t *testing.T) {
 // contact and a consent, nothing account B can reach on any of the
 // other routes shows any of it, and B's erasure leaves A's data alone.
 func TestTenantIsolationAccountRoutes(t *testing.T) {
-	api := newTestAPI(t)
+	proc := newFakeProcessor()
+	api := newTestAPI(t, withPayments(proc))
 	j := upload(t, api.a, 2, "")
 	api.a.waitFinal(t, j.ID)
 	const email = "alice.secret@example.com"
@@ -169,7 +170,9 @@ func TestTenantIsolationAccountRoutes(t *testing.T) {
 		{"POST", "/v1/jobs", newForm().file("b.jpg", photo(t, 8)), 201},
 		{"POST", "/v1/session", `{"token":"` + tokenB + `"}`, 404}, // Auth is not a *Tokens here
 		{"DELETE", "/v1/session", nil, 204},
-		{"POST", "/v1/payments/webhook", `{}`, 404}, // no Webhook
+		{"GET", "/v1/credits/packs", nil, 200},
+		{"POST", "/v1/credits/checkout", `{"pack":"starter"}`, 200},
+		{"POST", "/v1/payments/webhook", `{}`, 200}, // the processor's own answer
 		{"GET", "/v1/openapi.json", nil, 200},
 		{"POST", "/v1/privacy/erase", `{"confirm":"erase"}`, 200},
 	}
@@ -192,6 +195,10 @@ func TestTenantIsolationAccountRoutes(t *testing.T) {
 		if !strings.Contains(r, "{id}") && !covered[r] {
 			t.Errorf("route %s is not covered", r)
 		}
+	}
+	// B's checkout was for B.
+	if reqs := proc.requests(); len(reqs) != 1 || reqs[0].Account != accountB {
+		t.Errorf("checkouts %+v", reqs)
 	}
 	// A's job, results, contact and balance are as they were.
 	if rs := results(t, api.a, j.ID, ""); len(rs) != 2 || rs[0].Title == "" {
