@@ -255,4 +255,3 @@ func (h *Handler) privacyErase(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, report)
 }
-

@@ -283,4 +283,3 @@ func TestPrivacyWithoutSubjects(t *testing.T) {
 	api.a.do(t, "POST", "/v1/privacy/age", `{"birth_date":"2001-04-05"}`).want(t, http.StatusNotFound, "not_found")
 	api.a.do(t, "POST", "/v1/privacy/erase", `{"confirm":"erase"}`).want(t, http.StatusNotFound, "not_found")
 }
-
