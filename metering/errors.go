@@ -56,6 +56,19 @@ var (
 	// the account's balance above MaxAmount; nothing was recorded.
 	ErrOverflow = driver.ErrOverflow
 
+	// ErrUnknownPayment: Reverse of a payment reference the ledger has
+	// no top-up for (never topped up here, or purged by retention).
+	// Nothing was reversed; check the reference.
+	ErrUnknownPayment = driver.ErrUnknownPayment
+
+	// ErrAccountBlocked: Authorize of more than 0 credits on an account
+	// that owes credits (Balance.Owed > 0) because a refund or a lost
+	// dispute took back credits already spent. Its code is
+	// errcode.InsufficientCredits, so the pipeline fails the file as it
+	// does for a lack of credits. A top-up pays what is owed first and
+	// unblocks the account.
+	ErrAccountBlocked = driver.ErrAccountBlocked
+
 	// ErrInvalid: an argument is malformed (empty account, non-positive
 	// top-up, oversized key, a purge without a cutoff ...). Fix the call.
 	ErrInvalid = errcode.New(errcode.InvalidArgument, "invalid argument")

@@ -229,10 +229,17 @@ func newHoldID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// TopUp credits t.Account with t.Credits bought under t.PaymentRef. It is
+// TopUp credits t.Account with t.Credits bought under t.PaymentRef, and
+// keeps t.Amount and t.Currency, the money paid, with the entry. It is
 // idempotent by the payment reference: the same reference again credits
-// nothing and returns the first entry; with another amount or account it
-// fails with ErrConflict.
+// nothing and returns the first entry; with another account, credits,
+// amount or currency it fails with ErrConflict.
+//
+// When the account owes credits after a reversal (Balance.Owed > 0), the
+// top-up pays them first, in the same transaction: a KindReversal entry
+// with Ref t.PaymentRef+"/owed" debits min(t.Credits, Owed) and lowers
+// Owed by as much; once Owed is 0 the account is no longer blocked. The
+// entry returned is the top-up's.
 func (l *Ledger) TopUp(ctx context.Context, t TopUp) (Entry, error) {
 	const op = "topup"
 	if err := checkID("account", t.Account); err != nil {
@@ -247,11 +254,83 @@ func (l *Ledger) TopUp(ctx context.Context, t TopUp) (Entry, error) {
 	if t.Credits > MaxAmount {
 		return Entry{}, wrap(op, invalid("credits exceed MaxAmount"))
 	}
+	if err := checkMoney(t.Amount, t.Currency); err != nil {
+		return Entry{}, wrap(op, err)
+	}
 	if err := l.enter(); err != nil {
 		return Entry{}, wrap(op, err)
 	}
 	defer l.leave()
-	e, err := l.d.TopUp(ctx, driver.TopUpRequest{Account: t.Account, Credits: t.Credits, PaymentRef: t.PaymentRef, Now: l.now()})
+	e, err := l.d.TopUp(ctx, driver.TopUpRequest{Account: t.Account, Credits: t.Credits, PaymentRef: t.PaymentRef,
+		Amount: t.Amount, Currency: t.Currency, Now: l.now()})
+	if err != nil {
+		return Entry{}, wrap(op, err)
+	}
+	return fromDriverEntry(e), nil
+}
+
+// checkMoney checks a top-up's amount and currency: 0 and "", or a
+// positive amount up to MaxAmount with three lower-case ASCII letters.
+func checkMoney(amount int64, currency string) error {
+	switch {
+	case amount < 0:
+		return invalid("amount is negative")
+	case amount > MaxAmount:
+		return invalid("amount exceeds MaxAmount")
+	case amount == 0 && currency != "":
+		return invalid("currency without an amount")
+	case amount == 0:
+		return nil
+	case len(currency) != 3:
+		return invalid("currency is not a three-letter ISO 4217 code")
+	}
+	for i := 0; i < len(currency); i++ {
+		if c := currency[i]; c < 'a' || c > 'z' {
+			return invalid("currency is not a lower-case ISO 4217 code")
+		}
+	}
+	return nil
+}
+
+// Reverse takes back r.Credits of the top-up paid under r.PaymentRef,
+// from that top-up's account, because its payment was refunded or lost
+// in a dispute. It fails with ErrUnknownPayment when the ledger has no
+// such top-up (or retention purged it).
+//
+// In one transaction, and once per r.Key:
+//   - The reversals of one top-up never take back more than it
+//     credited: a reversal asking for more than its earlier reversals
+//     left is cut to what remains, and one that finds nothing left is
+//     recorded with 0 credits (so that its key is still recognised).
+//   - Of that, what the account has available (its credits less open
+//     holds) is debited at once as a KindReversal entry with Ref r.Key
+//     and Credits negative: the balance never goes below zero.
+//   - The rest, credits already spent, is added to Balance.Owed. While
+//     Owed is above zero, Authorize of more than 0 credits fails with
+//     ErrAccountBlocked; the next top-ups pay Owed first (see TopUp).
+//
+// The same r.Key again returns the first entry; with another payment
+// reference, credits or reason it fails with ErrConflict.
+func (l *Ledger) Reverse(ctx context.Context, r Reversal) (Entry, error) {
+	const op = "reverse"
+	if err := checkID("payment reference", r.PaymentRef); err != nil {
+		return Entry{}, wrap(op, err)
+	}
+	if err := checkID("idempotency key", r.Key); err != nil {
+		return Entry{}, wrap(op, err)
+	}
+	if r.Credits <= 0 {
+		return Entry{}, wrap(op, invalid("credits must be positive"))
+	}
+	if r.Credits > MaxAmount {
+		return Entry{}, wrap(op, invalid("credits exceed MaxAmount"))
+	}
+	if err := l.enter(); err != nil {
+		return Entry{}, wrap(op, err)
+	}
+	defer l.leave()
+	e, err := l.d.Reverse(ctx, driver.ReverseRequest{PaymentRef: r.PaymentRef, Key: r.Key, Credits: r.Credits,
+		Reason: clip(r.Reason), Now: l.now()})
 	if err != nil {
 		return Entry{}, wrap(op, err)
 	}
@@ -273,7 +352,7 @@ func (l *Ledger) Balance(ctx context.Context, account string) (Balance, error) {
 	if err != nil {
 		return Balance{}, wrap(op, err)
 	}
-	return Balance{Credits: b.Credits, Held: b.Held, Available: b.Available}, nil
+	return Balance{Credits: b.Credits, Held: b.Held, Available: b.Available, Owed: b.Owed}, nil
 }
 
 // Authorize holds a.Credits on a.Account for the hold TTL.
@@ -283,8 +362,10 @@ func (l *Ledger) Balance(ctx context.Context, account string) (Balance, error) {
 // hold with Settled set and holds nothing; the caller must not charge
 // again (Capture and Void of it are no-ops). A key captured longer ago is
 // held anew: a new event, charged again when captured. With a key that has a
-// live hold it fails with ErrInProgress. When the available credits do
-// not cover a.Credits it fails with ErrInsufficientCredits.
+// live hold it fails with ErrInProgress. When the account owes credits
+// after a reversal (Balance.Owed > 0) a hold of more than 0 credits fails
+// with ErrAccountBlocked. When the available credits do not cover
+// a.Credits it fails with ErrInsufficientCredits.
 func (l *Ledger) Authorize(ctx context.Context, a Authorization) (Hold, error) {
 	const op = "authorize"
 	if err := checkID("account", a.Account); err != nil {
@@ -572,7 +653,8 @@ func (l *Ledger) EraseUsage(ctx context.Context, account string) (int, error) {
 }
 
 func fromDriverEntry(e driver.Entry) Entry {
-	out := Entry{Seq: e.Seq, Account: e.Account, Kind: EntryKind(e.Kind), Credits: e.Credits, Time: e.Time, Ref: e.Ref, Reason: e.Reason}
+	out := Entry{Seq: e.Seq, Account: e.Account, Kind: EntryKind(e.Kind), Credits: e.Credits, Time: e.Time, Ref: e.Ref, Reason: e.Reason,
+		Amount: e.Amount, Currency: e.Currency}
 	if e.Usage != nil {
 		u := Event(*e.Usage)
 		out.Usage = &u

@@ -36,6 +36,12 @@ var (
 	// ErrOverflow: a top-up, refund or positive adjustment would take
 	// the account's balance above MaxAmount; nothing was recorded.
 	ErrOverflow = errcode.New(errcode.InvalidArgument, "the balance would exceed the ledger's maximum")
+	// ErrUnknownPayment: Reverse of a payment reference the store has no
+	// top-up for (never topped up here, or purged).
+	ErrUnknownPayment = errcode.New(errcode.NotFound, "unknown payment")
+	// ErrAccountBlocked: Authorize of more than 0 credits on an account
+	// that owes credits after a reversal (Balance.Owed > 0).
+	ErrAccountBlocked = errcode.New(errcode.InsufficientCredits, "account blocked: credits owed after a refund or dispute")
 )
 
 // MaxAmount bounds every amount the Ledger passes (a top-up, hold,
@@ -57,6 +63,7 @@ const (
 	KindAdjust       EntryKind = "adjust"
 	KindPurged       EntryKind = "purged"
 	KindPurgedTopUps EntryKind = "purged_topups"
+	KindReversal     EntryKind = "reversal"
 )
 
 // Entry is one movement of credits as a store keeps it.
@@ -77,6 +84,10 @@ type Entry struct {
 	Reason string
 	// Usage is the usage record of a KindUsage entry, nil otherwise.
 	Usage *Event
+	// Amount and Currency are the money of a KindTopUp entry (as in its
+	// TopUpRequest); 0 and "" otherwise.
+	Amount   int64
+	Currency string
 }
 
 // Event is a usage record: exactly what the Ledger asked the store to
@@ -106,11 +117,14 @@ type Hold struct {
 }
 
 // Balance is an account's position at one moment; Available is Credits -
-// Held, and none is negative.
+// Held, and none is negative. Owed is what reversals could not take
+// because the credits were spent; while it is above 0 the account is
+// blocked.
 type Balance struct {
 	Credits   int64
 	Held      int64
 	Available int64
+	Owed      int64
 }
 
 // AttemptState is the stored state of a hold that was not captured.
@@ -139,13 +153,31 @@ type Attempt struct {
 }
 
 // TopUpRequest is a purchase of credits: Credits > 0, Account and
-// PaymentRef valid identifiers.
+// PaymentRef valid identifiers, 0 <= Amount <= MaxAmount, and Currency
+// three lower-case letters when Amount > 0, "" when Amount is 0.
 type TopUpRequest struct {
 	Account    string
 	Credits    int64
 	PaymentRef string
+	Amount     int64
+	Currency   string
 	Now        time.Time
 }
+
+// ReverseRequest takes back up to Credits (> 0) of the top-up with
+// PaymentRef, once per Key (valid identifiers); Reason is cut.
+type ReverseRequest struct {
+	PaymentRef string
+	Key        string
+	Credits    int64
+	Reason     string
+	Now        time.Time
+}
+
+// OwedSuffix makes the Ref of the KindReversal entry with which a
+// top-up pays an account's Owed: the top-up's payment reference followed
+// by it.
+const OwedSuffix = "/owed"
 
 // HoldRequest asks for Credits (>= 0) to be held on Account under
 // IdempotencyKey, with the hold identifier and expiry the Ledger chose.
@@ -206,9 +238,27 @@ type AdjustRequest struct {
 // reported to the caller as the database being unavailable.
 type Store interface {
 	// TopUp credits an account once per payment reference. The same
-	// reference again returns the first entry if account and credits
-	// match, and ErrConflict otherwise.
+	// reference again returns the first entry if account, credits,
+	// amount and currency match, and ErrConflict otherwise. When the
+	// account owes credits (Balance.Owed > 0), the same transaction
+	// records, after the top-up entry, a KindReversal entry of
+	// -min(credits, owed) with Ref PaymentRef+OwedSuffix (Reason
+	// "owed"), and lowers Owed by as much.
 	TopUp(ctx context.Context, r TopUpRequest) (Entry, error)
+
+	// Reverse takes credits back from the account of the top-up with
+	// r.PaymentRef (ErrUnknownPayment when there is none), in one
+	// transaction, expiring the account's stale holds first:
+	//   - the request is capped to what the top-up's earlier reversals
+	//     left of its credits (asked = min(r.Credits, rest));
+	//   - take = min(asked, available credits) is debited as a
+	//     KindReversal entry of -take with Ref r.Key and r.Reason (an
+	//     entry of 0 credits when nothing is left to reverse);
+	//   - asked - take is added to the account's Owed.
+	// The same Key again returns the first entry if payment reference,
+	// credits and reason match, and ErrConflict otherwise.
+	// ErrOverflow when Owed would exceed MaxAmount.
+	Reverse(ctx context.Context, r ReverseRequest) (Entry, error)
 
 	// Authorize holds r.Credits if the account's available credits
 	// cover them, expiring the account's stale holds first. By the state
@@ -221,6 +271,8 @@ type Store interface {
 	//     an unknown key; its capture is a second usage record with the
 	//     same key;
 	//   - held and live: ErrInProgress.
+	// ErrAccountBlocked when r.Credits > 0 and the account owes credits
+	// (checked after the key, so a replay is still Settled).
 	// ErrInsufficientCredits when the available credits do not cover it
 	// (a hold of 0 credits always fits, even on an unknown account).
 	Authorize(ctx context.Context, r HoldRequest) (Hold, error)

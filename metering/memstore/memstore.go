@@ -19,6 +19,9 @@ type store struct {
 	seq      int64
 	accounts map[string]*account
 	topups   map[string]*topup // by payment reference
+	// reversals by idempotency key (Store.Reverse); keys are global,
+	// like payment references.
+	reversals map[string]*reversal
 	// sweeping is the sweep lock of SweepLocker; a separate mutex, so
 	// that a sweep's own calls do not wait for it.
 	sweepMu  sync.Mutex
@@ -49,6 +52,15 @@ type hold struct {
 
 type topup struct {
 	entry driver.Entry
+	// reversed is the credits its reversals took or left owed.
+	reversed int64
+}
+
+// reversal is a Reverse as it was asked, and the entry it recorded.
+type reversal struct {
+	paymentRef string
+	asked      int64
+	entry      driver.Entry
 }
 
 type usage struct {
@@ -70,6 +82,10 @@ type account struct {
 	usage     []usage
 	adjust    map[string]*adjustment // by idempotency key
 	adjOrder  []string
+	// reversals are the account's KindReversal entries, in Seq order.
+	reversals []driver.Entry
+	// owed is what reversals could not take (Balance.Owed).
+	owed int64
 
 	purgedDebits  int64
 	purgedThrough time.Time
@@ -90,7 +106,7 @@ var (
 // New returns an empty in-memory store, to be handed to
 // metering.NewLedger.
 func New() driver.Store {
-	return &store{accounts: map[string]*account{}, topups: map[string]*topup{}}
+	return &store{accounts: map[string]*account{}, topups: map[string]*topup{}, reversals: map[string]*reversal{}}
 }
 
 func (s *store) account(name string) *account {
@@ -107,8 +123,8 @@ func (s *store) next() int64 { s.seq++; return s.seq }
 // check verifies the invariants the SQL stores enforce with CHECK
 // constraints; breaking one is a bug in this package.
 func (a *account) check() {
-	if a.balance < 0 || a.held < 0 || a.balance < a.held {
-		panic(fmt.Sprintf("memstore: invariant broken: balance %d held %d", a.balance, a.held))
+	if a.balance < 0 || a.held < 0 || a.balance < a.held || a.owed < 0 || a.owed > driver.MaxAmount {
+		panic(fmt.Sprintf("memstore: invariant broken: balance %d held %d owed %d", a.balance, a.held, a.owed))
 	}
 }
 
@@ -120,19 +136,63 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry,
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if t, ok := s.topups[r.PaymentRef]; ok {
-		if t.entry.Account != r.Account || t.entry.Credits != r.Credits {
+		e := t.entry
+		if e.Account != r.Account || e.Credits != r.Credits || e.Amount != r.Amount || e.Currency != r.Currency {
 			return driver.Entry{}, fmt.Errorf("%w: payment reference already used", driver.ErrConflict)
 		}
-		return t.entry, nil
+		return e, nil
 	}
 	a := s.account(r.Account)
-	if a.balance > driver.MaxAmount-r.Credits {
+	pay := min(r.Credits, a.owed)
+	if a.balance > driver.MaxAmount-(r.Credits-pay) {
 		return driver.Entry{}, driver.ErrOverflow
 	}
-	e := driver.Entry{Seq: s.next(), Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
+	e := driver.Entry{Seq: s.next(), Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef,
+		Amount: r.Amount, Currency: r.Currency}
 	s.topups[r.PaymentRef] = &topup{entry: e}
 	a.topups = append(a.topups, e)
 	a.balance += r.Credits
+	if pay > 0 {
+		a.reversals = append(a.reversals, driver.Entry{Seq: s.next(), Account: r.Account, Kind: driver.KindReversal,
+			Credits: -pay, Time: r.Now, Ref: r.PaymentRef + driver.OwedSuffix, Reason: "owed"})
+		a.balance -= pay
+		a.owed -= pay
+	}
+	a.check()
+	return e, nil
+}
+
+// Reverse implements driver.Store.
+func (s *store) Reverse(ctx context.Context, r driver.ReverseRequest) (driver.Entry, error) {
+	if err := ctx.Err(); err != nil {
+		return driver.Entry{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.reversals[r.Key]; ok {
+		if old.paymentRef != r.PaymentRef || old.asked != r.Credits || old.entry.Reason != r.Reason {
+			return driver.Entry{}, fmt.Errorf("%w: key was used with other values", driver.ErrConflict)
+		}
+		return old.entry, nil
+	}
+	t, ok := s.topups[r.PaymentRef]
+	if !ok {
+		return driver.Entry{}, driver.ErrUnknownPayment
+	}
+	a := s.account(t.entry.Account)
+	a.sweep(r.Now)
+	asked := min(r.Credits, t.entry.Credits-t.reversed)
+	take := min(asked, a.balance-a.held)
+	if a.owed > driver.MaxAmount-(asked-take) {
+		return driver.Entry{}, driver.ErrOverflow
+	}
+	e := driver.Entry{Seq: s.next(), Account: t.entry.Account, Kind: driver.KindReversal, Credits: -take, Time: r.Now,
+		Ref: r.Key, Reason: r.Reason}
+	s.reversals[r.Key] = &reversal{paymentRef: r.PaymentRef, asked: r.Credits, entry: e}
+	a.reversals = append(a.reversals, e)
+	t.reversed += asked
+	a.balance -= take
+	a.owed += asked - take
 	a.check()
 	return e, nil
 }
@@ -172,6 +232,9 @@ func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hol
 		case held:
 			return driver.Hold{}, driver.ErrInProgress
 		}
+	}
+	if r.Credits > 0 && a.owed > 0 {
+		return driver.Hold{}, driver.ErrAccountBlocked
 	}
 	if a.balance-a.held < r.Credits {
 		return driver.Hold{}, driver.ErrInsufficientCredits
@@ -311,7 +374,7 @@ func (s *store) Balance(ctx context.Context, name string, now time.Time) (driver
 			live += h.credits
 		}
 	}
-	return driver.Balance{Credits: a.balance, Held: live, Available: a.balance - live}, nil
+	return driver.Balance{Credits: a.balance, Held: live, Available: a.balance - live, Owed: a.owed}, nil
 }
 
 // History implements driver.Store.
@@ -334,6 +397,7 @@ func (s *store) History(ctx context.Context, name string) ([]driver.Entry, error
 	}
 	var rest []driver.Entry
 	rest = append(rest, a.topups...)
+	rest = append(rest, a.reversals...)
 	for _, u := range a.usage {
 		ev := u.event
 		rest = append(rest, driver.Entry{Seq: u.seq, Account: name, Kind: driver.KindUsage, Credits: -ev.Credits, Time: u.recorded, Ref: ev.IdempotencyKey, Usage: &ev})

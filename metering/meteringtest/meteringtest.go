@@ -65,6 +65,14 @@ func RunConformanceTests(t *testing.T, newStore func(t *testing.T) driver.Store)
 		{"ErrorCodes", testErrorCodes},
 		{"Overflow", testOverflow},
 		{"ReplayWindow", testReplayWindow},
+		{"TopUpAmounts", testTopUpAmounts},
+		{"ReversePartAndFull", testReversePartAndFull},
+		{"ReverseCap", testReverseCap},
+		{"ReverseIdempotent", testReverseIdempotent},
+		{"ReverseConcurrentSameKey", testReverseConcurrentSameKey},
+		{"ReverseOwed", testReverseOwed},
+		{"ReverseKeepsHolds", testReverseKeepsHolds},
+		{"OwedSurvivesPurgeAndErase", testOwedSurvivesPurgeAndErase},
 		{"Close", testClose},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,7 +175,7 @@ func ReconcileAccount(t testing.TB, l *metering.Ledger, account string) {
 	for _, e := range hist {
 		sumHist += e.Credits
 		switch e.Kind {
-		case metering.KindRefund, metering.KindAdjust, metering.KindPurged, metering.KindPurgedTopUps:
+		case metering.KindRefund, metering.KindAdjust, metering.KindPurged, metering.KindPurgedTopUps, metering.KindReversal:
 			other += e.Credits
 		case metering.KindUsage:
 			nUsage++
@@ -188,7 +196,7 @@ func ReconcileAccount(t testing.TB, l *metering.Ledger, account string) {
 	if nUsage != len(usage) {
 		t.Fatalf("history has %d usage entries, Usage %d", nUsage, len(usage))
 	}
-	if b.Credits < 0 || b.Held < 0 || b.Available < 0 || b.Available != b.Credits-b.Held {
+	if b.Credits < 0 || b.Held < 0 || b.Available < 0 || b.Available != b.Credits-b.Held || b.Owed < 0 {
 		t.Fatalf("inconsistent balance %+v", b)
 	}
 }
@@ -710,7 +718,7 @@ func watchBalance(l *metering.Ledger, account string, stop <-chan struct{}) erro
 		if err != nil {
 			return fmt.Errorf("balance: %w", err)
 		}
-		if b.Credits < 0 || b.Held < 0 || b.Available < 0 || b.Available != b.Credits-b.Held {
+		if b.Credits < 0 || b.Held < 0 || b.Available < 0 || b.Available != b.Credits-b.Held || b.Owed < 0 {
 			return fmt.Errorf("balance went wrong during the run: %+v", b)
 		}
 		time.Sleep(time.Millisecond)

@@ -288,36 +288,145 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (_ driver.Entr
 			return err
 		}
 		var seq int64
-		err := tx.QueryRow(ctx, `INSERT INTO topups (account, payment_ref, credits, created_at)
-			VALUES ($1, $2, $3, $4) ON CONFLICT (payment_ref) DO NOTHING RETURNING seq`,
-			r.Account, r.PaymentRef, r.Credits, r.Now).Scan(&seq)
+		err := tx.QueryRow(ctx, `INSERT INTO topups (account, payment_ref, credits, created_at, amount, currency)
+			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (payment_ref) DO NOTHING RETURNING seq`,
+			r.Account, r.PaymentRef, r.Credits, r.Now, r.Amount, r.Currency).Scan(&seq)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// Used before (possibly by a transaction that just committed).
-			var acct string
-			var credits int64
+			var acct, currency string
+			var credits, amount int64
 			var at time.Time
-			if err := tx.QueryRow(ctx, `SELECT seq, account, credits, created_at FROM topups WHERE payment_ref = $1`,
-				r.PaymentRef).Scan(&seq, &acct, &credits, &at); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT seq, account, credits, created_at, amount, currency FROM topups WHERE payment_ref = $1`,
+				r.PaymentRef).Scan(&seq, &acct, &credits, &at, &amount, &currency); err != nil {
 				return err
 			}
-			if acct != r.Account || credits != r.Credits {
+			if acct != r.Account || credits != r.Credits || amount != r.Amount || currency != r.Currency {
 				return fmt.Errorf("%w: payment reference already used", driver.ErrConflict)
 			}
-			e = driver.Entry{Seq: seq, Account: acct, Kind: driver.KindTopUp, Credits: credits, Time: at.UTC(), Ref: r.PaymentRef}
+			e = driver.Entry{Seq: seq, Account: acct, Kind: driver.KindTopUp, Credits: credits, Time: at.UTC(), Ref: r.PaymentRef,
+				Amount: amount, Currency: currency}
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + $1
-			WHERE account = $2 AND balance <= $3`, r.Credits, r.Account, driver.MaxAmount-r.Credits)
+		var owed int64
+		if err := tx.QueryRow(ctx, `SELECT owed FROM accounts WHERE account = $1`, r.Account).Scan(&owed); err != nil {
+			return err
+		}
+		pay := min(r.Credits, owed)
+		tag, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + $1, owed = owed - $2
+			WHERE account = $3 AND balance <= $4`, r.Credits-pay, pay, r.Account, driver.MaxAmount-(r.Credits-pay))
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			return driver.ErrOverflow
 		}
-		e = driver.Entry{Seq: seq, Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
+		if pay > 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO reversals
+				(account, idem_key, settles, topup_seq, payment_ref, asked, credits, owed, reason, created_at)
+				VALUES ($1, $2, true, $3, $4, $5, $5, 0, $6, $7)`, r.Account, r.PaymentRef+driver.OwedSuffix, seq, r.PaymentRef,
+				pay, owedReason, r.Now); err != nil {
+				return err
+			}
+		}
+		e = driver.Entry{Seq: seq, Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef,
+			Amount: r.Amount, Currency: r.Currency}
+		return nil
+	})
+	if err != nil {
+		return driver.Entry{}, err
+	}
+	return e, nil
+}
+
+// owedReason is the Reason of the entry with which a top-up pays what
+// the account owed.
+const owedReason = "owed"
+
+// reversalByKey reads the reversal recorded under r.Key and compares it
+// with r: found reports whether there is one.
+func reversalByKey(ctx context.Context, tx pgx.Tx, r driver.ReverseRequest) (e driver.Entry, found bool, err error) {
+	var seq, asked, credits int64
+	var acct, ref, reason string
+	var at time.Time
+	err = tx.QueryRow(ctx, `SELECT seq, account, payment_ref, asked, credits, reason, created_at FROM reversals
+		WHERE idem_key = $1 AND NOT settles`, r.Key).Scan(&seq, &acct, &ref, &asked, &credits, &reason, &at)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return driver.Entry{}, false, nil
+	}
+	if err != nil {
+		return driver.Entry{}, false, err
+	}
+	if ref != r.PaymentRef || asked != r.Credits || reason != r.Reason {
+		return driver.Entry{}, true, fmt.Errorf("%w: key was used with other values", driver.ErrConflict)
+	}
+	return driver.Entry{Seq: seq, Account: acct, Kind: driver.KindReversal, Credits: -credits, Time: at.UTC(), Ref: r.Key, Reason: reason}, true, nil
+}
+
+// Reverse implements driver.Store. The key is looked up again once the
+// account's row is locked, so that concurrent calls with one key record
+// it once.
+func (s *store) Reverse(ctx context.Context, r driver.ReverseRequest) (_ driver.Entry, err error) {
+	ctx, done := s.bound(ctx, &err)
+	defer done()
+	var e driver.Entry
+	err = s.tx(ctx, func(tx pgx.Tx) error {
+		var found bool
+		var err error
+		if e, found, err = reversalByKey(ctx, tx, r); found || err != nil {
+			return err
+		}
+		var topSeq, topCredits int64
+		var acct string
+		err = tx.QueryRow(ctx, `SELECT seq, account, credits FROM topups WHERE payment_ref = $1`, r.PaymentRef).Scan(&topSeq, &acct, &topCredits)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return driver.ErrUnknownPayment
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := lockAccount(ctx, tx, acct, false); err != nil {
+			return err
+		}
+		if e, found, err = reversalByKey(ctx, tx, r); found || err != nil {
+			return err
+		}
+		if err := sweep(ctx, tx, acct, r.Now); err != nil {
+			return err
+		}
+		var reversed, available, owed int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(credits + owed), 0)::bigint FROM reversals
+			WHERE topup_seq = $1 AND NOT settles`, topSeq).Scan(&reversed); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT balance - held, owed FROM accounts WHERE account = $1`, acct).Scan(&available, &owed); err != nil {
+			return err
+		}
+		want := min(r.Credits, topCredits-reversed)
+		take := min(want, available)
+		if owed > driver.MaxAmount-(want-take) {
+			return driver.ErrOverflow
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance - $1, owed = owed + $2 WHERE account = $3`,
+			take, want-take, acct); err != nil {
+			return err
+		}
+		var seq int64
+		err = tx.QueryRow(ctx, `INSERT INTO reversals
+			(account, idem_key, settles, topup_seq, payment_ref, asked, credits, owed, reason, created_at)
+			VALUES ($1, $2, false, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (idem_key) WHERE NOT settles DO NOTHING RETURNING seq`,
+			acct, r.Key, topSeq, r.PaymentRef, r.Credits, take, want-take, r.Reason, r.Now).Scan(&seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// Just recorded for another account's top-up.
+			return fmt.Errorf("%w: key was used with other values", driver.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		e = driver.Entry{Seq: seq, Account: acct, Kind: driver.KindReversal, Credits: -take, Time: r.Now, Ref: r.Key, Reason: r.Reason}
 		return nil
 	})
 	if err != nil {
@@ -360,6 +469,15 @@ func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (_ driver.H
 			return driver.ErrInProgress
 		case err != nil && !errors.Is(err, pgx.ErrNoRows):
 			return err
+		}
+		if r.Credits > 0 {
+			var owed int64
+			if err := tx.QueryRow(ctx, `SELECT owed FROM accounts WHERE account = $1`, r.Account).Scan(&owed); err != nil {
+				return err
+			}
+			if owed > 0 {
+				return driver.ErrAccountBlocked
+			}
 		}
 		// The conditional debit of available credits.
 		tag, err := tx.Exec(ctx, `UPDATE accounts SET held = held + $1
@@ -547,8 +665,8 @@ func (s *store) Balance(ctx context.Context, account string, now time.Time) (_ d
 	var b driver.Balance
 	err = s.pool.QueryRow(ctx, `SELECT a.balance,
 		(SELECT COALESCE(SUM(h.credits), 0) FROM holds h
-			WHERE h.account = a.account AND h.state = 'held' AND h.expires_at > $2)::bigint
-		FROM accounts a WHERE a.account = $1`, account, now).Scan(&b.Credits, &b.Held)
+			WHERE h.account = a.account AND h.state = 'held' AND h.expires_at > $2)::bigint, a.owed
+		FROM accounts a WHERE a.account = $1`, account, now).Scan(&b.Credits, &b.Held, &b.Owed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return driver.Balance{}, nil
 	}
@@ -564,21 +682,24 @@ func (s *store) History(ctx context.Context, account string) (_ []driver.Entry, 
 	ctx, done := s.bound(ctx, &err)
 	defer done()
 	rows, err := s.pool.Query(ctx, `
-		SELECT 0::bigint, 'purged', -purged_debits, purged_through, '', '', '', purged_through, '', '', 0::bigint, '', '', 0::bigint, 0::bigint
+		SELECT 0::bigint, 'purged', -purged_debits, purged_through, '', '', '', purged_through, '', '', 0::bigint, '', '', 0::bigint, 0::bigint, 0::bigint, ''
 			FROM account_rollup WHERE account = $1 AND purged_debits > 0
 		UNION ALL
-		SELECT 0::bigint, 'purged_topups', purged_credits, purged_topups_through, '', '', '', purged_topups_through, '', '', 0::bigint, '', '', 0::bigint, 0::bigint
+		SELECT 0::bigint, 'purged_topups', purged_credits, purged_topups_through, '', '', '', purged_topups_through, '', '', 0::bigint, '', '', 0::bigint, 0::bigint, 0::bigint, ''
 			FROM account_rollup WHERE account = $1 AND purged_credits > 0
 		UNION ALL
-		SELECT seq, 'topup', credits, created_at, payment_ref, '', '', created_at, '', '', 0, '', '', 0, 0
+		SELECT seq, 'topup', credits, created_at, payment_ref, '', '', created_at, '', '', 0, '', '', 0, 0, amount, currency
 			FROM topups WHERE account = $1
 		UNION ALL
 		SELECT seq, 'usage', -credits, created_at, idem_key, '', file, event_time, task, media_type,
-				credits, provider, model, input_tokens, output_tokens
+				credits, provider, model, input_tokens, output_tokens, 0, ''
 			FROM usage WHERE account = $1
 		UNION ALL
-		SELECT seq, kind, credits, created_at, idem_key, reason, '', created_at, '', '', 0, '', '', 0, 0
+		SELECT seq, kind, credits, created_at, idem_key, reason, '', created_at, '', '', 0, '', '', 0, 0, 0, ''
 			FROM adjustments WHERE account = $1
+		UNION ALL
+		SELECT seq, 'reversal', -credits, created_at, idem_key, reason, '', created_at, '', '', 0, '', '', 0, 0, 0, ''
+			FROM reversals WHERE account = $1
 		ORDER BY 1, 2`, account)
 	if err != nil {
 		return nil, err
@@ -591,7 +712,7 @@ func (s *store) History(ctx context.Context, account string) (_ []driver.Entry, 
 		var at, evTime time.Time
 		var u driver.Event
 		if err := rows.Scan(&e.Seq, &kind, &e.Credits, &at, &e.Ref, &e.Reason, &u.File, &evTime, &u.Task, &u.MediaType,
-			&u.Credits, &u.Provider, &u.Model, &u.InputTokens, &u.OutputTokens); err != nil {
+			&u.Credits, &u.Provider, &u.Model, &u.InputTokens, &u.OutputTokens, &e.Amount, &e.Currency); err != nil {
 			return nil, err
 		}
 		e.Account, e.Kind, e.Time = account, driver.EntryKind(kind), at.UTC()
@@ -608,7 +729,7 @@ func (s *store) History(ctx context.Context, account string) (_ []driver.Entry, 
 func (s *store) ListTopUps(ctx context.Context, account string) (_ []driver.Entry, err error) {
 	ctx, done := s.bound(ctx, &err)
 	defer done()
-	rows, err := s.pool.Query(ctx, `SELECT seq, payment_ref, credits, created_at FROM topups
+	rows, err := s.pool.Query(ctx, `SELECT seq, payment_ref, credits, created_at, amount, currency FROM topups
 		WHERE account = $1 ORDER BY seq`, account)
 	if err != nil {
 		return nil, err
@@ -617,7 +738,7 @@ func (s *store) ListTopUps(ctx context.Context, account string) (_ []driver.Entr
 	var out []driver.Entry
 	for rows.Next() {
 		e := driver.Entry{Account: account, Kind: driver.KindTopUp}
-		if err := rows.Scan(&e.Seq, &e.Ref, &e.Credits, &e.Time); err != nil {
+		if err := rows.Scan(&e.Seq, &e.Ref, &e.Credits, &e.Time, &e.Amount, &e.Currency); err != nil {
 			return nil, err
 		}
 		e.Time = e.Time.UTC()

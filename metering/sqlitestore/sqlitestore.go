@@ -178,15 +178,16 @@ func sweep(ctx context.Context, tx *sql.Tx, account string, now time.Time) error
 func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry, error) {
 	var e driver.Entry
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		var seq, credits, created int64
-		var acct string
-		err := tx.QueryRowContext(ctx, `SELECT seq, account, credits, created_at FROM topups WHERE payment_ref = ?`,
-			r.PaymentRef).Scan(&seq, &acct, &credits, &created)
+		var seq, credits, created, amount int64
+		var acct, currency string
+		err := tx.QueryRowContext(ctx, `SELECT seq, account, credits, created_at, amount, currency FROM topups WHERE payment_ref = ?`,
+			r.PaymentRef).Scan(&seq, &acct, &credits, &created, &amount, &currency)
 		if err == nil {
-			if acct != r.Account || credits != r.Credits {
+			if acct != r.Account || credits != r.Credits || amount != r.Amount || currency != r.Currency {
 				return fmt.Errorf("%w: payment reference already used", driver.ErrConflict)
 			}
-			e = driver.Entry{Seq: seq, Account: acct, Kind: driver.KindTopUp, Credits: credits, Time: fromUS(created), Ref: r.PaymentRef}
+			e = driver.Entry{Seq: seq, Account: acct, Kind: driver.KindTopUp, Credits: credits, Time: fromUS(created), Ref: r.PaymentRef,
+				Amount: amount, Currency: currency}
 			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
@@ -195,22 +196,108 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry,
 		if err := ensureAccount(ctx, tx, r.Account); err != nil {
 			return err
 		}
+		var owed int64
+		if err := tx.QueryRowContext(ctx, `SELECT owed FROM accounts WHERE account = ?`, r.Account).Scan(&owed); err != nil {
+			return err
+		}
+		pay := min(r.Credits, owed)
 		if seq, err = nextSeq(ctx, tx); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO topups (seq, account, payment_ref, credits, created_at)
-			VALUES (?, ?, ?, ?, ?)`, seq, r.Account, r.PaymentRef, r.Credits, us(r.Now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO topups (seq, account, payment_ref, credits, created_at, amount, currency)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, seq, r.Account, r.PaymentRef, r.Credits, us(r.Now), r.Amount, r.Currency); err != nil {
 			return err
 		}
-		n, err := affected(tx.ExecContext(ctx, `UPDATE accounts SET balance = balance + ?
-			WHERE account = ? AND balance <= ?`, r.Credits, r.Account, driver.MaxAmount-r.Credits))
+		n, err := affected(tx.ExecContext(ctx, `UPDATE accounts SET balance = balance + ?, owed = owed - ?
+			WHERE account = ? AND balance <= ?`, r.Credits-pay, pay, r.Account, driver.MaxAmount-(r.Credits-pay)))
 		if err != nil {
 			return err
 		}
 		if n == 0 {
 			return driver.ErrOverflow
 		}
-		e = driver.Entry{Seq: seq, Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef}
+		if pay > 0 {
+			paySeq, err := nextSeq(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO reversals
+				(seq, account, idem_key, settles, topup_seq, payment_ref, asked, credits, owed, reason, created_at)
+				VALUES (?, ?, ?, 1, ?, ?, ?, ?, 0, ?, ?)`, paySeq, r.Account, r.PaymentRef+driver.OwedSuffix, seq, r.PaymentRef,
+				pay, pay, owedReason, us(r.Now)); err != nil {
+				return err
+			}
+		}
+		e = driver.Entry{Seq: seq, Account: r.Account, Kind: driver.KindTopUp, Credits: r.Credits, Time: r.Now, Ref: r.PaymentRef,
+			Amount: r.Amount, Currency: r.Currency}
+		return nil
+	})
+	if err != nil {
+		return driver.Entry{}, err
+	}
+	return e, nil
+}
+
+// owedReason is the Reason of the entry with which a top-up pays what
+// the account owed.
+const owedReason = "owed"
+
+// Reverse implements driver.Store.
+func (s *store) Reverse(ctx context.Context, r driver.ReverseRequest) (driver.Entry, error) {
+	var e driver.Entry
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var seq, asked, credits, created int64
+		var acct, ref, reason string
+		err := tx.QueryRowContext(ctx, `SELECT seq, account, payment_ref, asked, credits, reason, created_at FROM reversals
+			WHERE idem_key = ? AND settles = 0`, r.Key).Scan(&seq, &acct, &ref, &asked, &credits, &reason, &created)
+		if err == nil {
+			if ref != r.PaymentRef || asked != r.Credits || reason != r.Reason {
+				return fmt.Errorf("%w: key was used with other values", driver.ErrConflict)
+			}
+			e = driver.Entry{Seq: seq, Account: acct, Kind: driver.KindReversal, Credits: -credits, Time: fromUS(created), Ref: r.Key, Reason: reason}
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var topSeq, topCredits int64
+		err = tx.QueryRowContext(ctx, `SELECT seq, account, credits FROM topups WHERE payment_ref = ?`, r.PaymentRef).Scan(&topSeq, &acct, &topCredits)
+		if errors.Is(err, sql.ErrNoRows) {
+			return driver.ErrUnknownPayment
+		}
+		if err != nil {
+			return err
+		}
+		if err := sweep(ctx, tx, acct, r.Now); err != nil {
+			return err
+		}
+		var reversed, available, owed int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(credits + owed), 0) FROM reversals
+			WHERE topup_seq = ? AND settles = 0`, topSeq).Scan(&reversed); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT balance - held, owed FROM accounts WHERE account = ?`, acct).Scan(&available, &owed); err != nil {
+			return err
+		}
+		want := min(r.Credits, topCredits-reversed)
+		take := min(want, available)
+		if owed > driver.MaxAmount-(want-take) {
+			return driver.ErrOverflow
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET balance = balance - ?, owed = owed + ? WHERE account = ?`,
+			take, want-take, acct); err != nil {
+			return err
+		}
+		if seq, err = nextSeq(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO reversals
+			(seq, account, idem_key, settles, topup_seq, payment_ref, asked, credits, owed, reason, created_at)
+			VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`, seq, acct, r.Key, topSeq, r.PaymentRef, r.Credits, take, want-take,
+			r.Reason, us(r.Now)); err != nil {
+			return err
+		}
+		e = driver.Entry{Seq: seq, Account: acct, Kind: driver.KindReversal, Credits: -take, Time: r.Now, Ref: r.Key, Reason: r.Reason}
 		return nil
 	})
 	if err != nil {
@@ -255,6 +342,15 @@ func (s *store) Authorize(ctx context.Context, r driver.HoldRequest) (driver.Hol
 			return driver.ErrInProgress
 		case err != nil && !errors.Is(err, sql.ErrNoRows):
 			return err
+		}
+		if r.Credits > 0 {
+			var owed int64
+			if err := tx.QueryRowContext(ctx, `SELECT owed FROM accounts WHERE account = ?`, r.Account).Scan(&owed); err != nil {
+				return err
+			}
+			if owed > 0 {
+				return driver.ErrAccountBlocked
+			}
 		}
 		// The conditional debit of available credits.
 		res, err := tx.ExecContext(ctx, `UPDATE accounts SET held = held + ?
@@ -441,8 +537,8 @@ func (s *store) Balance(ctx context.Context, account string, now time.Time) (dri
 	var b driver.Balance
 	err := s.db.QueryRowContext(ctx, `SELECT a.balance,
 		(SELECT COALESCE(SUM(h.credits), 0) FROM holds h
-			WHERE h.account = a.account AND h.state = 'held' AND h.expires_at > ?)
-		FROM accounts a WHERE a.account = ?`, us(now), account).Scan(&b.Credits, &b.Held)
+			WHERE h.account = a.account AND h.state = 'held' AND h.expires_at > ?), a.owed
+		FROM accounts a WHERE a.account = ?`, us(now), account).Scan(&b.Credits, &b.Held, &b.Owed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return driver.Balance{}, nil
 	}
@@ -456,21 +552,24 @@ func (s *store) Balance(ctx context.Context, account string, now time.Time) (dri
 // History implements driver.Store. It reads one snapshot.
 func (s *store) History(ctx context.Context, account string) ([]driver.Entry, error) {
 	rows, err := s.db.QueryContext(ctx, `
-		SELECT 0, 'purged', -purged_debits, purged_through, '', '', '', 0, '', '', 0, '', '', 0, 0
+		SELECT 0, 'purged', -purged_debits, purged_through, '', '', '', 0, '', '', 0, '', '', 0, 0, 0, ''
 			FROM account_rollup WHERE account = ?1 AND purged_debits > 0
 		UNION ALL
-		SELECT 0, 'purged_topups', purged_credits, purged_topups_through, '', '', '', 0, '', '', 0, '', '', 0, 0
+		SELECT 0, 'purged_topups', purged_credits, purged_topups_through, '', '', '', 0, '', '', 0, '', '', 0, 0, 0, ''
 			FROM account_rollup WHERE account = ?1 AND purged_credits > 0
 		UNION ALL
-		SELECT seq, 'topup', credits, created_at, payment_ref, '', '', 0, '', '', 0, '', '', 0, 0
+		SELECT seq, 'topup', credits, created_at, payment_ref, '', '', 0, '', '', 0, '', '', 0, 0, amount, currency
 			FROM topups WHERE account = ?1
 		UNION ALL
 		SELECT seq, 'usage', -credits, created_at, idem_key, '', file, event_time, task, media_type,
-				credits, provider, model, input_tokens, output_tokens
+				credits, provider, model, input_tokens, output_tokens, 0, ''
 			FROM usage WHERE account = ?1
 		UNION ALL
-		SELECT seq, kind, credits, created_at, idem_key, reason, '', 0, '', '', 0, '', '', 0, 0
+		SELECT seq, kind, credits, created_at, idem_key, reason, '', 0, '', '', 0, '', '', 0, 0, 0, ''
 			FROM adjustments WHERE account = ?1
+		UNION ALL
+		SELECT seq, 'reversal', -credits, created_at, idem_key, reason, '', 0, '', '', 0, '', '', 0, 0, 0, ''
+			FROM reversals WHERE account = ?1
 		ORDER BY 1, 2`, account)
 	if err != nil {
 		return nil, err
@@ -483,7 +582,7 @@ func (s *store) History(ctx context.Context, account string) ([]driver.Entry, er
 		var at, evTime int64
 		var u driver.Event
 		if err := rows.Scan(&e.Seq, &kind, &e.Credits, &at, &e.Ref, &e.Reason, &u.File, &evTime, &u.Task, &u.MediaType,
-			&u.Credits, &u.Provider, &u.Model, &u.InputTokens, &u.OutputTokens); err != nil {
+			&u.Credits, &u.Provider, &u.Model, &u.InputTokens, &u.OutputTokens, &e.Amount, &e.Currency); err != nil {
 			return nil, err
 		}
 		e.Account, e.Kind, e.Time = account, driver.EntryKind(kind), fromUS(at)
@@ -498,7 +597,7 @@ func (s *store) History(ctx context.Context, account string) ([]driver.Entry, er
 
 // ListTopUps implements driver.Store.
 func (s *store) ListTopUps(ctx context.Context, account string) ([]driver.Entry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, payment_ref, credits, created_at FROM topups
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, payment_ref, credits, created_at, amount, currency FROM topups
 		WHERE account = ? ORDER BY seq`, account)
 	if err != nil {
 		return nil, err
@@ -508,7 +607,7 @@ func (s *store) ListTopUps(ctx context.Context, account string) ([]driver.Entry,
 	for rows.Next() {
 		e := driver.Entry{Account: account, Kind: driver.KindTopUp}
 		var at int64
-		if err := rows.Scan(&e.Seq, &e.Ref, &e.Credits, &at); err != nil {
+		if err := rows.Scan(&e.Seq, &e.Ref, &e.Credits, &at, &e.Amount, &e.Currency); err != nil {
 			return nil, err
 		}
 		e.Time = fromUS(at)
