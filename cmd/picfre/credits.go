@@ -17,11 +17,14 @@ const creditsUsage = `usage:
   picfre credits topup   --account A --credits N --ref PAYMENT [--ledger DSN]
   picfre credits balance --account A [--ledger DSN]
   picfre credits history --account A [--ledger DSN]
+  picfre credits checkout --pack NAME --account A --success-url URL [payment flags as for serve]
 
 The ledger DSN is sqlite:PATH or a postgres:// URL; default: ` + defaultLedgerDSN + `.
 Output is JSON: one object for topup and balance, one object per line
 (JSONL) for history. A top-up is idempotent by its payment reference: the
 same --ref again credits nothing; with another amount it is an error.
+checkout prints the URL of a Stripe Checkout Session for the pack
+(picfre credits checkout -h for its flags).
 `
 
 // ledgerEntryRecord is a ledger entry as the CLI prints it.
@@ -58,6 +61,7 @@ type balanceRecord struct {
 	Credits   int64  `json:"credits"`
 	Held      int64  `json:"held"`
 	Available int64  `json:"available"`
+	Owed      int64  `json:"owed,omitempty"`
 }
 
 // runCredits runs "picfre credits SUBCOMMAND [flags]": topup, balance or
@@ -124,7 +128,7 @@ func runCredits(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return fmt.Errorf("credits balance: %w", err)
 		}
-		return enc.Encode(balanceRecord{Account: *account, Credits: b.Credits, Held: b.Held, Available: b.Available})
+		return enc.Encode(balanceRecord{Account: *account, Credits: b.Credits, Held: b.Held, Available: b.Available, Owed: b.Owed})
 	default: // history
 		h, err := l.History(ctx, *account)
 		if err != nil {
