@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -9,9 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stripe/stripe-go/v84/webhook"
+
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/httpapi"
+	"github.com/picfre/picfre/internal/stripemock"
 	"github.com/picfre/picfre/payments"
+	"github.com/picfre/picfre/payments/stripe"
 )
 
 // fakeProcessor is a payments.Processor that records what it is asked:
@@ -46,8 +51,8 @@ func (p *fakeProcessor) Checkout(_ context.Context, req payments.CheckoutRequest
 	return payments.Checkout{ID: id, URL: "https://checkout.example.com/pay/" + id}, nil
 }
 
-// ServeHTTP records the body and answers 200, or 400 with the API's
-// error body when the body says "forged".
+// ServeHTTP records the body and answers 200, or 400 when the body says
+// "forged".
 func (p *fakeProcessor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -65,7 +70,9 @@ func (p *fakeProcessor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.hooks = append(p.hooks, string(b))
 	p.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, `{"received":true}`)
 }
 
 func (p *fakeProcessor) requests() []payments.CheckoutRequest {
@@ -282,5 +289,63 @@ func TestBalanceOwed(t *testing.T) {
 	api.a.do(t, "GET", "/v1/account", nil).decode(t, &a)
 	if a.Balance["owed"] != float64(0) || a.Balance["blocked"] != false || a.Balance["credits"] != float64(1000) {
 		t.Errorf("balance %v", a.Balance)
+	}
+}
+
+// TestWebhookStripe: the Stripe processor (against stripe-mock) behind
+// the API, through the harness, so that its answers are checked against
+// the document: a checkout, a signed completed checkout delivered five
+// times at once credits once, a forged one is 400 and credits nothing.
+func TestWebhookStripe(t *testing.T) {
+	mock := stripemock.Start(t)
+	const secret = "whsec_httpapi_test"
+	var proc *stripe.Processor
+	api := newTestAPI(t, withWorkers(-1), withCredits(-1), withConfig(func(c *httpapi.Config) {
+		var err error
+		proc, err = stripe.New(stripe.Config{SecretKey: "sk_test_123", WebhookSecrets: []string{secret},
+			Ledger: c.Ledger, APIBase: mock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Payments, c.PublicURL = proc, publicURL
+	}))
+	var c payments.Checkout
+	api.a.do(t, "POST", "/v1/credits/checkout", `{"pack":"starter"}`).decode(t, &c)
+	if c.ID == "" || c.URL == "" {
+		t.Fatalf("checkout %+v", c)
+	}
+
+	event := func(secret, pi string) (string, string) {
+		body, err := json.Marshal(map[string]any{
+			"id": "evt_" + pi, "object": "event", "type": "checkout.session.completed", "created": time.Now().Unix(),
+			"data": map[string]any{"object": map[string]any{
+				"id": "cs_test_" + pi, "object": "checkout.session", "client_reference_id": accountA,
+				"payment_status": "paid", "status": "complete", "amount_total": 500, "currency": "usd",
+				"payment_intent": pi, "metadata": map[string]string{"account": accountA, "pack": "starter", "credits": "500"},
+			}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: secret, Timestamp: time.Now()})
+		return string(sp.Payload), sp.Header
+	}
+	body, sig := event(secret, "pi_test_httpapi")
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Go(func() {
+			api.anon.do(t, "POST", "/v1/payments/webhook", body, "Stripe-Signature", sig).want(t, http.StatusOK, "")
+		})
+	}
+	wg.Wait()
+	forged, fsig := event("whsec_forger", "pi_test_forged")
+	api.anon.do(t, "POST", "/v1/payments/webhook", forged, "Stripe-Signature", fsig).want(t, http.StatusBadRequest, "")
+	api.anon.do(t, "POST", "/v1/payments/webhook", body).want(t, http.StatusBadRequest, "")
+	var a struct {
+		Balance struct{ Credits, Owed int64 }
+	}
+	api.a.do(t, "GET", "/v1/account", nil).decode(t, &a)
+	if a.Balance.Credits != 500 || a.Balance.Owed != 0 {
+		t.Errorf("balance after five deliveries and two forgeries: %+v", a.Balance)
 	}
 }
