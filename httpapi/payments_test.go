@@ -349,3 +349,32 @@ func TestWebhookStripe(t *testing.T) {
 		t.Errorf("balance after five deliveries and two forgeries: %+v", a.Balance)
 	}
 }
+
+// FuzzCheckout sends arbitrary bodies to POST /v1/credits/checkout: the
+// answer is 200 only for a pack on sale, otherwise a coded 4xx, it
+// validates against the document, and the processor is asked only for
+// packs it sells.
+func FuzzCheckout(f *testing.F) {
+	p := newFakeProcessor()
+	api := newTestAPI(f, withWorkers(-1), withConfig(func(c *httpapi.Config) {
+		c.Payments, c.PublicURL = p, publicURL
+		c.RequestsPerMinute, c.UploadsPerMinute = -1, -1
+	}))
+	for _, s := range []string{`{"pack":"starter"}`, `{"pack":"pro "}`, `{"pack":null}`, `{"pack":"\ud800"}`, `{`, `{"pack":"starter"}{}`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := api.a.unchecked().do(t, "POST", "/v1/credits/checkout", rawBody{body, "application/json"})
+		switch {
+		case r.status == http.StatusOK:
+		case r.status >= 400 && r.status < 500 && r.code(t) != "":
+		default:
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+		for _, req := range p.requests() {
+			if req.Pack != "starter" && req.Pack != "pro" {
+				t.Fatalf("the processor was asked for pack %q", req.Pack)
+			}
+		}
+	})
+}
