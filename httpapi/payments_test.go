@@ -15,6 +15,7 @@ import (
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/httpapi"
 	"github.com/picfre/picfre/internal/stripemock"
+	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/payments"
 	"github.com/picfre/picfre/payments/stripe"
 )
@@ -289,6 +290,22 @@ func TestBalanceOwed(t *testing.T) {
 	api.a.do(t, "GET", "/v1/account", nil).decode(t, &a)
 	if a.Balance["owed"] != float64(0) || a.Balance["blocked"] != false || a.Balance["credits"] != float64(1000) {
 		t.Errorf("balance %v", a.Balance)
+	}
+	// A's credits spent, then its top-up refunded: owed, blocked; B is not.
+	ctx := context.Background()
+	if _, err := api.ledger.Adjust(ctx, metering.Adjustment{Account: accountA, Credits: -900, Key: "spent", Reason: "spent"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.ledger.Reverse(ctx, metering.Reversal{PaymentRef: "pay-" + accountA, Key: "re_1", Credits: 1000, Reason: "refund"}); err != nil {
+		t.Fatal(err)
+	}
+	api.a.do(t, "GET", "/v1/account", nil).decode(t, &a)
+	if a.Balance["owed"] != float64(900) || a.Balance["blocked"] != true || a.Balance["credits"] != float64(0) {
+		t.Errorf("A's balance after the refund %v", a.Balance)
+	}
+	api.b.do(t, "GET", "/v1/account", nil).decode(t, &a)
+	if a.Balance["owed"] != float64(0) || a.Balance["blocked"] != false {
+		t.Errorf("B's balance %v", a.Balance)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/picfre/picfre/httpapi"
+	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/payments"
 )
 
@@ -82,6 +83,11 @@ func TestBrowserBuyCredits(t *testing.T) {
 	if n != 0 {
 		t.Fatalf("%d checkouts without a return address", n)
 	}
+	visited := 0
+	arrived.Range(func(any, any) bool { visited++; return true })
+	if visited != 0 || eval[string](t, ctx, `location.pathname`) != "/" {
+		t.Errorf("the browser left the app: %d visits of the processor's page", visited)
+	}
 }
 
 // TestBrowserBuyCreditsNavigates: with a PublicURL, Buy sends the
@@ -104,14 +110,40 @@ func TestBrowserBuyCreditsNavigates(t *testing.T) {
 		c.PublicURL = "https://picfre.example.com/"
 	}, map[string]http.Handler{"GET /processor/pay": paypage})
 	base = srv.URL
+	// A top-up spent, then refunded: credits owed, the account blocked.
+	bg := context.Background()
+	if _, err := srv.ledger.TopUp(bg, metering.TopUp{Account: account, Credits: 30, PaymentRef: "pay-owed"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.ledger.Adjust(bg, metering.Adjustment{Account: account, Credits: -40, Key: "spent", Reason: "spent"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := srv.ledger.Reverse(bg, metering.Reversal{PaymentRef: "pay-owed", Key: "re_1", Credits: 30, Reason: "refund"}); err != nil {
+		t.Fatal(err)
+	}
 	proc.mu.Lock()
 	proc.base = base
 	proc.mu.Unlock()
 	ctx := newBrowser(t, 45*time.Second)
 	do(t, ctx, "opening the app", chromedp.Navigate(base))
 	waitFor(t, ctx, "the packs", `document.querySelectorAll("#packs button.buy").length === 2`, 15*time.Second)
+	if got := eval[string](t, ctx, `document.getElementById("owed-state").hidden ? "" : document.getElementById("owed-state").textContent`); !strings.Contains(got, "Account blocked: credits owed (30)") {
+		t.Errorf("an account owing 30 credits shows %q", got)
+	}
 	do(t, ctx, "buying pro", chromedp.Click(chromedp.CSS(`#packs button[data-pack="pro"]`)))
-	waitFor(t, ctx, "the processor's page", `location.pathname === "/processor/pay" && !!document.getElementById("paid")`, 15*time.Second)
+	// The page navigates away: evaluations fail while it does, so the
+	// wait is a loop that tolerates them.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		on, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.pathname === "/processor/pay" && !!document.getElementById("paid")`))
+		if err == nil && on {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the browser did not reach the processor's page: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	if got := eval[string](t, ctx, `location.search`); got != "?session=cs_fake_pro" {
 		t.Errorf("landed on %q", got)
 	}
