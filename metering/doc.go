@@ -87,6 +87,29 @@
 // was re-authorized after it expired can no longer void or capture the
 // newer hold.
 //
+// # Refunds and disputes
+//
+// A top-up keeps the money paid for it ([TopUp].Amount and Currency, in
+// the currency's minor unit) as the bookkeeping record of the sale. When
+// that payment is refunded, or lost in a dispute, [Ledger.Reverse] takes
+// its credits back as a [KindReversal] entry, once per refund or dispute
+// id (Reversal.Key), and never more in total than the top-up credited: a
+// reversal asking for more is cut to what is left, one finding nothing
+// left is recorded with 0 credits.
+//
+// The balance is never negative. A reversal takes only what the account
+// has available (its credits less open holds); what was already spent is
+// added to Balance.Owed. While Owed is above zero the account is blocked:
+// Authorize of more than 0 credits fails with [ErrAccountBlocked] (code
+// insufficient_credits, like a lack of credits), so nothing more is
+// spent on credits that were not paid for. The account stays blocked
+// until settled: each later top-up first pays what is owed, in the same
+// transaction as the top-up, with a KindReversal entry whose Ref is the top-up's
+// payment reference followed by "/owed", and only the rest becomes
+// available. Purges and EraseUsage keep Owed and the reversal entries;
+// the history still adds up to the balance. A reversal of a top-up that
+// retention purged fails with [ErrUnknownPayment].
+//
 // # Pricing
 //
 // Prices are a policy the embedder sets: a [Pricer], usually a [Pricing]

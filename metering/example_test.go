@@ -208,3 +208,32 @@ func ExampleLedger_Usage() {
 	}
 	// Output: harbour.jpg 2025-05-01T09:30:00Z metadata 1 local-1
 }
+
+// A refund of credits already spent: the balance stops at zero, the rest
+// is owed and blocks the account until the next top-up pays it.
+func ExampleLedger_Reverse() {
+	ctx := context.Background()
+	ledger := metering.NewLedger(memstore.New(), metering.Options{})
+	ledger.TopUp(ctx, metering.TopUp{Account: "alice", Credits: 100, PaymentRef: "pi_1", Amount: 1000, Currency: "usd"})
+	hold, _ := ledger.Authorize(ctx, metering.Authorization{Account: "alice", IdempotencyKey: "file-1", Credits: 60})
+	ledger.Capture(ctx, hold, metering.Event{})
+
+	// The payment of pi_1 is refunded in full (re_1 is the refund's id;
+	// a redelivered webhook with it reverses nothing more).
+	e, _ := ledger.Reverse(ctx, metering.Reversal{PaymentRef: "pi_1", Key: "re_1", Credits: 100, Reason: "refund"})
+	fmt.Println("reversed:", e.Credits)
+	b, _ := ledger.Balance(ctx, "alice")
+	fmt.Printf("credits %d, owed %d\n", b.Credits, b.Owed)
+	_, err := ledger.Authorize(ctx, metering.Authorization{Account: "alice", IdempotencyKey: "file-2", Credits: 1})
+	fmt.Println("blocked:", errors.Is(err, metering.ErrAccountBlocked))
+
+	// The next top-up pays what is owed first.
+	ledger.TopUp(ctx, metering.TopUp{Account: "alice", Credits: 100, PaymentRef: "pi_2", Amount: 1000, Currency: "usd"})
+	b, _ = ledger.Balance(ctx, "alice")
+	fmt.Printf("credits %d, owed %d\n", b.Credits, b.Owed)
+	// Output:
+	// reversed: -40
+	// credits 0, owed 60
+	// blocked: true
+	// credits 40, owed 0
+}

@@ -16,10 +16,11 @@ import (
 )
 
 // FuzzLedgerInputs drives a Ledger with an arbitrary sequence of calls and
-// arbitrary amounts (zero, negative, near math.MaxInt64), over the in-memory
-// store and over SQLite, and checks what every store must keep whatever it
-// is given: no panic, every error carries a valid code, a balance is never
-// negative and Available is Credits - Held, and the balance equals the sum of
+// arbitrary amounts (zero, negative, near math.MaxInt64), reversals
+// included, over the in-memory store and over SQLite, and checks what every
+// store must keep whatever it is given: no panic, every error carries a
+// valid code, a balance is never negative, Available is Credits - Held, Owed
+// is within [0, MaxAmount], and the balance equals the sum of
 // the account's history (nothing credited or lost beside the entries).
 func FuzzLedgerInputs(f *testing.F) {
 	f.Add([]byte{0, 10, 1, 5, 2, 0, 3, 0})
@@ -27,6 +28,7 @@ func FuzzLedgerInputs(f *testing.F) {
 	f.Add([]byte{5, 0xff, 0, 1, 0, 1})
 	f.Add([]byte{0, 3, 1, 2, 1, 2, 2, 0, 2, 1, 3, 1})
 	f.Add([]byte{6, 0xfe, 6, 0xfe, 0, 1, 1, 0xfd})
+	f.Add([]byte{0, 8, 1, 4, 2, 0, 7, 8, 7, 0xff, 0, 4, 1, 1})
 
 	dir := f.TempDir()
 	sq, err := sqlitestore.Open(context.Background(), filepath.Join(dir, "ledger.db"), sqlitestore.Options{Synchronous: "NORMAL"})
@@ -82,7 +84,7 @@ func driveLedger(t *testing.T, l *metering.Ledger, account string, ops []byte) {
 		}
 	}
 	for i := 0; i+1 < len(ops); i += 2 {
-		op, arg := ops[i]%7, ops[i+1]
+		op, arg := ops[i]%8, ops[i+1]
 		amount := amountOf(arg)
 		ref := fmt.Sprintf("ref-%d", arg%4)
 		switch op {
@@ -111,12 +113,15 @@ func driveLedger(t *testing.T, l *metering.Ledger, account string, ops []byte) {
 		case 6:
 			_, err := l.Adjust(ctx, metering.Adjustment{Account: account, Credits: amount, Key: "adjust-" + ref, Reason: "fuzz"})
 			check("adjust", err)
+		case 7:
+			_, err := l.Reverse(ctx, metering.Reversal{PaymentRef: ref, Key: fmt.Sprintf("reverse-%s-%d", account, i), Credits: amount, Reason: "fuzz"})
+			check("reverse", err)
 		}
 		b, err := l.Balance(ctx, account)
 		if err != nil {
 			t.Fatalf("balance: %v", err)
 		}
-		if b.Credits < 0 || b.Held < 0 || b.Available < 0 || b.Available != b.Credits-b.Held {
+		if b.Credits < 0 || b.Held < 0 || b.Available < 0 || b.Available != b.Credits-b.Held || b.Owed < 0 || b.Owed > metering.MaxAmount {
 			t.Fatalf("after op %d: impossible balance %+v", i/2, b)
 		}
 	}

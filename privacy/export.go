@@ -66,6 +66,9 @@ type ExportBalance struct {
 	Credits   int64 `json:"credits"`
 	Held      int64 `json:"held"`
 	Available int64 `json:"available"`
+	// Owed is what a refunded or disputed payment took back that had
+	// already been spent.
+	Owed int64 `json:"owed,omitempty"`
 }
 
 // ExportTopUp is one purchase of credits.
@@ -74,12 +77,16 @@ type ExportTopUp struct {
 	Credits    int64     `json:"credits"`
 	PaymentRef string    `json:"payment_ref"`
 	Time       time.Time `json:"time"`
+	// Amount and Currency are the money paid (minor units, ISO 4217),
+	// when known.
+	Amount   int64  `json:"amount,omitempty"`
+	Currency string `json:"currency,omitempty"`
 }
 
-// ExportEntry is a refund or an adjustment.
+// ExportEntry is a refund, an adjustment or a reversal.
 type ExportEntry struct {
 	Seq     int64     `json:"seq"`
-	Kind    string    `json:"kind"` // "refund" or "adjust"
+	Kind    string    `json:"kind"` // "refund", "adjust" or "reversal"
 	Credits int64     `json:"credits"`
 	Ref     string    `json:"ref"`
 	Reason  string    `json:"reason,omitempty"`
@@ -176,6 +183,7 @@ type ExportNoStore struct {
 const (
 	reasonRefund  = "Refunds of credits are payment records, kept like your top-ups (GDPR art. 17(3)(b)), with no end date."
 	reasonAdjust  = "Adjustments of your credits are payment records, kept like your top-ups (GDPR art. 17(3)(b)), with no end date."
+	reasonReverse = "Credits taken back after a refunded or disputed payment, and credits owed after that, are payment records, kept like your top-ups (GDPR art. 17(3)(b)), with no end date."
 	reasonBalance = "Your balance, and the sums of deleted usage records and top-ups, are part of the payment records: " +
 		"they make your top-ups add up."
 	reasonContact = "The hashes of your e-mail address and phone number (never the address or number itself), " +
@@ -316,18 +324,18 @@ func (s *Subjects) exportLedger(ctx context.Context, x *Export, now time.Time) e
 	if err != nil {
 		return err
 	}
-	x.Balance = &ExportBalance{b.Credits, b.Held, b.Available}
+	x.Balance = &ExportBalance{b.Credits, b.Held, b.Available, b.Owed}
 	hist, err := l.History(ctx, account)
 	if err != nil {
 		return err
 	}
 	var topUntil, usageUntil time.Time
 	topForever := false // the policy keeps top-ups with no end date
-	refunds, adjustments := 0, 0
+	refunds, adjustments, reversals := 0, 0, 0
 	for _, e := range hist {
 		switch e.Kind {
 		case metering.KindTopUp:
-			x.TopUps = append(x.TopUps, ExportTopUp{e.Seq, e.Credits, e.Ref, e.Time})
+			x.TopUps = append(x.TopUps, ExportTopUp{e.Seq, e.Credits, e.Ref, e.Time, e.Amount, e.Currency})
 			if until, ok := s.Retention.TopUpKeptUntil(e.Time); ok {
 				topUntil = later(topUntil, until)
 			} else {
@@ -340,6 +348,9 @@ func (s *Subjects) exportLedger(ctx context.Context, x *Export, now time.Time) e
 			} else {
 				adjustments++
 			}
+		case metering.KindReversal:
+			x.Credits = append(x.Credits, ExportEntry{e.Seq, string(e.Kind), e.Credits, e.Ref, e.Reason, e.Time})
+			reversals++
 		case metering.KindPurged:
 			x.Purged = &ExportPurged{-e.Credits, e.Time}
 		case metering.KindPurgedTopUps:
@@ -383,6 +394,9 @@ func (s *Subjects) exportLedger(ctx context.Context, x *Export, now time.Time) e
 	}
 	if adjustments > 0 {
 		x.Retained = append(x.Retained, Retained{retention.KindAdjustment, adjustments, reasonAdjust, nil})
+	}
+	if reversals > 0 {
+		x.Retained = append(x.Retained, Retained{retention.KindReversal, reversals, reasonReverse, nil})
 	}
 	if x.Purged != nil || x.PurgedTopUps != nil || len(x.TopUps) > 0 {
 		x.Retained = append(x.Retained, Retained{retention.KindBalance, 1, reasonBalance, nil})

@@ -40,6 +40,10 @@ const (
 	// KindAdjustment: a correction of an account's credits by the
 	// operator; a payment record, never purged.
 	KindAdjustment Kind = "adjustment"
+	// KindReversal: credits taken back after a payment was refunded or
+	// disputed, or a top-up paying credits owed after that; a payment
+	// record, never purged.
+	KindReversal Kind = "reversal"
 	// KindBalance: the account's balance and the sums of purged usage
 	// records and top-ups, kept with the payment records.
 	KindBalance Kind = "balance"

@@ -92,6 +92,42 @@ func exerciseCredits(t *testing.T, dsn string) {
 	if out := mustCredits(t, "history", "--ledger", dsn, "--account", "nobody"); out != "" {
 		t.Fatalf("history of an unknown account = %q", out)
 	}
+
+	// The payment of pay-1 is refunded after 7 credits were spent: 93 are
+	// taken back, 7 are owed, and the next top-up pays them first.
+	rev := decode[ledgerEntryRecord](t, mustCredits(t, "reverse", "--ledger", dsn, "--ref", "pay-1", "--key", "re-1", "--credits", "100", "--reason", "refund"))
+	if rev.Kind != "reversal" || rev.Credits != -93 || rev.Ref != "re-1" || rev.Account != "alice" || rev.Reason != "refund" {
+		t.Fatalf("reverse printed %+v", rev)
+	}
+	if again := decode[ledgerEntryRecord](t, mustCredits(t, "reverse", "--ledger", dsn, "--ref", "pay-1", "--key", "re-1", "--credits", "100", "--reason", "refund")); again != rev {
+		t.Fatalf("repeated reverse printed %+v, want %+v", again, rev)
+	}
+	if _, err := credits(t, "reverse", "--ledger", dsn, "--ref", "pay-none", "--key", "re-2", "--credits", "1"); !errors.Is(err, metering.ErrUnknownPayment) {
+		t.Fatalf("reverse of an unknown payment: %v, want ErrUnknownPayment", err)
+	}
+	bal = decode[balanceRecord](t, mustCredits(t, "balance", "--ledger", dsn, "--account", "alice"))
+	if bal != (balanceRecord{Account: "alice", Owed: 7}) {
+		t.Fatalf("balance after the reversal = %+v, want 7 owed", bal)
+	}
+	top := decode[ledgerEntryRecord](t, mustCredits(t, "topup", "--ledger", dsn, "--account", "alice", "--credits", "10", "--ref", "pay-2",
+		"--amount", "499", "--currency", "usd"))
+	if top.Amount != 499 || top.Currency != "usd" || top.Credits != 10 {
+		t.Fatalf("topup with money printed %+v", top)
+	}
+	bal = decode[balanceRecord](t, mustCredits(t, "balance", "--ledger", dsn, "--account", "alice"))
+	if bal != (balanceRecord{Account: "alice", Credits: 3, Available: 3}) {
+		t.Fatalf("balance after paying what was owed = %+v", bal)
+	}
+	out = mustCredits(t, "history", "--ledger", dsn, "--account", "alice")
+	recs = recs[:0]
+	sc = bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		recs = append(recs, decode[ledgerEntryRecord](t, sc.Text()))
+	}
+	if len(recs) != 5 || recs[2].Kind != "reversal" || recs[3].Kind != "topup" || recs[3].Amount != 499 ||
+		recs[4].Kind != "reversal" || recs[4].Ref != "pay-2/owed" || recs[4].Credits != -7 {
+		t.Fatalf("history after the reversal =\n%s", out)
+	}
 }
 
 func TestCreditsSQLite(t *testing.T) {
@@ -113,6 +149,10 @@ func TestCreditsUsage(t *testing.T) {
 		{"topup", "--ledger", dsn, "--account", "a", "--credits", "3"},
 		{"balance", "--ledger", dsn, "--account", "a", "extra"},
 		{"balance", "--bogus"},
+		{"reverse", "--ledger", dsn, "--ref", "p", "--credits", "3"},
+		{"reverse", "--ledger", dsn, "--key", "k", "--credits", "3"},
+		{"reverse", "--ledger", dsn, "--ref", "p", "--key", "k"},
+		{"reverse", "--ledger", dsn, "--ref", "p", "--key", "k", "--credits", "3", "--account", "a"},
 	} {
 		if _, err := credits(t, args...); !errors.Is(err, errUsage) {
 			t.Errorf("credits %q: error %v, want a usage error", args, err)

@@ -1013,6 +1013,14 @@ func testErrorCodes(t *testing.T, s *suite) {
 		t.Fatal(err)
 	}
 	_, held := s.ledger.EraseUsage(ctx, "acme")
+	_, unknownPayment := s.ledger.Reverse(ctx, metering.Reversal{PaymentRef: "pay-nope", Key: "re-1", Credits: 1})
+	s.topUp(t, "owing", 10, "pay-owing")
+	s.spend(t, "owing", "u1", 10)
+	s.reverse(t, "pay-owing", "re-owing", 10)
+	_, blocked := s.ledger.Authorize(ctx, auth("owing", "k2", 1))
+	if got, want := fmt.Sprint(blocked), "metering: authorize: account blocked: credits owed after a refund or dispute"; got != want {
+		t.Fatalf("authorize on an owing account: %q, want %q", got, want)
+	}
 	for _, c := range []struct {
 		what   string
 		err    error
@@ -1026,6 +1034,8 @@ func testErrorCodes(t *testing.T, s *suite) {
 		{"voided", voided, metering.ErrHoldVoided, errcode.BillingFailure},
 		{"unknown hold", unknown, metering.ErrUnknownHold, errcode.BillingFailure},
 		{"legal hold", held, metering.ErrLegalHold, errcode.FailedPrecondition},
+		{"unknown payment", unknownPayment, metering.ErrUnknownPayment, errcode.NotFound},
+		{"blocked", blocked, metering.ErrAccountBlocked, errcode.InsufficientCredits},
 	} {
 		wantErr(t, c.what, c.err, c.target)
 		if got := errcode.Of(c.err); got != c.code {

@@ -24,7 +24,8 @@
 // advisory lock and recorded in schema_version. Tables are created in the
 // first schema of the search_path, which a DSN can set
 // (postgres://host/db?search_path=billing). One sequence orders every
-// entry for History.
+// entry for History. A Reverse locks the account's row before it looks
+// its key up again, so concurrent reversals with one key record it once.
 //
 // # Retention
 //

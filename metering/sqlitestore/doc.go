@@ -29,8 +29,10 @@
 // Migrations are embedded SQL files applied in order at Open and recorded
 // in a schema_version table, in one write transaction, so processes
 // opening a new file at once apply them exactly once. Usage records,
-// top-ups, adjustments and holds are separate tables; account_rollup keeps
-// the credits of purged records. Times are Unix microseconds.
+// top-ups (with the money paid), adjustments, reversals and holds are
+// separate tables; account_rollup keeps the credits of purged records, and
+// accounts the balance, the held credits and what is owed after
+// reversals. Times are Unix microseconds.
 //
 // # Retention
 //

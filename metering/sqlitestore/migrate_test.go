@@ -2,6 +2,7 @@ package sqlitestore_test
 
 import (
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -67,4 +68,57 @@ func TestMigrateReplayWindow(t *testing.T) {
 	if b, _ := l.Balance(t.Context(), "acme"); err != nil || len(usage) != 2 || b.Credits != 80 {
 		t.Fatalf("usage %+v, balance %+v, %v; want two records and 80 credits", usage, b, err)
 	}
+}
+
+// A ledger made before reversals (schema version 5) migrates: its
+// top-ups have no money, its accounts owe nothing, and they can be
+// reversed.
+func TestMigrateReversals(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "ledger.db")
+	db, err := sql.Open("sqlite", "file:"+file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"0001_init.sql", "0002_sweep_lock.sql", "0003_purged_topups.sql", "0004_void_reason.sql", "0005_replay_window.sql"} {
+		body, err := os.ReadFile(filepath.Join("migrations", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(string(body)); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	for _, q := range []string{
+		`CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`,
+		`INSERT INTO schema_version VALUES (1, 0), (2, 0), (3, 0), (4, 0), (5, 0)`,
+		`INSERT INTO accounts (account, balance) VALUES ('acme', 100)`,
+		`UPDATE ledger_seq SET seq = 1`,
+		`INSERT INTO topups VALUES (1, 'acme', 'pay-1', 100, 0)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	l := metering.NewLedger(open(t, file), metering.Options{})
+	ctx := t.Context()
+	tops, err := l.TopUps(ctx, "acme")
+	if err != nil || len(tops) != 1 || tops[0].Amount != 0 || tops[0].Currency != "" || tops[0].Credits != 100 {
+		t.Fatalf("migrated top-ups = %+v, %v", tops, err)
+	}
+	// The old top-up replays as one without money, and conflicts with it.
+	if _, err := l.TopUp(ctx, metering.TopUp{Account: "acme", Credits: 100, PaymentRef: "pay-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.TopUp(ctx, metering.TopUp{Account: "acme", Credits: 100, PaymentRef: "pay-1", Amount: 1, Currency: "eur"}); !errors.Is(err, metering.ErrConflict) {
+		t.Fatalf("replay with money = %v, want ErrConflict", err)
+	}
+	if e, err := l.Reverse(ctx, metering.Reversal{PaymentRef: "pay-1", Key: "re-1", Credits: 30}); err != nil || e.Credits != -30 || e.Seq != 2 {
+		t.Fatalf("Reverse of a migrated top-up = %+v, %v", e, err)
+	}
+	if b, err := l.Balance(ctx, "acme"); err != nil || b != (metering.Balance{Credits: 70, Available: 70}) {
+		t.Fatalf("balance = %+v, %v; want 70, nothing owed", b, err)
+	}
+	meteringtest.ReconcileAccount(t, l, "acme")
 }

@@ -10,10 +10,12 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	stripego "github.com/stripe/stripe-go/v84"
 
 	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/payments"
 )
 
@@ -187,8 +189,10 @@ func (p *Processor) Checkout(ctx context.Context, req payments.CheckoutRequest) 
 	if !ok {
 		return payments.Checkout{}, ErrUnknownPack
 	}
-	if req.Account == "" || len(req.Account) > 200 {
-		return payments.Checkout{}, errcode.New(errcode.InvalidArgument, "stripe: checkout: the account must have 1 to 200 bytes")
+	// The ledger's limits, and Stripe's for client_reference_id, checked
+	// now rather than after the buyer paid.
+	if req.Account == "" || len(req.Account) > maxAccount || !utf8.ValidString(req.Account) {
+		return payments.Checkout{}, errcode.New(errcode.InvalidArgument, "stripe: checkout: the account must be 1 to 200 bytes of UTF-8")
 	}
 	if !absoluteHTTP(req.SuccessURL) || !absoluteHTTP(req.CancelURL) {
 		return payments.Checkout{}, errcode.New(errcode.InvalidArgument, "stripe: checkout: the success and cancel URLs must be absolute http(s) URLs")
@@ -226,6 +230,10 @@ func (p *Processor) Checkout(ctx context.Context, req payments.CheckoutRequest) 
 	}
 	return payments.Checkout{ID: s.ID, URL: s.URL}, nil
 }
+
+// maxAccount is the longest account a checkout takes: Stripe's limit
+// for client_reference_id, within the ledger's MaxIDLen.
+const maxAccount = min(200, metering.MaxIDLen)
 
 // Metadata keys of a session and its payment.
 const (

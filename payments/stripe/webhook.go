@@ -115,8 +115,8 @@ func (p *Processor) verify(body []byte, header string) (stripego.Event, error) {
 					return stripego.Event{}, err
 				}
 			}
-			if ev.ID == "" || ev.Type == "" {
-				return stripego.Event{}, errors.New("event without id or type")
+			if ev.ID == "" || ev.Type == "" || ev.Data == nil {
+				return stripego.Event{}, errors.New("event without id, type or data")
 			}
 			return ev, nil
 		}
