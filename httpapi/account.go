@@ -12,7 +12,7 @@ import (
 )
 
 // errNotServed answers a route whose part the Config leaves out (no
-// Ledger, no Subjects, no Webhook, no *Tokens): the same 404 as an
+// Ledger, no Subjects, no Payments, no *Tokens): the same 404 as an
 // unknown route.
 var errNotServed = errcode.New(errcode.NotFound, "not found")
 
@@ -39,11 +39,16 @@ type accountAnswer struct {
 	SingleUser bool           `json:"single_user"`
 }
 
-// balanceAnswer is an account's balance.
+// balanceAnswer is an account's balance. Owed is what refunds and lost
+// disputes could not take back because the credits were already spent;
+// while it is above zero the account is blocked from new work (Blocked)
+// until a top-up settles it.
 type balanceAnswer struct {
 	Credits   int64 `json:"credits"`
 	Held      int64 `json:"held"`
 	Available int64 `json:"available"`
+	Owed      int64 `json:"owed"`
+	Blocked   bool  `json:"blocked"`
 }
 
 // account serves GET /v1/account.
@@ -56,7 +61,8 @@ func (h *Handler) account(w http.ResponseWriter, r *http.Request) {
 			writeError(w, err)
 			return
 		}
-		a.Balance = &balanceAnswer{Credits: b.Credits, Held: b.Held, Available: b.Available}
+		a.Balance = &balanceAnswer{Credits: b.Credits, Held: b.Held, Available: b.Available,
+			Owed: b.Owed, Blocked: b.Owed > 0}
 	}
 	writeJSON(w, http.StatusOK, a)
 }

@@ -28,8 +28,15 @@
 //   - Data-subject rights: GET /v1/privacy/export (a JSON download), PATCH
 //     /v1/privacy/contact, PUT /v1/privacy/consent, POST /v1/privacy/age
 //     (the age screen at sign-up), POST /v1/privacy/erase.
-//   - POST /v1/payments/webhook hands the payment processor's webhook to
-//     Config.Webhook, unauthenticated (the processor signs its requests).
+//   - Credits: GET /v1/credits/packs lists the packs Config.Payments sells;
+//     POST /v1/credits/checkout {"pack"} opens the processor's hosted
+//     checkout for the authenticated account and answers {"id","url"}, the
+//     page to send the buyer to (return URLs from Config.PublicURL, or from a
+//     trusted Origin, never from the Host header). POST /v1/payments/webhook
+//     is the processor's webhook (Config.Payments' ServeHTTP),
+//     unauthenticated: the processor signs its requests. The balance shows
+//     owed credits (a refund or dispute after the credits were spent), and
+//     blocked while any are owed.
 //
 // Errors are {"error":{"code","message"}} with the SDK's codes
 // (errcode) and the status Code.HTTPStatus gives; messages never hold a

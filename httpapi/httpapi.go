@@ -4,12 +4,14 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/jobs"
 	"github.com/picfre/picfre/metering"
+	"github.com/picfre/picfre/payments"
 	"github.com/picfre/picfre/privacy"
 )
 
@@ -37,7 +39,7 @@ type Estimator interface {
 }
 
 // Config configures a Handler. Jobs and Auth are required; an endpoint
-// whose part is missing (no Ledger, no Subjects, no Webhook) answers 404
+// whose part is missing (no Ledger, no Subjects, no Payments) answers 404
 // not_found, and the OpenAPI document still lists it.
 type Config struct {
 	// Jobs is the job service the API submits to and reads from.
@@ -53,10 +55,20 @@ type Config struct {
 	Estimator Estimator
 	// Subjects answers the data-subject rights and consent.
 	Subjects *privacy.Subjects
-	// Webhook is the payment processor's webhook (payments), served
-	// unauthenticated at POST /v1/payments/webhook; it checks the
-	// processor's signature itself.
-	Webhook http.Handler
+	// Payments is the payment processor (payments/stripe): its packs at
+	// GET /v1/credits/packs, its hosted checkout at POST
+	// /v1/credits/checkout, and its ServeHTTP as the webhook at POST
+	// /v1/payments/webhook, served unauthenticated (the processor checks
+	// its own signature).
+	Payments payments.Processor
+	// PublicURL is the absolute http(s) URL buyers come back to from the
+	// processor's checkout page, the web app's ("https://picfre.example.com/"):
+	// the success and cancel URLs are it with checkout=success or
+	// checkout=cancel added to the query. Without it they are built from
+	// the request's Origin header when that is one of TrustedOrigins
+	// (exactly as written there), and a checkout from any other origin is
+	// refused (400); they are never built from the Host header.
+	PublicURL string
 	// Defaults are the job options a request's own options start from
 	// (Account is always the authenticated account).
 	Defaults picfre.Options
@@ -97,9 +109,10 @@ const (
 	DefaultRequestBurst      = 200
 )
 
-// ErrConfig is returned by New for a Config without Jobs or Auth, or
-// with a TrustedOrigins entry that is not an origin.
-var ErrConfig = errcode.New(errcode.InvalidArgument, "httpapi: Config.Jobs and Config.Auth are required, and TrustedOrigins must be origins")
+// ErrConfig is returned by New for a Config without Jobs or Auth, with
+// a TrustedOrigins entry that is not an origin, or with a PublicURL that
+// is not an absolute http(s) URL.
+var ErrConfig = errcode.New(errcode.InvalidArgument, "httpapi: Config.Jobs and Config.Auth are required, TrustedOrigins must be origins and PublicURL an http(s) URL")
 
 // Handler is the HTTP API: an http.Handler for everything under /v1.
 // It is safe for concurrent use.
@@ -112,11 +125,14 @@ type Handler struct {
 	now      func() time.Time
 	requests *limiters // every authenticated request, per account
 	uploads  *limiters // uploads, per account
+	// publicURL is Config.PublicURL, parsed (nil when empty).
+	publicURL *url.URL
 }
 
 // New returns the API over cfg. It fails with ErrConfig when Jobs or
-// Auth is missing or a TrustedOrigins entry is not an origin
-// ("scheme://host[:port]"), and with ErrDocument if the embedded OpenAPI
+// Auth is missing, a TrustedOrigins entry is not an origin
+// ("scheme://host[:port]") or PublicURL is set but not an absolute http(s)
+// URL without a query, and with ErrDocument if the embedded OpenAPI
 // fragments do not merge.
 func New(cfg Config) (*Handler, error) {
 	if cfg.Jobs == nil || cfg.Auth == nil {
@@ -135,6 +151,13 @@ func New(cfg Config) (*Handler, error) {
 		now:      cfg.Now,
 		requests: newLimiters(cfg.RequestsPerMinute, cfg.RequestBurst, DefaultRequestsPerMinute, DefaultRequestBurst),
 		uploads:  newLimiters(cfg.UploadsPerMinute, cfg.UploadBurst, DefaultUploadsPerMinute, DefaultUploadBurst),
+	}
+	if cfg.PublicURL != "" {
+		u, ok := parsePublicURL(cfg.PublicURL)
+		if !ok {
+			return nil, ErrConfig
+		}
+		h.publicURL = u
 	}
 	for _, o := range cfg.TrustedOrigins {
 		if err := h.cop.AddTrustedOrigin(o); err != nil {

@@ -21,13 +21,15 @@ type tenants struct {
 	a, b               *client
 	accountA, accountB string
 	tokenA, tokenB     string
-	sessions           bool // POST /v1/session is served (Auth is a *Tokens)
+	sessions           bool           // POST /v1/session is served (Auth is a *Tokens)
+	proc               *fakeProcessor // the API's payment processor
 }
 
 // mapTenants is the test API with its map authenticator.
 func mapTenants(t *testing.T) *tenants {
-	api := newTestAPI(t)
-	return &tenants{api: api, a: api.a, b: api.b, accountA: accountA, accountB: accountB, tokenA: tokenA, tokenB: tokenB}
+	proc := newFakeProcessor()
+	api := newTestAPI(t, withPayments(proc))
+	return &tenants{api: api, a: api.a, b: api.b, accountA: accountA, accountB: accountB, tokenA: tokenA, tokenB: tokenB, proc: proc}
 }
 
 // realTenants is the test API behind the real authenticator:
@@ -36,9 +38,10 @@ func mapTenants(t *testing.T) *tenants {
 func realTenants(t *testing.T) *tenants {
 	t.Helper()
 	ctx := context.Background()
-	base := newTestAPI(t)
+	proc := newFakeProcessor()
+	base := newTestAPI(t, withPayments(proc))
 	accounts := base.db.Accounts()
-	tn := &tenants{sessions: true}
+	tn := &tenants{sessions: true, proc: proc}
 	for _, who := range []struct{ id, token *string }{{&tn.accountA, &tn.tokenA}, {&tn.accountB, &tn.tokenB}} {
 		acct, err := accounts.Create(ctx)
 		if err != nil {
@@ -247,7 +250,9 @@ func testTenantIsolationAccountRoutes(t *testing.T, tn *tenants) {
 		{"POST", "/v1/jobs", newForm().file("b.jpg", photo(t, 8)), 201},
 		{"POST", "/v1/session", `{"token":"` + tn.tokenB + `"}`, session},
 		{"DELETE", "/v1/session", nil, signOut},
-		{"POST", "/v1/payments/webhook", `{}`, 404}, // no Webhook
+		{"GET", "/v1/credits/packs", nil, 200},
+		{"POST", "/v1/credits/checkout", `{"pack":"starter"}`, 200},
+		{"POST", "/v1/payments/webhook", `{}`, 200}, // the processor's own answer
 		{"GET", "/v1/openapi.json", nil, 200},
 		{"POST", "/v1/privacy/erase", `{"confirm":"erase"}`, 200},
 	}
@@ -270,6 +275,10 @@ func testTenantIsolationAccountRoutes(t *testing.T, tn *tenants) {
 		if !strings.Contains(r, "{id}") && !covered[r] {
 			t.Errorf("route %s is not covered", r)
 		}
+	}
+	// B's checkout was for B.
+	if reqs := tn.proc.requests(); len(reqs) != 1 || reqs[0].Account != tn.accountB {
+		t.Errorf("checkouts %+v", reqs)
 	}
 	// A's job, results, contact and balance are as they were.
 	if rs := results(t, tn.a, j.ID, ""); len(rs) != 2 || rs[0].Title == "" {

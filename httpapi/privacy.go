@@ -255,14 +255,3 @@ func (h *Handler) privacyErase(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, report)
 }
-
-// webhook serves POST /v1/payments/webhook with Config.Webhook, its body
-// bounded like any JSON body.
-func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) {
-	if h.cfg.Webhook == nil {
-		writeError(w, errNotServed)
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, h.jsonLimit())
-	h.cfg.Webhook.ServeHTTP(w, r)
-}

@@ -2,10 +2,8 @@ package httpapi_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -284,37 +282,4 @@ func TestPrivacyWithoutSubjects(t *testing.T) {
 	api.a.do(t, "PUT", "/v1/privacy/consent", `{"ad_user_data":"granted","ad_personalization":"granted","opted_out":false}`).want(t, http.StatusNotFound, "not_found")
 	api.a.do(t, "POST", "/v1/privacy/age", `{"birth_date":"2001-04-05"}`).want(t, http.StatusNotFound, "not_found")
 	api.a.do(t, "POST", "/v1/privacy/erase", `{"confirm":"erase"}`).want(t, http.StatusNotFound, "not_found")
-}
-
-func TestWebhook(t *testing.T) {
-	api := newTestAPI(t, withWorkers(-1))
-	api.anon.do(t, "POST", "/v1/payments/webhook", `{"id":"evt_1"}`).want(t, http.StatusNotFound, "not_found")
-
-	var mu sync.Mutex
-	var got []string
-	hook := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b := new(strings.Builder)
-		if _, err := io.Copy(b, r.Body); err != nil {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusRequestEntityTooLarge)
-			_, _ = io.WriteString(w, `{"error":{"code":"too_large","message":"body too large"}}`)
-			return
-		}
-		mu.Lock()
-		got = append(got, b.String())
-		mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	api = newTestAPI(t, withWorkers(-1), withConfig(func(c *httpapi.Config) { c.Webhook = hook; c.MaxJSONBytes = 1024 }))
-	api.anon.do(t, "POST", "/v1/payments/webhook", `{"id":"evt_1"}`).want(t, http.StatusNoContent, "")
-	mu.Lock()
-	if len(got) != 1 || got[0] != `{"id":"evt_1"}` {
-		t.Fatalf("the webhook got %q", got)
-	}
-	mu.Unlock()
-	// Its body is bounded too.
-	r := api.anon.unchecked().do(t, "POST", "/v1/payments/webhook", `{"id":"`+strings.Repeat("x", 4096)+`"}`)
-	if r.status != http.StatusRequestEntityTooLarge {
-		t.Fatalf("an over-size webhook body: %d", r.status)
-	}
 }

@@ -42,6 +42,11 @@ func (h *Handler) routeTable() []route {
 		{"GET /v1/account", h.account, 0},
 		{"GET /v1/account/history", h.history, 0},
 		{"GET /v1/agencies", h.agencies, 0},
+
+		// Credits on sale (payments.go); a checkout calls the processor,
+		// so it counts against the upload limit as well.
+		{"GET /v1/credits/packs", h.packs, 0},
+		{"POST /v1/credits/checkout", h.checkout, upload},
 		{"POST /v1/estimate", h.estimate, 0},
 		{"POST /v1/render/csv", h.renderCSV, 0},
 		{"POST /v1/render/xmp", h.renderXMP, 0},

@@ -65,6 +65,13 @@ type server struct {
 
 func newServer(t *testing.T, credits int64) *server {
 	t.Helper()
+	return newServerWith(t, credits, nil, nil)
+}
+
+// newServerWith is newServer with changes to the API's Config, and extra
+// handlers on the server's mux.
+func newServerWith(t *testing.T, credits int64, config func(*httpapi.Config), extra map[string]http.Handler) *server {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	dsn := "sqlite:" + filepath.Join(dir, "picfre.db")
@@ -92,20 +99,27 @@ func newServer(t *testing.T, credits int64) *server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close(context.Background()) })
-	api, err := httpapi.New(httpapi.Config{
+	cfg := httpapi.Config{
 		Jobs:      svc,
 		Auth:      httpapi.AuthenticatorFunc(func(*http.Request) (string, error) { return account, nil }),
 		Ledger:    ledger,
 		Pricer:    pricing,
 		Estimator: pipeline,
 		Subjects:  &privacy.Subjects{Contacts: db.Contacts(), Ledger: ledger, Jobs: svc},
-	})
+	}
+	if config != nil {
+		config(&cfg)
+	}
+	api, err := httpapi.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", api)
 	mux.Handle("/", webapp.Handler())
+	for pattern, h := range extra {
+		mux.Handle(pattern, h)
+	}
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &server{Server: srv, jobs: svc, ledger: ledger}

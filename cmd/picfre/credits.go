@@ -18,6 +18,7 @@ const creditsUsage = `usage:
   picfre credits reverse --ref PAYMENT --key KEY --credits N [--reason TEXT] [--ledger DSN]
   picfre credits balance --account A [--ledger DSN]
   picfre credits history --account A [--ledger DSN]
+  picfre credits checkout --pack NAME --account A --success-url URL [payment flags as for serve]
 
 The ledger DSN is sqlite:PATH or a postgres:// URL; default: ` + defaultLedgerDSN + `.
 Output is JSON: one object for topup, reverse and balance, one object per
@@ -31,6 +32,9 @@ its payment was refunded or disputed, once per --key (the refund's or
 dispute's id). The balance never goes negative: what was already spent is
 owed ("owed" in balance), the account cannot spend while it owes, and the
 next top-ups pay it first.
+
+checkout prints the URL of a Stripe Checkout Session for the pack
+(picfre credits checkout -h for its flags).
 `
 
 // ledgerEntryRecord is a ledger entry as the CLI prints it.

@@ -84,7 +84,11 @@ func run(ctx context.Context, args []string, e env) int {
 	case "prompt":
 		err = runTag(ctx, "prompt", rest, e)
 	case "credits":
-		err = runCredits(ctx, rest, e.stdout, e.stderr)
+		if len(rest) > 0 && rest[0] == "checkout" {
+			err = runCreditsCheckout(ctx, rest[1:], e)
+		} else {
+			err = runCredits(ctx, rest, e.stdout, e.stderr)
+		}
 	case "retention":
 		err = runRetention(ctx, rest, e)
 	case "privacy":

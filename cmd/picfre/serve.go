@@ -17,6 +17,7 @@ import (
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/httpapi"
 	"github.com/picfre/picfre/jobs"
+	"github.com/picfre/picfre/payments"
 	"github.com/picfre/picfre/privacy"
 	"github.com/picfre/picfre/privacy/agegate"
 	"github.com/picfre/picfre/retention"
@@ -27,6 +28,8 @@ const serveUsage = `usage:
   picfre serve [--addr 127.0.0.1:8080] [--auth single|tokens] [--ledger DSN] [--queue DSN] [--spool URL]
                [--workers N] [--seal-key-file F] [--result-lifetime D] [--sweep-every D] [--grace D]
                [--max-files N] [--max-file-bytes N] [provider and price flags as for tag]
+               [--stripe-secret-key-file F] [--stripe-webhook-secret-file F] [--stripe-api URL]
+               [--packs LIST | --packs-file F] [--public-url URL]
 
 serve runs the whole service in one process: the HTTP API under /v1
 (see /v1/openapi.json), the web app at /, the workers and the sweeper
@@ -43,6 +46,18 @@ sets a price (then top the account "local" up with picfre credits topup).
 --auth tokens asks every request for an API token (Authorization: Bearer,
 or the session cookie the web app signs in with); make them with
 "picfre accounts create" and "picfre accounts token".
+
+Payments are on when a Stripe secret key is given ($STRIPE_SECRET_KEY or
+--stripe-secret-key-file), with the webhook signing secrets in
+$STRIPE_WEBHOOK_SECRET (comma-separated, several during a rotation) or
+--stripe-webhook-secret-file (one a line). Stripe posts its events to
+/v1/payments/webhook. The packs on sale are --packs
+"name=credits:amount:currency,..." (amount in minor units, cents) or
+--packs-file (JSON); by default one pack, starter=500:500:usd (500
+credits for $5.00). Buyers come back from Stripe's page to --public-url
+(with --auth single, the address served by default; with --auth tokens
+it is required when payments are on). --stripe-api points at another
+API base, such as stripe-mock's for tests.
 
 On SIGINT or SIGTERM it stops taking connections, lets the requests in
 progress finish (progress streams end at once) and the files in progress
@@ -76,6 +91,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 		wf          workFlags
 		maxFiles    int
 		maxFileSize int64
+		pf          payFlags
 	)
 	fs := newFlagSet("serve", "serve [flags]", e.stderr)
 	fs.Usage = func() {
@@ -91,6 +107,8 @@ func runServe(ctx context.Context, args []string, e env) error {
 	wf.register(fs, "on SIGINT or SIGTERM, how long requests in progress, and then files in progress, may take to finish")
 	fs.IntVar(&maxFiles, "max-files", jobs.DefaultMaxFiles, "most files in one upload")
 	fs.Int64Var(&maxFileSize, "max-file-bytes", jobs.DefaultMaxFileBytes, "largest file in bytes")
+	pf.register(fs)
+	fs.StringVar(&pf.publicURL, "public-url", "", "URL buyers return to from the payment page (default with --auth single: http://ADDR/ as served)")
 	registerSome(fs, &f, providerFlags...)
 	pos, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -155,6 +173,28 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 	svc.ledger = db // closed by svc.close, after the service
 
+	proc, err := pf.processor(e, db, log)
+	if err == nil && proc != nil && auth == "tokens" && pf.publicURL == "" {
+		err = usagef("serve: payments with --auth tokens need --public-url, the address buyers return to")
+	}
+	if err != nil {
+		svc.close(context.WithoutCancel(ctx))
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		svc.close(context.WithoutCancel(ctx))
+		return errcode.Errorf(errcode.Unavailable, "serve: cannot listen on %s: %w", addr, err)
+	}
+	publicURL := pf.publicURL
+	if proc != nil && publicURL == "" {
+		publicURL = "http://" + ln.Addr().String() + "/"
+	}
+	var processor payments.Processor // nil, not a nil *stripe.Processor, when off
+	if proc != nil {
+		processor = proc
+	}
+
 	var authn httpapi.Authenticator
 	mode := "single-user"
 	if auth == "tokens" {
@@ -164,7 +204,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 		authn = httpapi.SingleUser(singleUserAccount)
 	}
 	api, err := httpapi.New(httpapi.Config{
-		Jobs: svc.Service, Auth: authn,
+		Jobs: svc.Service, Auth: authn, Payments: processor, PublicURL: publicURL,
 		Ledger: db.Ledger(), Pricer: cfg.Pricer, Estimator: pipeline,
 		Subjects: &privacy.Subjects{
 			Contacts: db.Contacts(), Ledger: db.Ledger(), Retention: policy,
@@ -174,14 +214,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 		Logger: log,
 	})
 	if err != nil {
+		_ = ln.Close()
 		svc.close(context.WithoutCancel(ctx))
 		return coded("serve", err)
-	}
-
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		svc.close(context.WithoutCancel(ctx))
-		return errcode.Errorf(errcode.Unavailable, "serve: cannot listen on %s: %w", addr, err)
 	}
 
 	// Two contexts under the requests: streams (the progress events)
@@ -216,6 +251,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 		})
 	}
 
+	fmt.Fprintln(e.stderr, paymentsLine(proc, pf.apiBase))
 	fmt.Fprintf(e.stderr, "picfre: serving http://%s (%s)\n", ln.Addr(), mode)
 	var serveErr error
 	select {

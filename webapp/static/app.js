@@ -49,6 +49,10 @@ const el = {
   credits: $("#balance-credits"),
   held: $("#balance-held"),
   available: $("#balance-available"),
+  owed: $("#owed-state"),
+  packsBox: $("#packs-box"),
+  packs: $("#packs"),
+  checkoutState: $("#checkout-state"),
   erasedState: $("#erased-state"),
   history: $("#history"),
   historyRefresh: $("#history-refresh"),
@@ -158,11 +162,79 @@ function renderAccount(acc) {
     el.available.textContent = String(b.available);
     el.summary.textContent = `${plural(b.available, "credit", "credits")} available`;
     el.summary.hidden = false;
+    const owed = b.owed || 0;
+    el.owed.textContent = owed > 0 ? `Account blocked: credits owed (${owed}). A refund or dispute took back credits that were already spent; your next top-up pays them first.` : "";
+    el.owed.hidden = !(owed > 0);
   } else {
     el.credits.textContent = el.held.textContent = el.available.textContent = "—";
     el.summary.hidden = true;
+    el.owed.hidden = true;
   }
   el.signout.hidden = !!acc.single_user;
+}
+
+// money formats a pack's price, given in the currency's minor unit.
+function money(amount, currency) {
+  try {
+    const f = new Intl.NumberFormat(undefined, { style: "currency", currency: currency.toUpperCase() });
+    const digits = f.resolvedOptions().maximumFractionDigits;
+    return f.format(amount / 10 ** digits);
+  } catch {
+    return `${amount} ${currency}`;
+  }
+}
+
+// refreshPacks lists the packs on sale, each with a Buy button; the box
+// stays hidden when the server takes no payments (404).
+async function refreshPacks() {
+  let answer;
+  try {
+    answer = await api.packs();
+  } catch (err) {
+    if (err.code !== "not_found") showError(err);
+    el.packsBox.hidden = true;
+    return;
+  }
+  el.packs.textContent = "";
+  for (const p of answer.packs || []) {
+    const li = document.createElement("li");
+    const text = document.createElement("span");
+    text.textContent = `${plural(p.credits, "credit", "credits")} for ${money(p.amount, p.currency)}`;
+    const buy = document.createElement("button");
+    buy.type = "button";
+    buy.className = "buy";
+    buy.dataset.pack = p.name;
+    buy.textContent = "Buy";
+    buy.setAttribute("aria-label", `Buy ${text.textContent}`);
+    buy.addEventListener("click", () => buyPack(p.name, buy));
+    li.append(text, " ", buy);
+    el.packs.append(li);
+  }
+  el.packsBox.hidden = el.packs.children.length === 0;
+  const back = new URLSearchParams(location.search).get("checkout");
+  if (back === "success" || back === "cancel") {
+    el.checkoutState.textContent = back === "success"
+      ? "Thank you: your credits appear here as soon as the payment is confirmed."
+      : "The payment was canceled; nothing was charged.";
+    el.checkoutState.hidden = false;
+  }
+}
+
+// buyPack opens the processor's checkout page for the pack: a top-level
+// navigation to the URL the API answers, an http(s) one only.
+async function buyPack(name, button) {
+  button.disabled = true;
+  try {
+    const c = await api.checkout(name);
+    const url = new URL(c.url);
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new APIError(0, "internal", "The payment page has an address this page does not open.");
+    }
+    location.assign(url.href);
+  } catch (err) {
+    showError(err);
+    button.disabled = false;
+  }
 }
 
 async function refreshAccount() {
@@ -1059,6 +1131,7 @@ async function boot() {
   el.app.hidden = false;
   document.body.dataset.ready = "true";
   refreshHistory();
+  refreshPacks();
 }
 
 function listen() {
