@@ -151,6 +151,27 @@ func (a *Accounts) Create(ctx context.Context) (Account, error) {
 	return acct, nil
 }
 
+// Exists reports whether account was made by Create. It has the shape of
+// stripe.Config.AccountExists, so that a payment naming an account this
+// server does not know credits nothing.
+func (a *Accounts) Exists(ctx context.Context, account string) (bool, error) {
+	if a.mem != nil {
+		a.mem.mu.Lock()
+		defer a.mem.mu.Unlock()
+		_, ok := a.mem.accounts[account]
+		return ok, nil
+	}
+	var one int
+	err := a.db.QueryRowContext(ctx, a.q(`SELECT 1 FROM picfre_accounts WHERE id = ?`), account).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, wrapDB("exists", err)
+	}
+	return true, nil
+}
+
 // NewToken makes an API token for account, with an optional label for
 // the people who manage it ("laptop", "CI"), and returns its secret —
 // "pfr_" and 43 characters of base64url, 256 random bits — and its

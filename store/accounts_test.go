@@ -81,6 +81,15 @@ func TestAccounts(t *testing.T) {
 				t.Errorf("Created = %v, want a UTC time", alice.Created)
 			}
 
+			for _, c := range []struct {
+				id   string
+				want bool
+			}{{alice.ID, true}, {bob.ID, true}, {"acct_nobody", false}, {"", false}} {
+				if ok, err := acc.Exists(ctx, c.id); err != nil || ok != c.want {
+					t.Errorf("Exists(%q) = %v, %v; want %v", c.id, ok, err, c.want)
+				}
+			}
+
 			// Tokens only for accounts that exist.
 			if _, _, err := acc.NewToken(ctx, "acct_nobody", "x"); !errors.Is(err, store.ErrNotFound) || errcode.Of(err) != errcode.NotFound {
 				t.Fatalf("NewToken(unknown account) = %v; want ErrNotFound", err)

@@ -120,7 +120,10 @@ func (p *payFlags) packList() ([]payments.Pack, error) {
 // when no secret key is configured (payments off). A key without a
 // webhook secret is an error: the credits of a payment would never
 // arrive.
-func (p *payFlags) processor(e env, db *store.DB, log *slog.Logger) (*stripe.Processor, error) {
+//
+// exists, when not nil, tells whether a payment's account is one this
+// server serves: a payment naming any other credits nothing.
+func (p *payFlags) processor(e env, db *store.DB, log *slog.Logger, exists func(ctx context.Context, account string) (bool, error)) (*stripe.Processor, error) {
 	packs, err := p.packList()
 	if err != nil {
 		return nil, err
@@ -137,7 +140,7 @@ func (p *payFlags) processor(e env, db *store.DB, log *slog.Logger) (*stripe.Pro
 	}
 	proc, err := stripe.New(stripe.Config{
 		SecretKey: key, WebhookSecrets: hooks, Packs: packs, Ledger: db.Ledger(),
-		APIBase: p.apiBase, Logger: log,
+		APIBase: p.apiBase, Logger: log, AccountExists: exists,
 	})
 	if err != nil {
 		return nil, coded("payments", err)
@@ -204,7 +207,7 @@ func runCreditsCheckout(ctx context.Context, args []string, e env) error {
 		return coded("credits checkout", err)
 	}
 	defer db.Close()
-	proc, err := pf.processor(e, db, nil)
+	proc, err := pf.processor(e, db, nil, nil)
 	if err != nil {
 		return err
 	}

@@ -129,6 +129,18 @@ func TestServePayments(t *testing.T) {
 		t.Errorf("balance after five deliveries: %d, want 500", got)
 	}
 
+	// A paid checkout naming an account this server never made (in tokens
+	// mode, not one of `picfre accounts create`): acknowledged, credited
+	// to nobody.
+	const stranger = "acct_00000000000000000000000000"
+	sev, ssig := signedEvent(t, testWebhookSecret, stranger, "pi_test_stranger")
+	if c, st := postHook(t, s.base, sev, ssig); c != http.StatusOK {
+		t.Errorf("unknown account: %s", st)
+	}
+	if got := balanceOf(t, je.dsn, stranger); got != 0 {
+		t.Errorf("an account the server does not know was credited %d", got)
+	}
+
 	// Forged: signed with another secret, or the body changed after signing.
 	forged, fsig := signedEvent(t, "whsec_attacker", alice, "pi_test_forged")
 	if c, st := postHook(t, s.base, forged, fsig); c != http.StatusBadRequest {

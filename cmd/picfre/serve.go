@@ -173,7 +173,14 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 	svc.ledger = db // closed by svc.close, after the service
 
-	proc, err := pf.processor(e, db, log)
+	// A payment credits only an account this server serves: in tokens
+	// mode one that `picfre accounts create` made, in single-user mode
+	// the one account.
+	exists := db.Accounts().Exists
+	if auth == "single" {
+		exists = func(_ context.Context, account string) (bool, error) { return account == singleUserAccount, nil }
+	}
+	proc, err := pf.processor(e, db, log, exists)
 	if err == nil && proc != nil && auth == "tokens" && pf.publicURL == "" {
 		err = usagef("serve: payments with --auth tokens need --public-url, the address buyers return to")
 	}
