@@ -179,6 +179,9 @@ type ReverseRequest struct {
 // by it.
 const OwedSuffix = "/owed"
 
+// OwedReason is the Reason of that entry.
+const OwedReason = "owed"
+
 // HoldRequest asks for Credits (>= 0) to be held on Account under
 // IdempotencyKey, with the hold identifier and expiry the Ledger chose.
 type HoldRequest struct {
@@ -243,7 +246,7 @@ type Store interface {
 	// account owes credits (Balance.Owed > 0), the same transaction
 	// records, after the top-up entry, a KindReversal entry of
 	// -min(credits, owed) with Ref PaymentRef+OwedSuffix (Reason
-	// "owed"), and lowers Owed by as much.
+	// OwedReason), and lowers Owed by as much.
 	TopUp(ctx context.Context, r TopUpRequest) (Entry, error)
 
 	// Reverse takes credits back from the account of the top-up with

@@ -154,7 +154,7 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry,
 	a.balance += r.Credits
 	if pay > 0 {
 		a.reversals = append(a.reversals, driver.Entry{Seq: s.next(), Account: r.Account, Kind: driver.KindReversal,
-			Credits: -pay, Time: r.Now, Ref: r.PaymentRef + driver.OwedSuffix, Reason: "owed"})
+			Credits: -pay, Time: r.Now, Ref: r.PaymentRef + driver.OwedSuffix, Reason: driver.OwedReason})
 		a.balance -= pay
 		a.owed -= pay
 	}

@@ -327,7 +327,7 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (_ driver.Entr
 			if _, err := tx.Exec(ctx, `INSERT INTO reversals
 				(account, idem_key, settles, topup_seq, payment_ref, asked, credits, owed, reason, created_at)
 				VALUES ($1, $2, true, $3, $4, $5, $5, 0, $6, $7)`, r.Account, r.PaymentRef+driver.OwedSuffix, seq, r.PaymentRef,
-				pay, owedReason, r.Now); err != nil {
+				pay, driver.OwedReason, r.Now); err != nil {
 				return err
 			}
 		}
@@ -340,10 +340,6 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (_ driver.Entr
 	}
 	return e, nil
 }
-
-// owedReason is the Reason of the entry with which a top-up pays what
-// the account owed.
-const owedReason = "owed"
 
 // reversalByKey reads the reversal recorded under r.Key and compares it
 // with r: found reports whether there is one.

@@ -224,7 +224,7 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry,
 			if _, err := tx.ExecContext(ctx, `INSERT INTO reversals
 				(seq, account, idem_key, settles, topup_seq, payment_ref, asked, credits, owed, reason, created_at)
 				VALUES (?, ?, ?, 1, ?, ?, ?, ?, 0, ?, ?)`, paySeq, r.Account, r.PaymentRef+driver.OwedSuffix, seq, r.PaymentRef,
-				pay, pay, owedReason, us(r.Now)); err != nil {
+				pay, pay, driver.OwedReason, us(r.Now)); err != nil {
 				return err
 			}
 		}
@@ -237,10 +237,6 @@ func (s *store) TopUp(ctx context.Context, r driver.TopUpRequest) (driver.Entry,
 	}
 	return e, nil
 }
-
-// owedReason is the Reason of the entry with which a top-up pays what
-// the account owed.
-const owedReason = "owed"
 
 // Reverse implements driver.Store.
 func (s *store) Reverse(ctx context.Context, r driver.ReverseRequest) (driver.Entry, error) {
