@@ -23,6 +23,8 @@ import (
 	"github.com/picfre/picfre/jobs"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/metering/driver"
+	"github.com/picfre/picfre/payments"
+	"github.com/picfre/picfre/payments/stripe"
 	"github.com/picfre/picfre/privacy"
 	"github.com/picfre/picfre/privacy/agegate"
 	"github.com/picfre/picfre/privacy/contactstore"
@@ -50,6 +52,8 @@ var sentinels = map[string]struct {
 	"metering/driver.ErrLegalHold":           {driver.ErrLegalHold, errcode.FailedPrecondition},
 	"metering/driver.ErrOverflow":            {driver.ErrOverflow, errcode.InvalidArgument},
 	"metering/driver.ErrUnknownHold":         {driver.ErrUnknownHold, errcode.BillingFailure},
+	"metering/driver.ErrUnknownPayment":      {driver.ErrUnknownPayment, errcode.NotFound},
+	"metering/driver.ErrAccountBlocked":      {driver.ErrAccountBlocked, errcode.InsufficientCredits},
 
 	"metering.ErrClosed":              {metering.ErrClosed, errcode.FailedPrecondition},
 	"metering.ErrConflict":            {metering.ErrConflict, errcode.Conflict},
@@ -63,6 +67,8 @@ var sentinels = map[string]struct {
 	"metering.ErrInvalid":             {metering.ErrInvalid, errcode.InvalidArgument},
 	"metering.ErrLegalHold":           {metering.ErrLegalHold, errcode.FailedPrecondition},
 	"metering.ErrOverflow":            {metering.ErrOverflow, errcode.InvalidArgument},
+	"metering.ErrUnknownPayment":      {metering.ErrUnknownPayment, errcode.NotFound},
+	"metering.ErrAccountBlocked":      {metering.ErrAccountBlocked, errcode.InsufficientCredits},
 	"metering.ErrNoPrice":             {metering.ErrNoPrice, errcode.InvalidArgument},
 	"metering.ErrSweepInProgress":     {metering.ErrSweepInProgress, errcode.Conflict},
 	"metering.ErrUnknownHold":         {metering.ErrUnknownHold, errcode.BillingFailure},
@@ -77,6 +83,9 @@ var sentinels = map[string]struct {
 	"internal/seal.ErrNotSealed":               {seal.ErrNotSealed, errcode.FailedPrecondition},
 	"internal/seal.ErrClosed":                  {seal.ErrClosed, errcode.Internal},
 	"jobs.ErrResultGone":                       {jobs.ErrResultGone, errcode.NotFound},
+	"payments.ErrInvalidPacks":                 {payments.ErrInvalidPacks, errcode.InvalidArgument},
+	"payments/stripe.ErrConfig":                {stripe.ErrConfig, errcode.InvalidArgument},
+	"payments/stripe.ErrUnknownPack":           {stripe.ErrUnknownPack, errcode.InvalidArgument},
 	"httpapi.ErrConfig":                        {httpapi.ErrConfig, errcode.InvalidArgument},
 	"httpapi.ErrDocument":                      {httpapi.ErrDocument, errcode.Internal},
 	"store.ErrNotFound":                        {store.ErrNotFound, errcode.NotFound},
