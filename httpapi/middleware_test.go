@@ -17,6 +17,7 @@ import (
 
 	"github.com/picfre/picfre/errcode"
 	"github.com/picfre/picfre/httpapi"
+	"github.com/picfre/picfre/internal/testenv"
 )
 
 // tableRoutes parses routes.go's routeTable: the "METHOD /path" patterns
@@ -263,7 +264,7 @@ func TestRateLimits(t *testing.T) {
 }
 
 func TestRecoverAndLog(t *testing.T) {
-	var buf syncBuffer
+	var buf testenv.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, nil))
 	api := newTestAPI(t, withWorkers(-1), withConfig(func(c *httpapi.Config) {
 		inner := c.Auth
@@ -306,22 +307,4 @@ func TestRecoverAndLog(t *testing.T) {
 	if !strings.Contains(out, `"status":500`) || !strings.Contains(out, "panicked") {
 		t.Errorf("no record of the panic:\n%s", out)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stripe/stripe-go/v84/webhook"
 
+	"github.com/picfre/picfre/internal/testenv"
 	"github.com/picfre/picfre/metering"
 	"github.com/picfre/picfre/metering/driver"
 	"github.com/picfre/picfre/metering/sqlitestore"
@@ -35,25 +36,13 @@ type hook struct {
 	p      *stripe.Processor
 	ledger *metering.Ledger
 	clock  *clock
-	logs   *syncBuffer
+	logs   *testenv.Buffer
 	known  map[string]bool // accounts AccountExists knows; nil: no check
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 func newHook(t *testing.T, l *metering.Ledger, known map[string]bool) *hook {
 	t.Helper()
-	h := &hook{ledger: l, clock: &clock{t: t0}, logs: &syncBuffer{}, known: known}
+	h := &hook{ledger: l, clock: &clock{t: t0}, logs: &testenv.Buffer{}, known: known}
 	cfg := stripe.Config{
 		SecretKey:      testKey,
 		WebhookSecrets: []string{oldSecret, newSecret},
