@@ -9,14 +9,6 @@ import (
 	"github.com/picfre/picfre/payments"
 )
 
-// packAnswer is one pack of GET /v1/credits/packs.
-type packAnswer struct {
-	Name     string `json:"name"`
-	Credits  int64  `json:"credits"`
-	Amount   int64  `json:"amount"`
-	Currency string `json:"currency"`
-}
-
 // packs serves GET /v1/credits/packs: the processor's packs, in its
 // order.
 func (h *Handler) packs(w http.ResponseWriter, r *http.Request) {
@@ -26,13 +18,12 @@ func (h *Handler) packs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ps := p.Packs()
-	out := make([]packAnswer, 0, len(ps))
-	for _, k := range ps {
-		out = append(out, packAnswer{Name: k.Name, Credits: k.Credits, Amount: k.Amount, Currency: k.Currency})
+	if ps == nil {
+		ps = []payments.Pack{} // [], not null
 	}
 	writeJSON(w, http.StatusOK, struct {
-		Packs []packAnswer `json:"packs"`
-	}{out})
+		Packs []payments.Pack `json:"packs"`
+	}{ps})
 }
 
 // The errors of POST /v1/credits/checkout. Neither repeats what the
