@@ -3,7 +3,11 @@ package jobs_test
 import (
 	"context"
 	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"gocloud.dev/blob"
 
@@ -87,4 +91,52 @@ func listKeys(t testing.TB, b *blob.Bucket) []string {
 		}
 		keys = append(keys, obj.Key)
 	}
+}
+
+// A job is final only once none of its content is left. Several workers
+// settle a job's files at once, and the one that settles the last file is
+// not always the last to delete its file's object: here the first deletion
+// of file 0's object is held up at the wire for a second, while the other
+// files are settled, so the job's last file is settled before that object
+// is gone. The job must not be shown final before it is.
+func TestFinalLeavesNoContent(t *testing.T) {
+	ctx := context.Background()
+	srv := s3test.Run(t)
+	slow := &slowFirstDelete{suffix: "/0", delay: time.Second, next: http.DefaultTransport}
+	bucket := srv.OpenBucketVia(t, ctx, srv.NewBucket(t), slow)
+	e := newEnv(t, envOptions{spool: bucket, workers: 4})
+	e.topUp(t, "alice", 100)
+	const n = 8
+	j, err := e.svc.Submit(ctx, "alice", picfre.Options{}, photos(t, n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := wait(t, e.svc, "alice", j.ID); got.Done != n {
+		t.Fatalf("job %+v", got.Counts)
+	}
+	if objects := listKeys(t, bucket); len(objects) != 0 {
+		t.Fatalf("job final, but left in the bucket: %v", objects)
+	}
+	if !slow.held.Load() {
+		t.Fatal("no deletion was held up: the test did not test the race")
+	}
+}
+
+// slowFirstDelete delays the first DELETE of an object whose key ends in
+// suffix.
+type slowFirstDelete struct {
+	suffix string
+	delay  time.Duration
+	next   http.RoundTripper
+	held   atomic.Bool
+}
+
+func (s *slowFirstDelete) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodDelete && strings.HasSuffix(r.URL.Path, s.suffix) && s.held.CompareAndSwap(false, true) {
+		select {
+		case <-time.After(s.delay):
+		case <-r.Context().Done():
+		}
+	}
+	return s.next.RoundTrip(r)
 }

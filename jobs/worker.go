@@ -182,9 +182,25 @@ func (s *Service) settle(ctx context.Context, a fileArgs, st FileState, code err
 }
 
 // finishJob marks a job final once none of its files is queued or
-// running, and forgets its options.
+// running, and forgets its options. Before it does, it deletes whatever
+// of the job is still in the spool: another worker may have settled its
+// file's row and not yet deleted the content, and a job is never final
+// while any of its content is kept. A failed deletion leaves the job
+// unfinished and fails the call, so that the queue tries again.
 func (s *Service) finishJob(ctx context.Context, job string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE picfre_jobs SET
+	var ready bool
+	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM picfre_jobs WHERE id = $1 AND finished_at = 0 AND state <> 'uploading')
+		AND NOT EXISTS (SELECT 1 FROM picfre_job_files f WHERE f.job_id = $1 AND f.state IN ('queued', 'running'))`, job).Scan(&ready)
+	if err != nil {
+		return s.dbErr("finish", err)
+	}
+	if !ready {
+		return nil
+	}
+	if err := s.spoolDeleteJob(ctx, job); err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `UPDATE picfre_jobs SET
 		state = CASE WHEN state IN ('queued', 'running') THEN 'done' ELSE state END,
 		finished_at = $2, updated_at = $2, options = NULL
 		WHERE id = $1 AND finished_at = 0 AND state <> 'uploading' AND NOT EXISTS

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -198,10 +199,29 @@ func (s *Server) OpenBucket(t testing.TB, ctx context.Context, bucket string) *b
 	return b
 }
 
+// OpenBucketVia opens bucket as OpenBucket does, with every HTTP request
+// of the client going through rt: a test injects delays or faults at the
+// wire, in front of the real server.
+func (s *Server) OpenBucketVia(t testing.TB, ctx context.Context, bucket string, rt http.RoundTripper) *blob.Bucket {
+	t.Helper()
+	client := newClient(s.Endpoint, &http.Client{Transport: rt})
+	b, err := s3blob.OpenBucket(ctx, client, bucket, nil)
+	if err != nil {
+		t.Fatalf("s3test: open bucket: %v", err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
 // newClient returns an S3 client for endpoint with static test
 // credentials, built without reading the environment or shared files.
-func newClient(endpoint string) *s3.Client {
+func newClient(endpoint string, hc *http.Client) *s3.Client {
+	var httpClient s3.HTTPClient
+	if hc != nil {
+		httpClient = hc
+	}
 	return s3.New(s3.Options{
+		HTTPClient:   httpClient,
 		Region:       Region,
 		BaseEndpoint: aws.String(endpoint),
 		UsePathStyle: true,
@@ -276,7 +296,7 @@ func launch(t testing.TB, bin, dir string) (*Server, string) {
 		_ = cmd.Process.Kill()
 		<-exited
 	}
-	s := &Server{Endpoint: "http://" + addr, Dir: dir, client: newClient("http://" + addr)}
+	s := &Server{Endpoint: "http://" + addr, Dir: dir, client: newClient("http://"+addr, nil)}
 	if msg := s.waitReady(exited); msg != "" {
 		stop()
 		return nil, msg + "; server output: " + out.Tail(2000)
