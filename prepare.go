@@ -148,6 +148,9 @@ func (pl *Pipeline) prepareImage(ctx context.Context, j *job, data []byte) {
 		j.fail(err)
 		return
 	}
+	if p.Fallback != "" {
+		pl.tel.jpegFallback(ctx, string(p.Fallback))
+	}
 	j.detail = detail
 	j.dhash, j.hashed = stock.DHash(p.Image), true
 	if j.result.Width == 0 {

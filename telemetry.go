@@ -31,6 +31,7 @@ const (
 	attrReplayed = attribute.Key("picfre.replayed")
 	attrFile     = attribute.Key("picfre.file")
 	attrAccount  = attribute.Key("picfre.account")
+	attrReason   = attribute.Key("picfre.reason")
 )
 
 // telemetry is what the pipeline reports to the embedder's logger,
@@ -48,6 +49,7 @@ type telemetry struct {
 	tokens   metric.Int64Counter
 	requests metric.Int64Counter
 	seconds  metric.Float64Histogram
+	fallback metric.Int64Counter
 }
 
 // newTelemetry sets up what cfg asks for. The instruments' names are
@@ -75,12 +77,22 @@ func newTelemetry(cfg Config) *telemetry {
 	t.credits = counter("picfre.credits", "{credit}", "Credits captured for processed files.")
 	t.tokens = counter("picfre.tokens", "{token}", "Provider tokens, by direction (input, output).")
 	t.requests = counter("picfre.requests", "{request}", "Provider requests, by provider and outcome code.")
+	t.fallback = counter("picfre.image.jpeg_fallbacks", "{file}",
+		"JPEG files decoded by image/jpeg because picfre's own decoder refused them, by reason (unsupported, invalid, internal).")
 	if err == nil {
 		t.seconds, err = m.Float64Histogram("picfre.file.duration", metric.WithUnit("s"),
 			metric.WithDescription("Time from a file's start to its settlement."))
 	}
 	t.metrics = err == nil
 	return t
+}
+
+// jpegFallback counts a JPEG that picfre's decoder refused and image/jpeg
+// decoded, with jpegdec's reason.
+func (t *telemetry) jpegFallback(ctx context.Context, reason string) {
+	if t.metrics {
+		t.fallback.Add(ctx, 1, metric.WithAttributes(attrReason.String(reason)))
+	}
 }
 
 // startFile starts a file's span; the span is nil when tracing is off.

@@ -131,3 +131,51 @@ func BenchmarkProbe(b *testing.B) {
 		}
 	}
 }
+
+// photos24MP returns n distinct 6000×4000 camera-like JPEGs (4:2:0,
+// quality 92), each a mosaic of the samples in its own order with its own
+// grain, written into dir.
+func photos24MP(b *testing.B, dir string, n int) []string {
+	b.Helper()
+	names := []string{"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "hubble_deep_field.jpg", "brick.png", "grass.png", "gravel.png"}
+	srcs := make([]image.Image, len(names))
+	for i, name := range names {
+		data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "samples", name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if srcs[i], _, err = image.Decode(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const W, H, cols, rows = 6000, 4000, 4, 4
+	paths := make([]string, n)
+	for k := range n {
+		canvas := image.NewRGBA(image.Rect(0, 0, W, H))
+		tw, th := W/cols, H/rows
+		for i := range cols * rows {
+			src := srcs[(i+3*k)%len(srcs)]
+			r := image.Rect((i%cols)*tw, (i/cols)*th, (i%cols+1)*tw, (i/cols+1)*th)
+			draw.CatmullRom.Scale(canvas, r, src, src.Bounds(), draw.Src, nil)
+		}
+		s := uint32(2463534242 + 7919*k)
+		for i := 0; i < len(canvas.Pix); i += 4 {
+			s ^= s << 13
+			s ^= s >> 17
+			s ^= s << 5
+			g := int(s%25) - 12
+			for c := range 3 {
+				canvas.Pix[i+c] = uint8(min(max(int(canvas.Pix[i+c])+g, 0), 255))
+			}
+		}
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, canvas, &jpeg.Options{Quality: 92}); err != nil {
+			b.Fatal(err)
+		}
+		paths[k] = filepath.Join(dir, fmt.Sprintf("photo%02d.jpg", k))
+		if err := os.WriteFile(paths[k], buf.Bytes(), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return paths
+}

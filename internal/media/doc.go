@@ -44,6 +44,15 @@
 // exists as a 96 MB RGBA copy. The output carries no metadata segment of
 // any kind: no EXIF, XMP, IPTC, ICC profile or comment survives.
 //
+// JPEG files are decoded by picfre's own decoder, internal/jpegdec, at the
+// smallest of 1/8, 1/4, 1/2 and full size whose long edge still reaches
+// the size asked for: the reduction happens in the DCT domain, so a
+// 24-megapixel photo prepared at 768 px is decoded straight to 1500×1000
+// and never exists at full size; the filter does the rest. A JPEG jpegdec
+// refuses (a variant it does not decode, or data it finds corrupt) is
+// decoded at full size by image/jpeg instead, and [Prepared.Fallback] says
+// why, for the caller's metrics; image/jpeg's verdict is final.
+//
 // # Errors
 //
 // Every refusal is an [*Error] whose [Kind] says whether the input is

@@ -88,7 +88,7 @@ func TestProbeSamples(t *testing.T) {
 		if info.DecodeBytes < int64(tt.w*tt.h) {
 			t.Errorf("%s: decode cost %d bytes, less than a byte a pixel", tt.file, info.DecodeBytes)
 		}
-		info.DecodeBytes = 0 // TestDecodeCostFromHeaders checks it
+		info.DecodeBytes, info.frame = 0, jpegFrame{} // TestDecodeCostFromHeaders checks them
 		want := Info{Format: tt.f, Width: tt.w, Height: tt.h, Orientation: 1}
 		if info != want {
 			t.Errorf("%s: Probe = %+v, want %+v", tt.file, info, want)

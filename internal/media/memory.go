@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"golang.org/x/sync/semaphore"
+
+	"github.com/picfre/picfre/internal/jpegdec"
 )
 
 // decodeCost returns the bytes that decoding an image of the header h
@@ -57,6 +59,39 @@ func jpegCost(h header) int64 {
 	}
 	if j.nComp == 4 {
 		cost += int64(h.w) * int64(h.h) * 4
+	}
+	return cost
+}
+
+// jpegDecodeBytes is what internal/jpegdec allocates to decode the JPEG at
+// 1/scale of its size: each component's plane at that size, padded to
+// whole MCUs (a block is (8/scale)² samples), for a progressive file the
+// coefficients it keeps of every block until the last scan (64 int16s),
+// and for a four-component file the CMYK image. A file whose frame Probe
+// could not read costs what image/jpeg would take.
+func (i Info) jpegDecodeBytes(scale int) int64 {
+	f := i.frame
+	if f.nComp == 0 || scale < 1 || scale > 8 {
+		return i.DecodeBytes
+	}
+	s := int64(scale)
+	hmax, vmax := int64(1), int64(1)
+	for _, c := range f.comps[:f.nComp] {
+		hmax, vmax = max(hmax, c.h), max(vmax, c.v)
+	}
+	mxx := (int64(i.Width) + 8*hmax - 1) / (8 * hmax)
+	myy := (int64(i.Height) + 8*vmax - 1) / (8 * vmax)
+	var blocks int64
+	for _, c := range f.comps[:f.nComp] {
+		blocks += c.h * c.v * mxx * myy
+	}
+	side := 8 / s
+	cost := blocks * side * side
+	if f.progressive {
+		cost += blocks * 64 * 2
+	}
+	if f.nComp == 4 {
+		cost += (int64(i.Width) + s - 1) / s * ((int64(i.Height) + s - 1) / s) * 4
 	}
 	return cost
 }
@@ -161,19 +196,11 @@ const collectAbove = 16 << 20
 const returnAbove = 256 << 20
 
 // Prepare is the package's Prepare within the budget: it probes data,
-// holds Info.DecodeBytes of the budget (waiting for it, honouring ctx)
-// while it decodes and scales, and releases it when the full-size image
-// is no longer referenced. The error of a ctx that ends while waiting
-// wraps ctx's error.
+// holds the decode's cost in the budget (waiting for it, honouring ctx)
+// while it decodes and scales, and releases it when the decoded image is
+// no longer referenced. A JPEG decoded at a reduced size holds what that
+// decode takes; one that falls back to image/jpeg holds Info.DecodeBytes.
+// The error of a ctx that ends while waiting wraps ctx's error.
 func (b *MemoryBudget) Prepare(ctx context.Context, data []byte, lim Limits, opt PrepareOptions) (*Prepared, error) {
-	info, err := Probe(data, lim)
-	if err != nil {
-		return nil, err
-	}
-	release, err := b.acquire(ctx, info.Format, info.DecodeBytes)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	return Prepare(data, lim, opt)
+	return b.prepare(ctx, data, lim, opt, jpegdec.Decode)
 }

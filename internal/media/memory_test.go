@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"image"
 	"image/jpeg"
 	"runtime"
 	"runtime/debug"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/picfre/picfre/internal/jpegdec"
 )
 
 // jpegFrameHeader is SOI and a frame header (SOFn marker m) of w×h with
@@ -122,7 +125,9 @@ func TestMemoryBudgetBoundsConcurrentDecodes(t *testing.T) {
 // once rather than waiting for memory that can never be free.
 func TestMemoryBudgetRefusesOversize(t *testing.T) {
 	data := jpegFrameHeader(0xC2, 10000, 10000, 0x22, 0x11, 0x11)
-	b := NewMemoryBudget(512 << 20)
+	// 450 MB for jpegdec at full size (planes and coefficients), 750 MB
+	// for image/jpeg: over the budget either way.
+	b := NewMemoryBudget(256 << 20)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // a hang guard only
 	defer cancel()
 	_, err := b.Prepare(ctx, data, Limits{}, PrepareOptions{})
@@ -187,5 +192,73 @@ func TestMemoryBudgetWaitHonoursContext(t *testing.T) {
 	var nilBudget *MemoryBudget // bounds nothing
 	if _, err := nilBudget.Prepare(ctx, data, Limits{}, PrepareOptions{LongEdge: 16}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A JPEG that jpegdec refuses is decoded by image/jpeg at full size under
+// the full cost, and Prepared.Fallback says why; a jpegdec result of the
+// wrong size or a panic in it falls back the same way, as "internal".
+func TestJPEGFallback(t *testing.T) {
+	data := sample(t, "rocket.jpg")
+	refuse := func(k jpegdec.ErrorKind) jpegDecoder {
+		return func([]byte, jpegdec.Options) (image.Image, error) {
+			return nil, &jpegdec.Error{Kind: k, Msg: "refused"}
+		}
+	}
+	wrongSize := func([]byte, jpegdec.Options) (image.Image, error) { return image.NewGray(image.Rect(0, 0, 3, 3)), nil }
+	panics := func([]byte, jpegdec.Options) (image.Image, error) { panic("bug") }
+	info, err := Probe(data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Prepare(data, Limits{}, PrepareOptions{LongEdge: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Fallback != "" {
+		t.Fatalf("jpegdec fell back on a plain baseline JPEG: %q", want.Fallback)
+	}
+	for _, tt := range []struct {
+		jd   jpegDecoder
+		want Fallback
+	}{
+		{refuse(jpegdec.KindUnsupported), FallbackUnsupported},
+		{refuse(jpegdec.KindInvalid), FallbackInvalid},
+		{wrongSize, FallbackInternal},
+		{panics, FallbackInternal},
+	} {
+		b := NewMemoryBudget(0)
+		p, err := b.prepare(t.Context(), data, Limits{}, PrepareOptions{LongEdge: 200}, tt.jd)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.want, err)
+		}
+		if p.Fallback != tt.want || p.Width != want.Width || p.Height != want.Height {
+			t.Errorf("fallback %q %d×%d, want %q %d×%d", p.Fallback, p.Width, p.Height, tt.want, want.Width, want.Height)
+		}
+		if b.Peak() < info.DecodeBytes {
+			t.Errorf("%s: the fallback held %d bytes, image/jpeg takes %d", tt.want, b.Peak(), info.DecodeBytes)
+		}
+	}
+	// A file both refuse fails with image/jpeg's verdict, typed.
+	bad := append(append([]byte{}, data[:len(data)/2]...), 0xFF, 0xD9)
+	if _, err := (*MemoryBudget)(nil).prepare(t.Context(), bad, Limits{}, PrepareOptions{}, refuse(jpegdec.KindInvalid)); kindOf(err) != KindInvalid {
+		t.Errorf("both decoders refused: err = %v, want KindInvalid", err)
+	}
+}
+
+// A reduced JPEG decode holds what jpegdec takes at that size, a fraction
+// of the full decode's cost.
+func TestReducedDecodeHoldsLess(t *testing.T) {
+	data := sample(t, "hubble_deep_field.jpg") // 1000×872
+	info, err := Probe(data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := NewMemoryBudget(0)
+	if _, err := b.Prepare(t.Context(), data, Limits{}, PrepareOptions{LongEdge: 120}); err != nil {
+		t.Fatal(err)
+	}
+	if got, full := b.Peak(), info.DecodeBytes; got != info.jpegDecodeBytes(8) || got > full/32 {
+		t.Errorf("held %d bytes for a 1/8 decode; full decode %d, 1/8 cost %d", got, full, info.jpegDecodeBytes(8))
 	}
 }

@@ -56,6 +56,8 @@ type Info struct {
 	// (256 bytes per 8×8 block of every component). MemoryBudget holds
 	// it while the file is decoded.
 	DecodeBytes int64
+
+	frame jpegFrame // JPEG: the frame header, for the cost of a reduced decode
 }
 
 // DisplaySize returns the dimensions after the EXIF orientation is applied:
@@ -122,7 +124,7 @@ func Probe(data []byte, lim Limits) (Info, error) {
 	if o < 1 || o > 8 {
 		o = 1
 	}
-	return Info{Format: f, Width: int(h.w), Height: int(h.h), Orientation: o, DecodeBytes: decodeCost(f, h)}, nil
+	return Info{Format: f, Width: int(h.w), Height: int(h.h), Orientation: o, DecodeBytes: decodeCost(f, h), frame: h.jpeg}, nil
 }
 
 func checkDims(f Format, w, h uint64, lim Limits) error {
