@@ -76,6 +76,10 @@ type decoder struct {
 	ri     int
 	eobrun int32
 
+	// Tests only: track the largest coefficient in maxAbs.
+	track  bool
+	maxAbs int32
+
 	jfif           bool
 	adobe          bool
 	adobeTransform uint8

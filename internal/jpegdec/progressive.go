@@ -163,6 +163,9 @@ func (d *decoder) reconstructProgressive() {
 						acs = true
 					}
 				}
+				if d.track {
+					d.noteMax(&blk)
+				}
 				writeBlock(&blk, acs, bs, c.plane, by*bs*c.stride+bx*bs, c.stride)
 				blk = [64]int32{}
 			}

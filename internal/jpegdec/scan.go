@@ -229,9 +229,12 @@ func (d *decoder) decodeBaseline(br *bitReader, sc *scan) error {
 	var blk [64]int32
 	bs := d.bs
 	return d.forEachBlock(br, sc, func(s *scanComp, c *component, bx, by int) error {
-		acs, err := decodeBlock(br, s, &c.pred, &blk)
+		acs, err := decodeBlock(br, s, &c.pred, &d.eobrun, &blk)
 		if err != nil {
 			return err
+		}
+		if d.track {
+			d.noteMax(&blk)
 		}
 		off := by*bs*c.stride + bx*bs
 		writeBlock(&blk, acs, bs, c.plane, off, c.stride)
@@ -261,7 +264,12 @@ func writeBlock(blk *[64]int32, acs bool, bs int, dst []byte, off, stride int) {
 
 // decodeBlock decodes one baseline block into blk (dequantized through
 // s.qf/s.tf). It reports whether an AC coefficient was stored.
-func decodeBlock(br *bitReader, s *scanComp, pred *int32, blk *[64]int32) (bool, error) {
+//
+// Sequential scans have no end-of-band runs, but image/jpeg honours the
+// EOBn symbols (run 1..14, size 0) there as in progressive scans: the AC
+// coefficients of the next blocks of the scan are skipped. Decode does the
+// same, in eobrun, so that both read corrupt files alike.
+func decodeBlock(br *bitReader, s *scanComp, pred, eobrun *int32, blk *[64]int32) (bool, error) {
 	qf, tf := &s.qf, &s.tf
 	acc, n := br.acc, br.n
 	if n < 32 {
@@ -306,6 +314,11 @@ func decodeBlock(br *bitReader, s *scanComp, pred *int32, blk *[64]int32) (bool,
 	blk[tf[0]&63] += *pred * qf[0]
 
 	acs := false
+	if *eobrun > 0 {
+		*eobrun--
+		br.acc, br.n = acc, n
+		return false, nil
+	}
 	ac := &s.ac.lut
 	for k := 1; k < 64; {
 		if n < 32 {
@@ -352,6 +365,12 @@ func decodeBlock(br *bitReader, s *scanComp, pred *int32, blk *[64]int32) (bool,
 				k += 16
 				continue
 			}
+			if r > 0 {
+				// n >= 16 here: the code took at most 16 of 32.
+				*eobrun = (1<<r | int32(acc>>(64-uint(r)))) - 1
+				acc <<= uint(r)
+				n -= uint(r)
+			}
 			break
 		}
 		k += r
@@ -368,4 +387,13 @@ func decodeBlock(br *bitReader, s *scanComp, pred *int32, blk *[64]int32) (bool,
 	}
 	br.acc, br.n = acc, n
 	return acs, nil
+}
+
+// noteMax records the largest dequantized coefficient magnitude (tests
+// only: image/jpeg's 32-bit IDCT wraps around for magnitudes no 8-bit
+// image produces, and the agreement check must know).
+func (d *decoder) noteMax(blk *[64]int32) {
+	for _, v := range blk {
+		d.maxAbs = max(d.maxAbs, v, -v)
+	}
 }
