@@ -9,13 +9,17 @@ import (
 	"testing"
 )
 
-// grayJPEG encodes a w×h gray picture with image/jpeg.
-func grayJPEG(t *testing.T, w, h int, seed uint64, q int) []byte {
+// grayJPEG encodes a w×h gray picture with image/jpeg; soft keeps the
+// samples within 128±32 (chroma that converts to RGB without clipping).
+func grayJPEG(t *testing.T, w, h int, seed uint64, q int, soft bool) []byte {
 	t.Helper()
 	src := testPhoto(w, h, seed)
 	g := image.NewGray(src.Rect)
 	for i := range g.Pix {
 		g.Pix[i] = src.Pix[4*i+int(seed%3)]
+		if soft {
+			g.Pix[i] = uint8(128 + (int(g.Pix[i])-128)/4)
+		}
 	}
 	return encode(t, g, q)
 }
@@ -58,7 +62,8 @@ func fourComponentJPEG(t *testing.T, w, h int, transform byte, sub bool) []byte 
 		if sub && (i == 1 || i == 2) {
 			cw, ch = (w+1)/2, (h+1)/2
 		}
-		tables, sd := segments(t, grayJPEG(t, cw, ch, uint64(i), 85))
+		soft := transform != 0 && i < 3 // no clipping in the YCbCr to RGB step
+		tables, sd := segments(t, grayJPEG(t, cw, ch, uint64(i), 85, soft))
 		if i == 0 {
 			for _, s := range tables {
 				out.Write(s)
@@ -107,8 +112,39 @@ func TestFourComponents(t *testing.T) {
 					if d := maxDiff(t, data, got); d > tol {
 						t.Errorf("max difference %d, want <= %d", d, tol)
 					}
-					if _, err := Decode(data, Options{Scale: 4}); err != nil {
-						t.Errorf("scale 4: %v", err)
+					full, _ := jpeg.Decode(bytes.NewReader(data))
+					fp := planes(full)[0]
+					for _, n := range []int{2, 4, 8} {
+						m, err := Decode(data, Options{Scale: n})
+						if err != nil {
+							t.Fatalf("scale %d: %v", n, err)
+						}
+						gp := planes(m)[0]
+						// Box-filter each of the four channels of the full
+						// decode and compare the whole boxes.
+						worst, sum, cnt := 0, 0, 0
+						for ch := 0; ch < 4; ch++ {
+							chp := make([][]byte, len(fp))
+							for y := range fp {
+								chp[y] = make([]byte, len(fp[y])/4)
+								for x := range chp[y] {
+									chp[y][x] = fp[y][4*x+ch]
+								}
+							}
+							want := boxPlane(chp, n)
+							for y := 0; y < len(chp)/n; y++ {
+								for x := 0; x < len(chp[y])/n; x++ {
+									d := int(gp[y][4*x+ch]) - int(want[y][x])
+									d = max(d, -d)
+									worst = max(worst, d)
+									sum += d
+									cnt++
+								}
+							}
+						}
+						if cnt > 0 && (worst > 24 || float64(sum)/float64(cnt) > 1) {
+							t.Errorf("scale %d: max %d mean %.2f against the box-filtered full decode", n, worst, float64(sum)/float64(cnt))
+						}
 					}
 				})
 			}

@@ -49,6 +49,10 @@ type component struct {
 	bw, bh int
 	// Blocks that hold image data (non-interleaved scans visit only these).
 	dw, dh int
+	// bs is the side of a decoded block in plane samples: 8/scale, or
+	// twice that for the subsampled chroma of a 4-component image at
+	// reduced scale, whose output is interleaved at full resolution.
+	bs     int
 	plane  []byte
 	stride int
 	// Progressive: 64 coefficients per block, zigzag order, not dequantized.
@@ -273,6 +277,10 @@ func (d *decoder) processSOF(seg []byte, progressive bool) error {
 		cw := (d.width*c.h + d.hmax - 1) / d.hmax
 		ch := (d.height*c.v + d.vmax - 1) / d.vmax
 		c.dw, c.dh = (cw+7)/8, (ch+7)/8
+		c.bs = d.bs
+		if nc == 4 && d.bs < 8 && (c.h != d.hmax || c.v != d.vmax) {
+			c.bs = 2 * d.bs
+		}
 	}
 	return nil
 }

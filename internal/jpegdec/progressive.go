@@ -142,12 +142,12 @@ func refineNonZeroes(br *bitReader, b *[64]int32, k, se, nz int, delta int32) in
 // reconstructProgressive dequantizes and inverse-transforms every block
 // once all scans are read.
 func (d *decoder) reconstructProgressive() {
-	bs := d.bs
 	var blk [64]int32
 	var qf [64]int32
 	var tf [64]uint8
 	for i := 0; i < d.ncomp; i++ {
 		c := &d.comp[i]
+		bs := c.bs
 		c.stride = c.bw * bs
 		c.plane = make([]byte, c.stride*c.bh*bs)
 		dequantTables(&d.qt[c.tq], bs, &qf, &tf)

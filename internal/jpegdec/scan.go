@@ -100,7 +100,7 @@ func (d *decoder) processSOS(seg []byte, pos int) (int, error) {
 		c := &d.comp[sc.comps[i].ci]
 		c.pred = 0
 		if !d.progressive {
-			dequantTables(&d.qt[c.tq], d.bs, &sc.comps[i].qf, &sc.comps[i].tf)
+			dequantTables(&d.qt[c.tq], c.bs, &sc.comps[i].qf, &sc.comps[i].tf)
 		}
 	}
 	d.eobrun = 0
@@ -123,8 +123,8 @@ func (d *decoder) allocate() {
 		if d.progressive {
 			c.coefs = make([]int32, c.bw*c.bh*64)
 		} else {
-			c.stride = c.bw * d.bs
-			c.plane = make([]byte, c.stride*c.bh*d.bs)
+			c.stride = c.bw * c.bs
+			c.plane = make([]byte, c.stride*c.bh*c.bs)
 		}
 	}
 }
@@ -227,7 +227,6 @@ func (d *decoder) decodeBaseline(br *bitReader, sc *scan) error {
 		}
 	}
 	var blk [64]int32
-	bs := d.bs
 	return d.forEachBlock(br, sc, func(s *scanComp, c *component, bx, by int) error {
 		acs, err := decodeBlock(br, s, &c.pred, &d.eobrun, &blk)
 		if err != nil {
@@ -236,8 +235,8 @@ func (d *decoder) decodeBaseline(br *bitReader, sc *scan) error {
 		if d.track {
 			d.noteMax(&blk)
 		}
-		off := by*bs*c.stride + bx*bs
-		writeBlock(&blk, acs, bs, c.plane, off, c.stride)
+		off := by*c.bs*c.stride + bx*c.bs
+		writeBlock(&blk, acs, c.bs, c.plane, off, c.stride)
 		blk = [64]int32{}
 		return nil
 	})
