@@ -55,8 +55,10 @@ type component struct {
 	bs     int
 	plane  []byte
 	stride int
-	// Progressive: 64 coefficients per block, zigzag order, not dequantized.
-	coefs []int32
+	// Progressive: 64 coefficients per block, zigzag order, not
+	// dequantized. int16 holds every coefficient of an 8-bit image; the
+	// larger ones of corrupt data wrap around.
+	coefs []int16
 	pred  int32
 }
 

@@ -121,7 +121,7 @@ func (d *decoder) allocate() {
 	for i := 0; i < d.ncomp; i++ {
 		c := &d.comp[i]
 		if d.progressive {
-			c.coefs = make([]int32, c.bw*c.bh*64)
+			c.coefs = make([]int16, c.bw*c.bh*64)
 		} else {
 			c.stride = c.bw * c.bs
 			c.plane = make([]byte, c.stride*c.bh*c.bs)
@@ -226,8 +226,11 @@ func (d *decoder) decodeBaseline(br *bitReader, sc *scan) error {
 			return invalid("uninitialized Huffman table")
 		}
 	}
+	// The loops of forEachBlock, written out: this is the hot path, and a
+	// closure call per block costs a few percent.
 	var blk [64]int32
-	return d.forEachBlock(br, sc, func(s *scanComp, c *component, bx, by int) error {
+	mcu, rst := 0, 0
+	block := func(s *scanComp, c *component, bx, by int) error {
 		acs, err := decodeBlock(br, s, &c.pred, &d.eobrun, &blk)
 		if err != nil {
 			return err
@@ -235,11 +238,58 @@ func (d *decoder) decodeBaseline(br *bitReader, sc *scan) error {
 		if d.track {
 			d.noteMax(&blk)
 		}
-		off := by*c.bs*c.stride + bx*c.bs
-		writeBlock(&blk, acs, c.bs, c.plane, off, c.stride)
+		writeBlock(&blk, acs, c.bs, c.plane, by*c.bs*c.stride+bx*c.bs, c.stride)
 		blk = [64]int32{}
 		return nil
-	})
+	}
+	if sc.n == 1 {
+		s := &sc.comps[0]
+		c := &d.comp[s.ci]
+		for by := 0; by < c.dh; by++ {
+			for bx := 0; bx < c.dw; bx++ {
+				if d.ri > 0 && mcu > 0 && mcu%d.ri == 0 {
+					if err := d.restart(br, sc, rst); err != nil {
+						return err
+					}
+					rst++
+				}
+				if err := block(s, c, bx, by); err != nil {
+					return err
+				}
+				mcu++
+				if br.overrun() {
+					return invalid("unexpected end of data")
+				}
+			}
+		}
+		return nil
+	}
+	for my := 0; my < d.mcuy; my++ {
+		for mx := 0; mx < d.mcux; mx++ {
+			if d.ri > 0 && mcu > 0 && mcu%d.ri == 0 {
+				if err := d.restart(br, sc, rst); err != nil {
+					return err
+				}
+				rst++
+			}
+			for i := 0; i < sc.n; i++ {
+				s := &sc.comps[i]
+				c := &d.comp[s.ci]
+				for y := 0; y < c.v; y++ {
+					for x := 0; x < c.h; x++ {
+						if err := block(s, c, mx*c.h+x, my*c.v+y); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			mcu++
+			if br.overrun() {
+				return invalid("unexpected end of data")
+			}
+		}
+	}
+	return nil
 }
 
 // writeBlock runs the inverse DCT for block side bs. acs says whether any
