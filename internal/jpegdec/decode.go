@@ -59,7 +59,10 @@ type component struct {
 	// dequantized. int16 holds every coefficient of an 8-bit image; the
 	// larger ones of corrupt data wrap around.
 	coefs []int16
-	pred  int32
+	// Progressive: per block, bit k set when coefficient k (zigzag) is
+	// nonzero, for the refinement scans.
+	nz   []uint64
+	pred int32
 }
 
 type decoder struct {

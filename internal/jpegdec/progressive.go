@@ -1,5 +1,7 @@
 package jpegdec
 
+import "math/bits"
+
 // decodeProgressive decodes one progressive scan into the coefficient
 // buffers (T.81 G.1.2).
 func (d *decoder) decodeProgressive(br *bitReader, sc *scan) error {
@@ -12,11 +14,11 @@ func (d *decoder) decodeProgressive(br *bitReader, sc *scan) error {
 			return invalid("uninitialized Huffman table")
 		}
 	}
-	return d.forEachBlock(br, sc, func(s *scanComp, c *component, bx, by int) error {
-		i := (by*c.bw + bx) * 64
-		b := (*[64]int16)(c.coefs[i : i+64])
-		switch {
-		case sc.ss == 0 && sc.ah == 0:
+	al := sc.al
+	var fn func(s *scanComp, c *component, bx, by int) error
+	switch {
+	case sc.ss == 0 && sc.ah == 0:
+		fn = func(s *scanComp, c *component, bx, by int) error {
 			sym, err := br.symbol(s.dc)
 			if err != nil {
 				return err
@@ -25,25 +27,37 @@ func (d *decoder) decodeProgressive(br *bitReader, sc *scan) error {
 				return unsupported("excessive DC component")
 			}
 			c.pred += extend(br.bits(uint(sym)), uint(sym))
-			b[0] = int16(c.pred << sc.al)
-		case sc.ss == 0:
-			if br.bit() {
-				b[0] |= 1 << sc.al
-			}
-		case sc.ah == 0:
-			return d.acFirst(br, sc, s, b)
-		default:
-			return d.acRefine(br, sc, s, b)
+			c.coefs[(by*c.bw+bx)*64] = int16(c.pred << al)
+			return nil
 		}
-		return nil
-	})
+	case sc.ss == 0:
+		fn = func(s *scanComp, c *component, bx, by int) error {
+			if br.bit() {
+				c.coefs[(by*c.bw+bx)*64] |= 1 << al
+			}
+			return nil
+		}
+	case sc.ah == 0:
+		fn = func(s *scanComp, c *component, bx, by int) error {
+			if d.eobrun > 0 {
+				d.eobrun--
+				return nil
+			}
+			i := by*c.bw + bx
+			return d.acFirst(br, sc, s, (*[64]int16)(c.coefs[i*64:i*64+64]), &c.nz[i])
+		}
+	default:
+		fn = func(s *scanComp, c *component, bx, by int) error {
+			i := by*c.bw + bx
+			return d.acRefine(br, sc, s, (*[64]int16)(c.coefs[i*64:i*64+64]), &c.nz[i])
+		}
+	}
+	return d.forEachBlock(br, sc, fn)
 }
 
-func (d *decoder) acFirst(br *bitReader, sc *scan, s *scanComp, b *[64]int16) error {
-	if d.eobrun > 0 {
-		d.eobrun--
-		return nil
-	}
+// acFirst decodes the first scan of a band of AC coefficients of a block;
+// nz marks (by zigzag index) the coefficients that are nonzero.
+func (d *decoder) acFirst(br *bitReader, sc *scan, s *scanComp, b *[64]int16, nz *uint64) error {
 	for k := sc.ss; k <= sc.se; k++ {
 		sym, err := br.symbol(s.ac)
 		if err != nil {
@@ -67,11 +81,14 @@ func (d *decoder) acFirst(br *bitReader, sc *scan, s *scanComp, b *[64]int16) er
 			return nil
 		}
 		b[k&63] = int16(extend(br.bits(size), size) << sc.al)
+		*nz |= 1 << uint(k&63)
 	}
 	return nil
 }
 
-func (d *decoder) acRefine(br *bitReader, sc *scan, s *scanComp, b *[64]int16) error {
+// acRefine decodes a refinement scan of a band of AC coefficients of a
+// block, as image/jpeg reads it (T.81 G.1.2.3).
+func (d *decoder) acRefine(br *bitReader, sc *scan, s *scanComp, b *[64]int16, nz *uint64) error {
 	delta := int16(1) << sc.al
 	k := sc.ss
 	if d.eobrun == 0 {
@@ -98,45 +115,55 @@ func (d *decoder) acRefine(br *bitReader, sc *scan, s *scanComp, b *[64]int16) e
 			} else {
 				return invalid("unexpected Huffman code")
 			}
-			k = refineNonZeroes(br, b, k, sc.se, r, delta)
+			k = refineNonZeroes(br, b, *nz, k, sc.se, r, delta)
 			if k > sc.se {
 				return invalid("too many coefficients")
 			}
 			if z != 0 {
 				b[k&63] = z
+				*nz |= 1 << uint(k&63)
 			}
 		}
 	}
 	if d.eobrun > 0 {
 		d.eobrun--
-		refineNonZeroes(br, b, k, sc.se, -1, delta)
+		refineNonZeroes(br, b, *nz, k, sc.se, -1, delta)
 	}
 	return nil
 }
 
 // refineNonZeroes reads a correction bit for each coefficient from k on
-// that is already nonzero, and stops at the (nz+1)-th zero one, returning
-// its index (or se+1).
-func refineNonZeroes(br *bitReader, b *[64]int16, k, se, nz int, delta int16) int {
-	for ; k <= se; k++ {
-		v := b[k&63]
-		if v == 0 {
-			if nz == 0 {
-				break
-			}
-			nz--
-			continue
+// that is already nonzero (nz, by zigzag index), and stops at the
+// (skip+1)-th zero one, returning its index, or se+1 when there is none
+// (skip < 0: refine to the end).
+func refineNonZeroes(br *bitReader, b *[64]int16, nz uint64, k, se, skip int, delta int16) int {
+	if k > se {
+		return k
+	}
+	band := ^uint64(0) << uint(k&63) & (^uint64(0) >> uint(63-se&63))
+	end := se + 1
+	if skip >= 0 {
+		zeros := ^nz & band
+		for ; skip > 0 && zeros != 0; skip-- {
+			zeros &= zeros - 1
 		}
+		if zeros != 0 {
+			end = bits.TrailingZeros64(zeros)
+			band &= 1<<uint(end) - 1
+		}
+	}
+	for m := nz & band; m != 0; m &= m - 1 {
 		if !br.bit() {
 			continue
 		}
-		if v >= 0 {
-			b[k&63] = v + delta
+		i := bits.TrailingZeros64(m) & 63
+		if v := b[i]; v >= 0 {
+			b[i] = v + delta
 		} else {
-			b[k&63] = v - delta
+			b[i] = v - delta
 		}
 	}
-	return k
+	return end
 }
 
 // reconstructProgressive dequantizes and inverse-transforms every block
@@ -170,6 +197,6 @@ func (d *decoder) reconstructProgressive() {
 				blk = [64]int32{}
 			}
 		}
-		c.coefs = nil
+		c.coefs, c.nz = nil, nil
 	}
 }

@@ -122,6 +122,7 @@ func (d *decoder) allocate() {
 		c := &d.comp[i]
 		if d.progressive {
 			c.coefs = make([]int16, c.bw*c.bh*64)
+			c.nz = make([]uint64, c.bw*c.bh)
 		} else {
 			c.stride = c.bw * c.bs
 			c.plane = make([]byte, c.stride*c.bh*c.bs)
