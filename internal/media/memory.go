@@ -64,17 +64,43 @@ func jpegCost(h header) int64 {
 }
 
 // jpegDecodeBytes is what internal/jpegdec allocates to decode the JPEG at
-// 1/scale of its size: each component's plane at that size, padded to
-// whole MCUs (a block is (8/scale)² samples), for a progressive file the
-// coefficients it keeps of every block until the last scan (64 int16s),
-// and for a four-component file the CMYK image. A file whose frame Probe
-// could not read costs what image/jpeg would take.
+// 1/scale of its size (see its package doc): a sequential file's planes at
+// that size, padded to whole MCUs ((8/scale)² samples a block); for a
+// progressive file, what each block keeps until the last scan, planes
+// included (64 int16 coefficients, a 64-bit mask and the 64 samples at
+// full size; 82, 34 or 22 bytes at 1/2, 1/4, 1/8); for a four-component
+// file also the CMYK image. A file whose frame Probe could not read costs
+// what image/jpeg would take.
 func (i Info) jpegDecodeBytes(scale int) int64 {
 	f := i.frame
-	if f.nComp == 0 || scale < 1 || scale > 8 {
+	if f.nComp == 0 {
 		return i.DecodeBytes
 	}
-	s := int64(scale)
+	var perBlock, s int64
+	switch scale {
+	case 1:
+		perBlock, s = 64, 1
+		if f.progressive {
+			perBlock += 64*2 + 8
+		}
+	case 2:
+		perBlock, s = 16, 2
+		if f.progressive {
+			perBlock = 82
+		}
+	case 4:
+		perBlock, s = 4, 4
+		if f.progressive {
+			perBlock = 34
+		}
+	case 8:
+		perBlock, s = 1, 8
+		if f.progressive {
+			perBlock = 22
+		}
+	default:
+		return i.DecodeBytes
+	}
 	hmax, vmax := int64(1), int64(1)
 	for _, c := range f.comps[:f.nComp] {
 		hmax, vmax = max(hmax, c.h), max(vmax, c.v)
@@ -85,13 +111,11 @@ func (i Info) jpegDecodeBytes(scale int) int64 {
 	for _, c := range f.comps[:f.nComp] {
 		blocks += c.h * c.v * mxx * myy
 	}
-	side := 8 / s
-	cost := blocks * side * side
-	if f.progressive {
-		cost += blocks * 64 * 2
-	}
+	cost := blocks * perBlock
 	if f.nComp == 4 {
-		cost += (int64(i.Width) + s - 1) / s * ((int64(i.Height) + s - 1) / s) * 4
+		// The CMYK image, and the subsampled chroma decoded at twice the
+		// scale (counted as if every component were full size).
+		cost += blocks*perBlock + (int64(i.Width)+s-1)/s*((int64(i.Height)+s-1)/s)*4
 	}
 	return cost
 }

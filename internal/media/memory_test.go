@@ -97,12 +97,13 @@ func TestMemoryBudgetBoundsConcurrentDecodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := NewMemoryBudget(2*info.DecodeBytes + info.DecodeBytes/2) // two at a time
+	one := info.jpegDecodeBytes(1) // a full-size decode by jpegdec
+	b := NewMemoryBudget(2*one + one/2) // two at a time
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
 	for range 16 {
 		wg.Go(func() {
-			_, err := b.Prepare(t.Context(), data, Limits{}, PrepareOptions{LongEdge: 32})
+			_, err := b.Prepare(t.Context(), data, Limits{}, PrepareOptions{})
 			errs <- err
 		})
 	}
@@ -113,8 +114,8 @@ func TestMemoryBudgetBoundsConcurrentDecodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if p := b.Peak(); p > b.Size() || p < info.DecodeBytes {
-		t.Fatalf("peak %d bytes held, budget %d, one decode %d", p, b.Size(), info.DecodeBytes)
+	if p := b.Peak(); p > b.Size() || p < one {
+		t.Fatalf("peak %d bytes held, budget %d, one decode %d", p, b.Size(), one)
 	}
 	if _, err := b.acquire(t.Context(), FormatJPEG, b.Size()); err != nil {
 		t.Fatalf("the budget was not released in full: %v", err)
@@ -125,7 +126,7 @@ func TestMemoryBudgetBoundsConcurrentDecodes(t *testing.T) {
 // once rather than waiting for memory that can never be free.
 func TestMemoryBudgetRefusesOversize(t *testing.T) {
 	data := jpegFrameHeader(0xC2, 10000, 10000, 0x22, 0x11, 0x11)
-	// 450 MB for jpegdec at full size (planes and coefficients), 750 MB
+	// 469 MB for jpegdec at full size (planes and coefficients), 750 MB
 	// for image/jpeg: over the budget either way.
 	b := NewMemoryBudget(256 << 20)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute) // a hang guard only
