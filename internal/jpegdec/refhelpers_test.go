@@ -1,0 +1,609 @@
+package jpegdec
+
+// Helpers shared by the reference tests (fixtures, the cjpeg matrix, the
+// fuzz target): splitting a decoded image into its sample planes,
+// comparing two decodes within a tolerance, and measuring a reduced-scale
+// decode against a box-filtered full decode.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// plane is one component of a decoded image: w×h samples, sample (x, y)
+// at pix[y*stride+x*step].
+type plane struct {
+	name          string
+	pix           []uint8
+	stride, step  int
+	width, height int
+}
+
+func (p plane) at(x, y int) uint8 { return p.pix[y*p.stride+x*p.step] }
+
+// chromaDivisors returns the horizontal and vertical factors by which a
+// YCbCr image's chroma planes are smaller than its luma plane.
+func chromaDivisors(r image.YCbCrSubsampleRatio) (int, int, bool) {
+	switch r {
+	case image.YCbCrSubsampleRatio444:
+		return 1, 1, true
+	case image.YCbCrSubsampleRatio422:
+		return 2, 1, true
+	case image.YCbCrSubsampleRatio420:
+		return 2, 2, true
+	case image.YCbCrSubsampleRatio440:
+		return 1, 2, true
+	case image.YCbCrSubsampleRatio411:
+		return 4, 1, true
+	case image.YCbCrSubsampleRatio410:
+		return 4, 2, true
+	}
+	return 0, 0, false
+}
+
+// planesOf splits img into its sample planes. It fails for a concrete
+// type the contract does not allow, for bounds not at the origin, and for
+// buffers too short for the bounds (so a short buffer shows up as an
+// error, not an index panic in the comparison).
+func planesOf(img image.Image) ([]plane, error) {
+	if img == nil {
+		return nil, errors.New("nil image")
+	}
+	r := img.Bounds()
+	if r.Min != (image.Point{}) {
+		return nil, fmt.Errorf("bounds %v do not start at (0,0)", r)
+	}
+	w, h := r.Dx(), r.Dy()
+	check := func(p plane) error {
+		if p.width <= 0 || p.height <= 0 {
+			return fmt.Errorf("plane %s is %d×%d", p.name, p.width, p.height)
+		}
+		if p.stride < (p.width-1)*p.step+1 {
+			return fmt.Errorf("plane %s: stride %d too small for width %d", p.name, p.stride, p.width)
+		}
+		if need := (p.height-1)*p.stride + (p.width-1)*p.step + 1; len(p.pix) < need {
+			return fmt.Errorf("plane %s: %d bytes, want at least %d", p.name, len(p.pix), need)
+		}
+		return nil
+	}
+	var ps []plane
+	switch m := img.(type) {
+	case *image.Gray:
+		ps = []plane{{"gray", m.Pix, m.Stride, 1, w, h}}
+	case *image.YCbCr:
+		hd, vd, ok := chromaDivisors(m.SubsampleRatio)
+		if !ok {
+			return nil, fmt.Errorf("unknown subsample ratio %v", m.SubsampleRatio)
+		}
+		cw, ch := (w+hd-1)/hd, (h+vd-1)/vd
+		ps = []plane{
+			{"Y", m.Y, m.YStride, 1, w, h},
+			{"Cb", m.Cb, m.CStride, 1, cw, ch},
+			{"Cr", m.Cr, m.CStride, 1, cw, ch},
+		}
+	case *image.RGBA:
+		ps = []plane{
+			{"R", m.Pix, m.Stride, 4, w, h},
+			{"G", m.Pix[min(1, len(m.Pix)):], m.Stride, 4, w, h},
+			{"B", m.Pix[min(2, len(m.Pix)):], m.Stride, 4, w, h},
+			{"A", m.Pix[min(3, len(m.Pix)):], m.Stride, 4, w, h},
+		}
+	case *image.CMYK:
+		ps = []plane{
+			{"C", m.Pix, m.Stride, 4, w, h},
+			{"M", m.Pix[min(1, len(m.Pix)):], m.Stride, 4, w, h},
+			{"Y", m.Pix[min(2, len(m.Pix)):], m.Stride, 4, w, h},
+			{"K", m.Pix[min(3, len(m.Pix)):], m.Stride, 4, w, h},
+		}
+	default:
+		return nil, fmt.Errorf("concrete type %T is not one the contract allows", img)
+	}
+	for _, p := range ps {
+		if err := check(p); err != nil {
+			return nil, err
+		}
+	}
+	return ps, nil
+}
+
+// describe names an image's type, bounds and (for YCbCr) ratio.
+func describe(img image.Image) string {
+	if img == nil {
+		return "<nil>"
+	}
+	s := fmt.Sprintf("%T %v", img, img.Bounds())
+	if m, ok := img.(*image.YCbCr); ok {
+		s += " " + m.SubsampleRatio.String()
+	}
+	return s
+}
+
+// sameShape reports how got and want differ in type, bounds or ratio.
+func sameShape(got, want image.Image) error {
+	if fmt.Sprintf("%T", got) != fmt.Sprintf("%T", want) || got.Bounds() != want.Bounds() {
+		return fmt.Errorf("got %s, image/jpeg gives %s", describe(got), describe(want))
+	}
+	if g, ok := got.(*image.YCbCr); ok && g.SubsampleRatio != want.(*image.YCbCr).SubsampleRatio {
+		return fmt.Errorf("got %s, image/jpeg gives %s", describe(got), describe(want))
+	}
+	return nil
+}
+
+// compareFull checks that got equals want (image/jpeg's decode of the same
+// bytes) within tol per sample, with the same type, bounds and ratio. The
+// error names the plane, the first sample at the largest difference and how
+// many samples are off by more than tol.
+func compareFull(got, want image.Image, tol int) error {
+	if err := sameShape(got, want); err != nil {
+		return err
+	}
+	gp, err := planesOf(got)
+	if err != nil {
+		return fmt.Errorf("decoded image: %v", err)
+	}
+	wp, err := planesOf(want)
+	if err != nil {
+		return fmt.Errorf("image/jpeg's image: %v", err)
+	}
+	var msgs []string
+	for i := range gp {
+		g, w := gp[i], wp[i]
+		worst, wx, wy, over := 0, 0, 0, 0
+		for y := range w.height {
+			for x := range w.width {
+				d := int(g.at(x, y)) - int(w.at(x, y))
+				if d < 0 {
+					d = -d
+				}
+				if d > tol {
+					over++
+				}
+				if d > worst {
+					worst, wx, wy = d, x, y
+				}
+			}
+		}
+		if worst > tol {
+			msgs = append(msgs, fmt.Sprintf("plane %s: %d of %d samples differ by more than %d; largest %d at (%d,%d): got %d, want %d",
+				w.name, over, w.width*w.height, tol, worst, wx, wy, g.at(wx, wy), w.at(wx, wy)))
+		}
+	}
+	if len(msgs) > 0 {
+		return errors.New(strings.Join(msgs, "; "))
+	}
+	return nil
+}
+
+// scaleStats is the error of a reduced decode against the box-filtered
+// full decode: the sum and count of absolute differences and the largest.
+type scaleStats struct {
+	sum     float64
+	n       int
+	max     float64
+	maxWhat string // where the largest difference is, for the log
+}
+
+func (s *scaleStats) mean() float64 {
+	if s.n == 0 {
+		return 0
+	}
+	return s.sum / float64(s.n)
+}
+
+func (s *scaleStats) add(o scaleStats) {
+	s.sum += o.sum
+	s.n += o.n
+	if o.max > s.max {
+		s.max, s.maxWhat = o.max, o.maxWhat
+	}
+}
+
+// compareScaled measures got, a decode at Scale n, against full (a full
+// decode of the same bytes): every plane of got must be ceil(w/n)×ceil(h/n)
+// of the matching plane of full, and each of its samples is compared with
+// the average of the n×n block of full's plane it covers (edge blocks
+// averaged over the samples present).
+func compareScaled(got, full image.Image, n int) (scaleStats, error) {
+	var st scaleStats
+	fb := full.Bounds()
+	wantR := image.Rect(0, 0, (fb.Dx()+n-1)/n, (fb.Dy()+n-1)/n)
+	if fmt.Sprintf("%T", got) != fmt.Sprintf("%T", full) || got.Bounds() != wantR {
+		return st, fmt.Errorf("scale %d: got %s, want %T %v", n, describe(got), full, wantR)
+	}
+	if g, ok := got.(*image.YCbCr); ok && g.SubsampleRatio != full.(*image.YCbCr).SubsampleRatio {
+		return st, fmt.Errorf("scale %d: got %s, full decode is %s", n, describe(got), describe(full))
+	}
+	gp, err := planesOf(got)
+	if err != nil {
+		return st, fmt.Errorf("scale %d: %v", n, err)
+	}
+	fp, err := planesOf(full)
+	if err != nil {
+		return st, fmt.Errorf("full decode: %v", err)
+	}
+	for i := range gp {
+		g, f := gp[i], fp[i]
+		if g.width != (f.width+n-1)/n || g.height != (f.height+n-1)/n {
+			return st, fmt.Errorf("scale %d: plane %s is %d×%d, want %d×%d", n, g.name, g.width, g.height, (f.width+n-1)/n, (f.height+n-1)/n)
+		}
+		for by := range g.height {
+			for bx := range g.width {
+				sum, cnt := 0, 0
+				for y := by * n; y < min(f.height, by*n+n); y++ {
+					for x := bx * n; x < min(f.width, bx*n+n); x++ {
+						sum += int(f.at(x, y))
+						cnt++
+					}
+				}
+				d := math.Abs(float64(g.at(bx, by)) - float64(sum)/float64(cnt))
+				st.sum += d
+				st.n++
+				if d > st.max {
+					st.max = d
+					st.maxWhat = fmt.Sprintf("plane %s (%d,%d)", g.name, bx, by)
+				}
+			}
+		}
+	}
+	return st, nil
+}
+
+// refDecode decodes data with image/jpeg.
+func refDecode(data []byte) (image.Image, error) {
+	return jpeg.Decode(bytes.NewReader(data))
+}
+
+// asError checks that err is a *Error of a known kind and returns it.
+func asError(err error) (*Error, error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		return nil, fmt.Errorf("error %q (%T) is not a *jpegdec.Error", err, err)
+	}
+	if e.Kind != KindInvalid && e.Kind != KindUnsupported {
+		return nil, fmt.Errorf("error %q has kind %d, neither KindInvalid nor KindUnsupported", err, e.Kind)
+	}
+	return e, nil
+}
+
+// cjpegPath returns cjpeg's path, skipping the test when it is missing,
+// or failing it when CI=true.
+func cjpegPath(t testing.TB) string {
+	t.Helper()
+	return toolPath(t, "cjpeg", "libjpeg-turbo-progs")
+}
+
+// toolPath returns the path of the tool name, skipping the test when it is
+// missing, or failing it when CI=true. (internal/testenv.Tool does the
+// same, but importing it would pull its PostgreSQL driver into this
+// package's tests.)
+func toolPath(t testing.TB, name, debianPackage string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s not found and CI=true: install the Debian package %s", name, debianPackage)
+	}
+	t.Skipf("skipping: %s not found (Debian package %s)", name, debianPackage)
+	return ""
+}
+
+// sourcePPM returns a binary PPM (P6) of w×h pixels that mixes what a JPEG
+// encoder finds hard: smooth gradients in each channel, noise whose
+// strength grows left to right, a saturated black/white checker in one
+// corner (it drives the IDCT output past 0 and 255, so clamping matters)
+// and flat areas. seed makes it reproducible.
+func sourcePPM(w, h int, seed uint64) []byte {
+	rng := rand.New(rand.NewPCG(seed, uint64(w)<<32|uint64(h)))
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "P6\n%d %d\n255\n", w, h)
+	clamp := func(v int) byte { return byte(max(0, min(255, v))) }
+	for y := range h {
+		for x := range w {
+			fx := float64(x) / float64(max(1, w-1))
+			fy := float64(y) / float64(max(1, h-1))
+			r := int(255 * fx)
+			g := int(255 * fy)
+			bl := int(128 + 100*math.Sin(6*fx+4*fy))
+			amp := int(8 + 64*fx)
+			switch {
+			case fx > 0.75 && fy < 0.25: // checker
+				v := 0
+				if (x/3+y/3)%2 == 0 {
+					v = 255
+				}
+				r, g, bl = v, 255-v, v
+				amp = 0
+			case fx < 0.2 && fy > 0.8: // flat
+				r, g, bl = 200, 40, 90
+				amp = 0
+			}
+			if amp > 0 {
+				r += rng.IntN(2*amp+1) - amp
+				g += rng.IntN(2*amp+1) - amp
+				bl += rng.IntN(2*amp+1) - amp
+			}
+			b.WriteByte(clamp(r))
+			b.WriteByte(clamp(g))
+			b.WriteByte(clamp(bl))
+		}
+	}
+	return b.Bytes()
+}
+
+// runCjpeg encodes ppm with cjpeg and the given arguments. dir holds the
+// temporary files (scan scripts are written there too by the caller).
+func runCjpeg(cjpeg, dir string, ppm []byte, args []string) ([]byte, error) {
+	in, err := os.CreateTemp(dir, "src-*.ppm")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(in.Name())
+	if _, err := in.Write(ppm); err != nil {
+		in.Close()
+		return nil, err
+	}
+	if err := in.Close(); err != nil {
+		return nil, err
+	}
+	out := in.Name() + ".jpg"
+	defer os.Remove(out)
+	cmd := exec.Command(cjpeg, append(append([]string{}, args...), "-outfile", out, in.Name())...)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("cjpeg %s: %v: %s", strings.Join(args, " "), err, bytes.TrimSpace(msg))
+	}
+	return os.ReadFile(out)
+}
+
+// repoRoot is the module's root, two levels up from this package.
+func repoRoot() string { return filepath.Join("..", "..") }
+
+// reducedScales are the scales compared with a box-filtered full decode.
+var reducedScales = [...]int{2, 4, 8}
+
+// verdict is what verify found for one input.
+type verdict struct {
+	refErr      error // image/jpeg's error, nil when it decodes the input
+	decodeErr   error // Decode's error at Scale 1
+	unsupported bool  // Decode refused it with KindUnsupported
+	// scaled[i] is the error at reducedScales[i] against the box-filtered
+	// full decode (image/jpeg's when it decodes the input, else Decode's).
+	scaled [len(reducedScales)]scaleStats
+	errs   []string  // contract violations
+	djpeg  djpegDiff // the check against djpeg, where image/jpeg refuses
+}
+
+func (v *verdict) fail(format string, args ...any) {
+	v.errs = append(v.errs, fmt.Sprintf(format, args...))
+}
+
+// verify decodes data with image/jpeg and with Decode at every scale and
+// checks the contract: errors are *Error; what image/jpeg decodes, Decode
+// decodes too (at every scale) and equals within ±1; reduced scales have
+// libjpeg's dimensions. The reduced-scale error is measured, not judged:
+// the callers hold it to the tolerances below.
+//
+// Where image/jpeg refuses the input and djpeg is given (its path, with dir
+// for temporary files), Decode's full-size output is checked against djpeg
+// instead; a file both image/jpeg and djpeg refuse has no reference.
+func verify(data []byte, djpeg, dir string) verdict {
+	var v verdict
+	ref, refErr := refDecode(data)
+	v.refErr = refErr
+	got, err := Decode(data, Options{Scale: 1})
+	v.decodeErr = err
+	if err != nil {
+		e, aerr := asError(err)
+		if aerr != nil {
+			v.fail("scale 1: %v", aerr)
+		} else if e.Kind == KindUnsupported {
+			v.unsupported = true
+		}
+		if refErr == nil {
+			v.fail("scale 1: Decode refuses what image/jpeg decodes (%s): %v", describe(ref), err)
+		}
+	} else if refErr == nil {
+		if cerr := compareFull(got, ref, 1); cerr != nil {
+			v.fail("scale 1 vs image/jpeg: %v", cerr)
+		}
+	} else if _, perr := planesOf(got); perr != nil {
+		v.fail("scale 1 (image/jpeg refuses: %v): %v", refErr, perr)
+	} else if djpeg != "" {
+		d, derr := compareDjpeg(djpeg, dir, data, got)
+		v.djpeg = d
+		if derr != nil && d.checked {
+			v.fail("scale 1 (image/jpeg refuses: %v): %v", refErr, derr)
+		}
+	}
+	full := ref
+	if refErr != nil {
+		full = got
+		if err != nil {
+			full = nil
+		}
+	}
+	for i, n := range reducedScales {
+		g, err := Decode(data, Options{Scale: n})
+		if err != nil {
+			if _, aerr := asError(err); aerr != nil {
+				v.fail("scale %d: %v", n, aerr)
+			}
+			if full != nil {
+				v.fail("scale %d: Decode refuses what decodes at full size: %v", n, err)
+			}
+			continue
+		}
+		if full == nil {
+			// Scale 1 refused it but a reduced scale accepts it: allowed
+			// (a reduced decode may never reach the bad part), but the
+			// image must still be well formed.
+			if _, perr := planesOf(g); perr != nil {
+				v.fail("scale %d: %v", n, perr)
+			}
+			continue
+		}
+		st, serr := compareScaled(g, full, n)
+		if serr != nil {
+			v.fail("%v", serr)
+			continue
+		}
+		v.scaled[i] = st
+	}
+	return v
+}
+
+// Tolerances against djpeg (libjpeg-turbo), the second reference, used
+// only where image/jpeg refuses a file (it rejects restart intervals in
+// non-interleaved scans of subsampled files, which libjpeg and the spec
+// accept). libjpeg's accurate integer IDCT and image/jpeg's differ by a
+// unit now and then, so luma gets ±2; the colour check converts Decode's
+// planes to RGB (chroma replicated, as djpeg -nosmooth does) and compares
+// with djpeg's RGB, where a ±2 chroma difference moves R or B by up to
+// 1.772×2 on top of luma's, hence ±8. Measured maxima are in TestMatrix's
+// log ("djpeg").
+const (
+	djpegLumaTol = 2
+	djpegRGBTol  = 8
+)
+
+// pnm is a decoded binary PGM or PPM.
+type pnm struct {
+	w, h, channels int
+	pix            []uint8
+}
+
+// parsePNM reads djpeg's P5/P6 output (maxval 255).
+func parsePNM(b []byte) (pnm, error) {
+	var p pnm
+	var magic string
+	var maxval int
+	r := bytes.NewReader(b)
+	if _, err := fmt.Fscan(r, &magic, &p.w, &p.h, &maxval); err != nil {
+		return p, fmt.Errorf("pnm header: %v", err)
+	}
+	switch magic {
+	case "P5":
+		p.channels = 1
+	case "P6":
+		p.channels = 3
+	default:
+		return p, fmt.Errorf("pnm magic %q", magic)
+	}
+	if maxval != 255 {
+		return p, fmt.Errorf("pnm maxval %d", maxval)
+	}
+	if _, err := r.ReadByte(); err != nil { // the single whitespace
+		return p, err
+	}
+	p.pix = b[len(b)-r.Len():]
+	if len(p.pix) != p.w*p.h*p.channels {
+		return p, fmt.Errorf("pnm: %d bytes of samples, want %d", len(p.pix), p.w*p.h*p.channels)
+	}
+	return p, nil
+}
+
+// runDjpeg decodes data with djpeg and the given arguments.
+func runDjpeg(djpeg, dir string, data []byte, args ...string) (pnm, error) {
+	f, err := os.CreateTemp(dir, "in-*.jpg")
+	if err != nil {
+		return pnm{}, err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return pnm{}, err
+	}
+	if err := f.Close(); err != nil {
+		return pnm{}, err
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(djpeg, append(args, f.Name())...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return pnm{}, fmt.Errorf("djpeg %s: %v: %s", strings.Join(args, " "), err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return parsePNM(stdout.Bytes())
+}
+
+// djpegDiff is the largest difference found against djpeg.
+type djpegDiff struct {
+	checked   bool
+	luma, rgb int
+}
+
+// compareDjpeg checks got (Decode at Scale 1) against djpeg's decode of
+// the same bytes: the luma (or gray) plane against djpeg -grayscale, and
+// for YCbCr and RGB the colour against djpeg -nosmooth -ppm. It returns
+// the largest differences and an error when they pass the tolerances or
+// djpeg refuses the file (then there is no second reference; the caller
+// decides).
+func compareDjpeg(djpeg, dir string, data []byte, got image.Image) (djpegDiff, error) {
+	var d djpegDiff
+	ps, err := planesOf(got)
+	if err != nil {
+		return d, err
+	}
+	w, h := got.Bounds().Dx(), got.Bounds().Dy()
+	absd := func(a, b uint8) int {
+		if a > b {
+			return int(a - b)
+		}
+		return int(b - a)
+	}
+	switch got.(type) {
+	case *image.Gray, *image.YCbCr:
+		g, err := runDjpeg(djpeg, dir, data, "-grayscale", "-pnm")
+		if err != nil {
+			return d, err
+		}
+		if g.w != w || g.h != h || g.channels != 1 {
+			return d, fmt.Errorf("djpeg -grayscale gives %d×%d×%d, Decode %d×%d", g.w, g.h, g.channels, w, h)
+		}
+		for y := range h {
+			for x := range w {
+				d.luma = max(d.luma, absd(ps[0].at(x, y), g.pix[y*w+x]))
+			}
+		}
+	}
+	switch m := got.(type) {
+	case *image.YCbCr, *image.RGBA:
+		c, err := runDjpeg(djpeg, dir, data, "-nosmooth", "-ppm")
+		if err != nil {
+			return d, err
+		}
+		if c.w != w || c.h != h || c.channels != 3 {
+			return d, fmt.Errorf("djpeg -ppm gives %d×%d×%d, Decode %d×%d", c.w, c.h, c.channels, w, h)
+		}
+		for y := range h {
+			for x := range w {
+				var rgb [3]uint8
+				if yc, ok := m.(*image.YCbCr); ok {
+					hd, vd, _ := chromaDivisors(yc.SubsampleRatio)
+					rgb[0], rgb[1], rgb[2] = color.YCbCrToRGB(ps[0].at(x, y), ps[1].at(x/hd, y/vd), ps[2].at(x/hd, y/vd))
+				} else {
+					rgb = [3]uint8{ps[0].at(x, y), ps[1].at(x, y), ps[2].at(x, y)}
+				}
+				for i := range rgb {
+					d.rgb = max(d.rgb, absd(rgb[i], c.pix[(y*w+x)*3+i]))
+				}
+			}
+		}
+	}
+	d.checked = true
+	if d.luma > djpegLumaTol || d.rgb > djpegRGBTol {
+		return d, fmt.Errorf("against djpeg: luma differs by up to %d (limit %d), RGB by up to %d (limit %d)", d.luma, djpegLumaTol, d.rgb, djpegRGBTol)
+	}
+	return d, nil
+}
