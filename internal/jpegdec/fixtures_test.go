@@ -281,3 +281,81 @@ func TestTruncated(t *testing.T) {
 	}
 	t.Logf("%d truncated inputs", checked)
 }
+
+// handCases are files made by writeHandJPEG, for the layouts cjpeg cannot
+// write: four-component Adobe CMYK and YCCK (at 4:4:4 and with subsampled
+// chroma), a four-component file without APP14, RGB and YCbCr marked by
+// APP14, three components with no marker at all, and restart intervals.
+func handCases() []struct {
+	name string
+	j    handJPEG
+} {
+	f444 := [][2]int{{1, 1}, {1, 1}, {1, 1}}
+	f4 := [][2]int{{1, 1}, {1, 1}, {1, 1}, {1, 1}}
+	f4sub := [][2]int{{2, 2}, {1, 1}, {1, 1}, {2, 2}}
+	f420 := [][2]int{{2, 2}, {1, 1}, {1, 1}}
+	return []struct {
+		name string
+		j    handJPEG
+	}{
+		{"cmyk_adobe0", handJPEG{w: 37, h: 29, comps: handPlanes(37, 29, f4), adobe: 0, quant: 2}},
+		{"ycck_adobe2", handJPEG{w: 37, h: 29, comps: handPlanes(37, 29, f4), adobe: 2, quant: 3}},
+		{"ycck_adobe2_sub", handJPEG{w: 41, h: 23, comps: handPlanes(41, 23, f4sub), adobe: 2, quant: 4}},
+		{"cmyk_adobe0_rst", handJPEG{w: 40, h: 24, comps: handPlanes(40, 24, f4), adobe: 0, quant: 8, restart: 2}},
+		{"cmyk_noadobe", handJPEG{w: 19, h: 21, comps: handPlanes(19, 21, f4), adobe: -1, quant: 2}},
+		{"rgb_adobe0", handJPEG{w: 33, h: 17, comps: handPlanes(33, 17, f444), adobe: 0, quant: 2}},
+		{"ycbcr_adobe1_420", handJPEG{w: 33, h: 17, comps: handPlanes(33, 17, f420), adobe: 1, quant: 2}},
+		{"ycbcr_nomarker_420_rst", handJPEG{w: 50, h: 34, comps: handPlanes(50, 34, f420), adobe: -1, quant: 5, restart: 3}},
+		{"gray_rst", handJPEG{w: 30, h: 20, comps: handPlanes(30, 20, [][2]int{{1, 1}}), adobe: -1, quant: 1, restart: 1}},
+	}
+}
+
+// TestHandWritten checks the files of handCases against image/jpeg (which
+// decodes all but one of them: that also checks the writer) and djpeg.
+func TestHandWritten(t *testing.T) {
+	djpeg := optionalDjpeg(t)
+	dir := t.TempDir()
+	var total [len(reducedScales)]scaleStats
+	for _, hc := range handCases() {
+		data := writeHandJPEG(hc.j)
+		v := verify(data, djpeg, dir)
+		// image/jpeg refuses a 4-component file without APP14 (it cannot
+		// tell CMYK from YCCK); Decode may refuse it or not.
+		if v.refErr != nil && hc.name != "cmyk_noadobe" {
+			t.Errorf("%s: image/jpeg refuses the hand-written file: %v", hc.name, v.refErr)
+		}
+		for _, e := range v.errs {
+			t.Errorf("%s: %s", hc.name, e)
+		}
+		for i := range total {
+			st := v.scaled[i]
+			st.maxWhat = hc.name + ": " + st.maxWhat
+			total[i].add(st)
+		}
+		ref, _ := refDecode(data)
+		t.Logf("%s: %d bytes, image/jpeg gives %s", hc.name, len(data), describe(ref))
+	}
+	checkScaleTolerances(t, "hand-written", total)
+}
+
+// TestHandWriterSane checks the writer itself: with a quantisation step of
+// 1 a gray file decodes (by image/jpeg) to its source within ±2.
+func TestHandWriterSane(t *testing.T) {
+	comps := handPlanes(30, 20, [][2]int{{1, 1}})
+	data := writeHandJPEG(handJPEG{w: 30, h: 20, comps: comps, adobe: -1, quant: 1})
+	img, err := refDecode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, ok := img.(*image.Gray)
+	if !ok {
+		t.Fatalf("image/jpeg gives %s", describe(img))
+	}
+	for y := range 20 {
+		for x := range 30 {
+			if d := int(g.Pix[y*g.Stride+x]) - int(comps[0].pix[y*30+x]); d < -2 || d > 2 {
+				t.Fatalf("(%d,%d): decoded %d, source %d", x, y, g.Pix[y*g.Stride+x], comps[0].pix[y*30+x])
+			}
+		}
+	}
+}

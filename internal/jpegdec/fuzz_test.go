@@ -101,6 +101,9 @@ func FuzzDecode(f *testing.F) {
 	for _, h := range hugeHeaders(64, 48) {
 		add(h.data)
 	}
+	for _, hc := range handCases() {
+		add(writeHandJPEG(hc.j))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) > fuzzMaxInput || claimsTooMany(data) {
 			return

@@ -418,3 +418,60 @@ func TestMatrixCovering(t *testing.T) {
 	t.Logf("%d pairwise cases; full product would be %d", len(cases),
 		len(matrixSizes)*len(matrixSamplings)*len(matrixQualities)*len(matrixScans)*len(matrixRestarts)*len(matrixOptimize))
 }
+
+// patchSOF returns a copy of data with its first SOF0 marker replaced by
+// marker and its sample precision by precision.
+func patchSOF(t *testing.T, data []byte, marker, precision byte) []byte {
+	t.Helper()
+	out := slices.Clone(data)
+	for i := 2; i+4 < len(out); {
+		if out[i] != 0xff {
+			t.Fatalf("no marker at %d", i)
+		}
+		if out[i+1] == 0xc0 {
+			out[i+1], out[i+4] = marker, precision
+			return out
+		}
+		i += 2 + int(out[i+2])<<8 + int(out[i+3])
+	}
+	t.Fatal("no SOF0 marker")
+	return nil
+}
+
+// TestRefusesUnsupported: frames Decode does not handle (12-bit samples,
+// lossless, hierarchical, arithmetic coding) get KindUnsupported, never
+// pixels, so the caller falls back to image/jpeg (which refuses them too).
+func TestRefusesUnsupported(t *testing.T) {
+	base, err := os.ReadFile(filepath.Join("testdata", "base444.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arith, err := os.ReadFile(filepath.Join("testdata", "arith420.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string][]byte{
+		"12-bit extended sequential (SOF1, P=12)": patchSOF(t, base, 0xc1, 12),
+		"12-bit progressive (SOF2, P=12)":         patchSOF(t, base, 0xc2, 12),
+		"lossless (SOF3)":                         patchSOF(t, base, 0xc3, 8),
+		"hierarchical (SOF5)":                     patchSOF(t, base, 0xc5, 8),
+		"arithmetic (SOF9, from cjpeg)":           arith,
+		"arithmetic progressive (SOF10)":          patchSOF(t, base, 0xca, 8),
+		"lossless arithmetic (SOF11)":             patchSOF(t, base, 0xcb, 8),
+	}
+	for name, data := range cases {
+		for _, n := range []int{1, 2, 4, 8} {
+			img, err := Decode(data, Options{Scale: n})
+			if err == nil {
+				t.Errorf("%s, scale %d: Decode gives %s, want KindUnsupported", name, n, describe(img))
+				continue
+			}
+			e, aerr := asError(err)
+			if aerr != nil {
+				t.Errorf("%s, scale %d: %v", name, n, aerr)
+			} else if e.Kind != KindUnsupported {
+				t.Errorf("%s, scale %d: %v has kind %d, want KindUnsupported", name, n, err, e.Kind)
+			}
+		}
+	}
+}

@@ -607,3 +607,285 @@ func compareDjpeg(djpeg, dir string, data []byte, got image.Image) (djpegDiff, e
 	}
 	return d, nil
 }
+
+// A small baseline JPEG writer for layouts cjpeg cannot make (four
+// components: Adobe CMYK and YCCK; three components without JFIF). It
+// writes one interleaved sequential scan, one quantisation table and
+// Huffman tables of fixed-length codes (DC categories 4 bits, AC symbols
+// 8 bits), which is valid but not what an optimising encoder would pick.
+
+// handComponent is one component for handJPEG: its id, sampling factors
+// and plane (ceil(w*h/hmax) × ceil(h*v/vmax) samples, row-major).
+type handComponent struct {
+	id   byte
+	h, v int
+	pix  []uint8
+}
+
+// handJPEG describes a file for writeHandJPEG.
+type handJPEG struct {
+	w, h  int
+	comps []handComponent
+	// adobe is the APP14 transform (0 none/CMYK/RGB, 1 YCbCr, 2 YCCK),
+	// or -1 for no APP14 segment.
+	adobe   int
+	quant   byte // every entry of the quantisation table
+	restart int  // restart interval in MCUs, 0 for none
+}
+
+// zigzag[i] is the natural (row-major) index of the i-th coefficient in
+// zigzag order, built by walking the anti-diagonals.
+var zigzag = func() [64]int {
+	var z [64]int
+	i := 0
+	for s := range 15 {
+		for k := range s + 1 {
+			x, y := k, s-k // even diagonals run up-right, odd ones down-left
+			if s%2 == 1 {
+				x, y = s-k, k
+			}
+			if x < 8 && y < 8 {
+				z[i] = y*8 + x
+				i++
+			}
+		}
+	}
+	return z
+}()
+
+// planeDims returns a component's plane size.
+func (j handJPEG) planeDims(c handComponent) (int, int) {
+	hmax, vmax := 1, 1
+	for _, o := range j.comps {
+		hmax, vmax = max(hmax, o.h), max(vmax, o.v)
+	}
+	return (j.w*c.h + hmax - 1) / hmax, (j.h*c.v + vmax - 1) / vmax
+}
+
+// bitWriter packs entropy-coded bits with 0xFF byte stuffing.
+type bitWriter struct {
+	out  []byte
+	acc  uint32
+	nacc int
+}
+
+func (b *bitWriter) put(code uint32, n int) {
+	for i := n - 1; i >= 0; i-- {
+		b.acc = b.acc<<1 | (code>>i)&1
+		b.nacc++
+		if b.nacc == 8 {
+			b.out = append(b.out, byte(b.acc))
+			if byte(b.acc) == 0xff {
+				b.out = append(b.out, 0)
+			}
+			b.acc, b.nacc = 0, 0
+		}
+	}
+}
+
+// flush pads the last byte with 1 bits.
+func (b *bitWriter) flush() {
+	for b.nacc != 0 {
+		b.put(1, 1)
+	}
+}
+
+// category is the JPEG magnitude category of v and its extra bits.
+func category(v int) (int, uint32) {
+	a := v
+	if a < 0 {
+		a = -a
+	}
+	s := 0
+	for a > 0 {
+		s++
+		a >>= 1
+	}
+	if v < 0 {
+		v += 1<<s - 1
+	}
+	return s, uint32(v)
+}
+
+// acSymbols lists the AC table's symbols: EOB, ZRL and every run/size.
+func acSymbols() []byte {
+	syms := []byte{0x00, 0xf0}
+	for run := range 16 {
+		for size := 1; size <= 10; size++ {
+			syms = append(syms, byte(run<<4|size))
+		}
+	}
+	return syms
+}
+
+// writeHandJPEG encodes j.
+func writeHandJPEG(j handJPEG) []byte {
+	out := []byte{0xff, 0xd8}
+	if j.adobe >= 0 {
+		out = segment(out, 0xee, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, byte(j.adobe))
+	}
+	q := []byte{0}
+	for range 64 {
+		q = append(q, j.quant)
+	}
+	out = segment(out, 0xdb, q...)
+	sof := []byte{8, byte(j.h >> 8), byte(j.h), byte(j.w >> 8), byte(j.w), byte(len(j.comps))}
+	hmax, vmax := 1, 1
+	for _, c := range j.comps {
+		sof = append(sof, c.id, byte(c.h<<4|c.v), 0)
+		hmax, vmax = max(hmax, c.h), max(vmax, c.v)
+	}
+	out = segment(out, 0xc0, sof...)
+	// DC: categories 0..11, 4-bit codes; AC: 162 symbols, 8-bit codes.
+	dht := []byte{0x00}
+	dcBits := make([]byte, 16)
+	dcBits[3] = 12
+	dht = append(dht, dcBits...)
+	for s := range 12 {
+		dht = append(dht, byte(s))
+	}
+	acs := acSymbols()
+	acBits := make([]byte, 16)
+	acBits[7] = byte(len(acs))
+	dht = append(dht, 0x10)
+	dht = append(dht, acBits...)
+	dht = append(dht, acs...)
+	out = segment(out, 0xc4, dht...)
+	acCode := map[byte]uint32{}
+	for i, s := range acs {
+		acCode[s] = uint32(i)
+	}
+	if j.restart > 0 {
+		out = segment(out, 0xdd, byte(j.restart>>8), byte(j.restart))
+	}
+	sos := []byte{byte(len(j.comps))}
+	for _, c := range j.comps {
+		sos = append(sos, c.id, 0x00)
+	}
+	sos = append(sos, 0, 63, 0)
+	out = segment(out, 0xda, sos...)
+
+	mcux, mcuy := (j.w+8*hmax-1)/(8*hmax), (j.h+8*vmax-1)/(8*vmax)
+	if len(j.comps) == 1 {
+		// A single-component scan is non-interleaved: one block per MCU.
+		pw, ph := j.planeDims(j.comps[0])
+		mcux, mcuy = (pw+7)/8, (ph+7)/8
+	}
+	bw := &bitWriter{}
+	pred := make([]int, len(j.comps))
+	var cos [8][8]float64
+	for x := range 8 {
+		for u := range 8 {
+			cos[x][u] = math.Cos(float64(2*x+1) * float64(u) * math.Pi / 16)
+		}
+	}
+	encodeBlock := func(ci int, c handComponent, bx, by int) {
+		pw, ph := j.planeDims(c)
+		var f [64]float64
+		for y := range 8 {
+			for x := range 8 {
+				sx, sy := min(bx*8+x, pw-1), min(by*8+y, ph-1)
+				f[y*8+x] = float64(c.pix[sy*pw+sx]) - 128
+			}
+		}
+		var coef [64]int
+		for v := range 8 {
+			for u := range 8 {
+				s := 0.0
+				for y := range 8 {
+					for x := range 8 {
+						s += f[y*8+x] * cos[x][u] * cos[y][v]
+					}
+				}
+				cu, cv := 1.0, 1.0
+				if u == 0 {
+					cu = 1 / math.Sqrt2
+				}
+				if v == 0 {
+					cv = 1 / math.Sqrt2
+				}
+				coef[v*8+u] = int(math.Round(s * cu * cv / 4 / float64(j.quant)))
+			}
+		}
+		d := coef[0] - pred[ci]
+		pred[ci] = coef[0]
+		s, bits := category(d)
+		bw.put(uint32(s), 4)
+		bw.put(bits, s)
+		run := 0
+		for k := 1; k < 64; k++ {
+			v := coef[zigzag[k]]
+			if v == 0 {
+				run++
+				continue
+			}
+			for run >= 16 {
+				bw.put(acCode[0xf0], 8)
+				run -= 16
+			}
+			s, bits := category(v)
+			bw.put(acCode[byte(run<<4|s)], 8)
+			bw.put(bits, s)
+			run = 0
+		}
+		if run > 0 {
+			bw.put(acCode[0x00], 8)
+		}
+	}
+	mcus, rst := 0, 0
+	for my := range mcuy {
+		for mx := range mcux {
+			if j.restart > 0 && mcus > 0 && mcus%j.restart == 0 {
+				bw.flush()
+				bw.out = append(bw.out, 0xff, byte(0xd0+rst%8))
+				rst++
+				clear(pred)
+			}
+			mcus++
+			for ci, c := range j.comps {
+				if len(j.comps) == 1 {
+					encodeBlock(ci, c, mx, my)
+					continue
+				}
+				for v := range c.v {
+					for h := range c.h {
+						encodeBlock(ci, c, mx*c.h+h, my*c.v+v)
+					}
+				}
+			}
+		}
+	}
+	bw.flush()
+	out = append(out, bw.out...)
+	return append(out, 0xff, 0xd9)
+}
+
+// handPlanes makes n planes for j's components from the synthetic
+// picture: plane i is channel i%3 of sourcePPM (the fourth a mix of the
+// three), subsampled by taking every sample the factors call for.
+func handPlanes(w, h int, factors [][2]int) []handComponent {
+	src := sourcePPM(w, h, 3)
+	src = src[len(src)-3*w*h:]
+	hmax, vmax := 1, 1
+	for _, f := range factors {
+		hmax, vmax = max(hmax, f[0]), max(vmax, f[1])
+	}
+	comps := make([]handComponent, len(factors))
+	for i, f := range factors {
+		pw, ph := (w*f[0]+hmax-1)/hmax, (h*f[1]+vmax-1)/vmax
+		pix := make([]uint8, pw*ph)
+		for y := range ph {
+			for x := range pw {
+				sx, sy := min(w-1, x*hmax/f[0]), min(h-1, y*vmax/f[1])
+				p := src[3*(sy*w+sx):]
+				if i < 3 {
+					pix[y*pw+x] = p[i]
+				} else {
+					pix[y*pw+x] = uint8((int(p[0]) + 2*int(p[1]) + int(p[2])) / 4)
+				}
+			}
+		}
+		comps[i] = handComponent{id: byte(i + 1), h: f[0], v: f[1], pix: pix}
+	}
+	return comps
+}
