@@ -244,6 +244,7 @@ func TestFixtures(t *testing.T) {
 // the rest, agree with it.
 func TestTruncated(t *testing.T) {
 	var inputs [][]byte
+	var names []string
 	for _, tc := range testdataCases {
 		if mustBeUnsupported(tc.name) {
 			continue
@@ -253,6 +254,7 @@ func TestTruncated(t *testing.T) {
 			t.Fatal(err)
 		}
 		inputs = append(inputs, b)
+		names = append(names, tc.name)
 	}
 	checked := 0
 	for i, data := range inputs {
@@ -261,12 +263,12 @@ func TestTruncated(t *testing.T) {
 			cut := data[:n]
 			v := verify(cut, "", "")
 			for _, e := range v.errs {
-				t.Errorf("%s cut to %d of %d bytes: %s", testdataCases[i].name, n, len(data), e)
+				t.Errorf("%s cut to %d of %d bytes: %s", names[i], n, len(data), e)
 			}
 			if errors.Is(v.refErr, io.ErrUnexpectedEOF) {
 				var e *Error
 				if !errors.As(v.decodeErr, &e) || e.Kind != KindInvalid {
-					t.Errorf("%s cut to %d of %d bytes: image/jpeg: %v; Decode gives %v, want a KindInvalid error", testdataCases[i].name, n, len(data), v.refErr, v.decodeErr)
+					t.Errorf("%s cut to %d of %d bytes: image/jpeg: %v; Decode gives %v, want a KindInvalid error", names[i], n, len(data), v.refErr, v.decodeErr)
 				}
 			}
 			checked++
@@ -275,7 +277,7 @@ func TestTruncated(t *testing.T) {
 		if len(data) > 2 && bytes.HasSuffix(data, []byte{0xff, 0xd9}) {
 			v := verify(data[:len(data)-2], "", "")
 			for _, e := range v.errs {
-				t.Errorf("%s without its EOI: %s", testdataCases[i].name, e)
+				t.Errorf("%s without its EOI: %s", names[i], e)
 			}
 		}
 	}

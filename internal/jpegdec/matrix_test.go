@@ -475,3 +475,107 @@ func TestRefusesUnsupported(t *testing.T) {
 		}
 	}
 }
+
+// TestScaleForContract checks ScaleFor against the contract's rule by
+// brute force: the largest Scale in {8,4,2,1} whose output long edge
+// ceil(max(w,h)/Scale) is still >= longEdge, 1 when longEdge <= 0 or the
+// picture is no larger than longEdge.
+func TestScaleForContract(t *testing.T) {
+	want := func(w, h, longEdge int) int {
+		m := max(w, h)
+		if longEdge <= 0 || m <= longEdge {
+			return 1
+		}
+		for _, s := range []int{8, 4, 2} {
+			if (m+s-1)/s >= longEdge {
+				return s
+			}
+		}
+		return 1
+	}
+	sizes := []int{1, 2, 7, 8, 9, 15, 16, 17, 100, 767, 768, 769, 1535, 1536, 1537, 3071, 6000, 6143, 6144, 6145, 65535}
+	edges := []int{-1, 0, 1, 2, 8, 96, 97, 192, 767, 768, 769, 1536, 3072, 6000, 65535}
+	for _, w := range sizes {
+		for _, h := range sizes {
+			for _, e := range edges {
+				if got, want := ScaleFor(w, h, e), want(w, h, e); got != want {
+					t.Errorf("ScaleFor(%d, %d, %d) = %d, want %d", w, h, e, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestScaleZeroIsOne: the zero Options decode at full size.
+func TestScaleZeroIsOne(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "base420_rst1b_opt.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := Decode(data, Options{Scale: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero, err := Decode(data, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := compareFull(zero, one, 0); err != nil {
+		t.Errorf("Options{} vs Scale 1: %v", err)
+	}
+}
+
+// TestConcurrentDecodes decodes the testdata files from several
+// goroutines at every scale at once: each result must equal the one
+// decoded alone (no shared mutable state; -race checks the rest).
+func TestConcurrentDecodes(t *testing.T) {
+	var inputs [][]byte
+	var names []string
+	for _, tc := range testdataCases {
+		if mustBeUnsupported(tc.name) {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("testdata", tc.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, b)
+		names = append(names, tc.name)
+	}
+	scales := []int{1, 2, 4, 8}
+	alone := make([][]imageOrErr, len(inputs))
+	for i, b := range inputs {
+		for _, n := range scales {
+			m, err := Decode(b, Options{Scale: n})
+			alone[i] = append(alone[i], imageOrErr{m, err})
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4*len(inputs)*len(scales))
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range inputs {
+				i := (k + g*7) % len(inputs)
+				for si, n := range scales {
+					m, err := Decode(inputs[i], Options{Scale: n})
+					a := alone[i][si]
+					switch {
+					case (err == nil) != (a.err == nil):
+						errs <- fmt.Sprintf("%s scale %d: alone %v, concurrently %v", names[i], n, a.err, err)
+					case err == nil:
+						if cerr := compareFull(m, a.img, 0); cerr != nil {
+							errs <- fmt.Sprintf("%s scale %d: concurrent decode differs: %v", names[i], n, cerr)
+						}
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
