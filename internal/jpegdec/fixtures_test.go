@@ -196,7 +196,7 @@ func TestFixtures(t *testing.T) {
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	var total [len(reducedScales)]scaleStats
+	var total [len(reducedScales)][regions]scaleStats
 	decoded, refRefused, unsupported, djpegChecked := 0, 0, 0, 0
 	for _, name := range names {
 		data := files[name]
@@ -227,11 +227,7 @@ func TestFixtures(t *testing.T) {
 		if base := strings.TrimPrefix(name, "internal/jpegdec/testdata/"); base != name && mustBeUnsupported(base) && !v.unsupported {
 			t.Errorf("%s: Decode gives %v, want a KindUnsupported error", name, v.decodeErr)
 		}
-		for i := range total {
-			st := v.scaled[i]
-			st.maxWhat = name + ": " + st.maxWhat
-			total[i].add(st)
-		}
+		addScaled(&total, v.scaled, name)
 	}
 	t.Logf("%d files (%d in the repository, %d made by image/jpeg's encoder): Decode decoded %d, refused %d as unsupported; image/jpeg refused %d; %d checked against djpeg",
 		len(files), inRepo, len(files)-inRepo, decoded, unsupported, refRefused, djpegChecked)
@@ -317,7 +313,7 @@ func handCases() []struct {
 func TestHandWritten(t *testing.T) {
 	djpeg := optionalDjpeg(t)
 	dir := t.TempDir()
-	var total [len(reducedScales)]scaleStats
+	var total [len(reducedScales)][regions]scaleStats
 	for _, hc := range handCases() {
 		data := writeHandJPEG(hc.j)
 		v := verify(data, djpeg, dir)
@@ -329,11 +325,7 @@ func TestHandWritten(t *testing.T) {
 		for _, e := range v.errs {
 			t.Errorf("%s: %s", hc.name, e)
 		}
-		for i := range total {
-			st := v.scaled[i]
-			st.maxWhat = hc.name + ": " + st.maxWhat
-			total[i].add(st)
-		}
+		addScaled(&total, v.scaled, hc.name)
 		ref, _ := refDecode(data)
 		t.Logf("%s: %d bytes, image/jpeg gives %s", hc.name, len(data), describe(ref))
 	}

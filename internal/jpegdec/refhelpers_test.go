@@ -209,13 +209,26 @@ func (s *scaleStats) add(o scaleStats) {
 	}
 }
 
+// Where a reduced-scale sample comes from: a box of the full plane that
+// is whole (interior) or cut by the plane's right or bottom edge.
+const (
+	interior = iota
+	edge
+	regions
+)
+
+// regionNames name the regions in logs.
+var regionNames = [regions]string{"interior", "edge"}
+
 // compareScaled measures got, a decode at Scale n, against full (a full
 // decode of the same bytes): every plane of got must be ceil(w/n)×ceil(h/n)
 // of the matching plane of full, and each of its samples is compared with
 // the average of the n×n block of full's plane it covers (edge blocks
-// averaged over the samples present).
-func compareScaled(got, full image.Image, n int) (scaleStats, error) {
-	var st scaleStats
+// averaged over the samples present). Boxes cut by the picture's edge are
+// measured apart: there a reduced IDCT also averages the encoder's padding
+// beyond the edge, which the box filter never sees.
+func compareScaled(got, full image.Image, n int) ([regions]scaleStats, error) {
+	var st [regions]scaleStats
 	fb := full.Bounds()
 	wantR := image.Rect(0, 0, (fb.Dx()+n-1)/n, (fb.Dy()+n-1)/n)
 	if fmt.Sprintf("%T", got) != fmt.Sprintf("%T", full) || got.Bounds() != wantR {
@@ -246,12 +259,16 @@ func compareScaled(got, full image.Image, n int) (scaleStats, error) {
 						cnt++
 					}
 				}
+				r := interior
+				if cnt < n*n {
+					r = edge
+				}
 				d := math.Abs(float64(g.at(bx, by)) - float64(sum)/float64(cnt))
-				st.sum += d
-				st.n++
-				if d > st.max {
-					st.max = d
-					st.maxWhat = fmt.Sprintf("plane %s (%d,%d)", g.name, bx, by)
+				st[r].sum += d
+				st[r].n++
+				if d > st[r].max {
+					st[r].max = d
+					st[r].maxWhat = fmt.Sprintf("plane %s (%d,%d)", g.name, bx, by)
 				}
 			}
 		}
@@ -380,7 +397,7 @@ type verdict struct {
 	unsupported bool  // Decode refused it with KindUnsupported
 	// scaled[i] is the error at reducedScales[i] against the box-filtered
 	// full decode (image/jpeg's when it decodes the input, else Decode's).
-	scaled [len(reducedScales)]scaleStats
+	scaled [len(reducedScales)][regions]scaleStats
 	errs   []string  // contract violations
 	djpeg  djpegDiff // the check against djpeg, where image/jpeg refuses
 }
@@ -888,4 +905,40 @@ func handPlanes(w, h int, factors [][2]int) []handComponent {
 		comps[i] = handComponent{id: byte(i + 1), h: f[0], v: f[1], pix: pix}
 	}
 	return comps
+}
+
+// compareDjpegScaled measures the luma (or gray) plane of got, Decode's
+// output at Scale n, against djpeg -scale 1/n -grayscale of the same
+// bytes: libjpeg-turbo's own reduced-size decode, whose IDCTs differ from
+// a plain (8/n)-point IDCT, but which sees the encoder's padding beyond
+// the picture's edge as Decode does. Other types are not measured.
+func compareDjpegScaled(djpeg, dir string, data []byte, got image.Image, n int) (scaleStats, error) {
+	var st scaleStats
+	var y plane
+	switch m := got.(type) {
+	case *image.Gray:
+		y = plane{"gray", m.Pix, m.Stride, 1, m.Rect.Dx(), m.Rect.Dy()}
+	case *image.YCbCr:
+		y = plane{"Y", m.Y, m.YStride, 1, m.Rect.Dx(), m.Rect.Dy()}
+	default:
+		return st, nil
+	}
+	p, err := runDjpeg(djpeg, dir, data, "-grayscale", "-pnm", "-scale", fmt.Sprintf("1/%d", n))
+	if err != nil {
+		return st, err
+	}
+	if p.w != y.width || p.h != y.height || p.channels != 1 {
+		return st, fmt.Errorf("scale %d: djpeg gives %d×%d×%d, Decode %d×%d", n, p.w, p.h, p.channels, y.width, y.height)
+	}
+	for yy := range y.height {
+		for xx := range y.width {
+			d := math.Abs(float64(y.at(xx, yy)) - float64(p.pix[yy*p.w+xx]))
+			st.sum += d
+			st.n++
+			if d > st.max {
+				st.max, st.maxWhat = d, fmt.Sprintf("plane %s (%d,%d)", y.name, xx, yy)
+			}
+		}
+	}
+	return st, nil
 }
