@@ -196,11 +196,11 @@ func TestFixtures(t *testing.T) {
 		names = append(names, k)
 	}
 	slices.Sort(names)
-	var total [len(reducedScales)][regions]scaleStats
+	var total [len(reducedScales)][boxRegions]scaleStats
 	decoded, refRefused, unsupported, djpegChecked := 0, 0, 0, 0
 	for _, name := range names {
 		data := files[name]
-		v := verify(data, djpeg, dir)
+		v := refVerify(data, djpeg, dir)
 		for _, e := range v.errs {
 			t.Errorf("%s: %s", name, e)
 		}
@@ -257,7 +257,7 @@ func TestTruncated(t *testing.T) {
 		for _, frac := range []float64{0.1, 0.3, 0.5, 0.7, 0.9, 0.97, 0.999} {
 			n := int(float64(len(data)) * frac)
 			cut := data[:n]
-			v := verify(cut, "", "")
+			v := refVerify(cut, "", "")
 			for _, e := range v.errs {
 				t.Errorf("%s cut to %d of %d bytes: %s", names[i], n, len(data), e)
 			}
@@ -271,7 +271,7 @@ func TestTruncated(t *testing.T) {
 		}
 		// No EOI: image/jpeg decodes it; Decode must agree.
 		if len(data) > 2 && bytes.HasSuffix(data, []byte{0xff, 0xd9}) {
-			v := verify(data[:len(data)-2], "", "")
+			v := refVerify(data[:len(data)-2], "", "")
 			for _, e := range v.errs {
 				t.Errorf("%s without its EOI: %s", names[i], e)
 			}
@@ -313,10 +313,10 @@ func handCases() []struct {
 func TestHandWritten(t *testing.T) {
 	djpeg := optionalDjpeg(t)
 	dir := t.TempDir()
-	var total [len(reducedScales)][regions]scaleStats
+	var total [len(reducedScales)][boxRegions]scaleStats
 	for _, hc := range handCases() {
 		data := writeHandJPEG(hc.j)
-		v := verify(data, djpeg, dir)
+		v := refVerify(data, djpeg, dir)
 		// image/jpeg refuses a 4-component file without APP14 (it cannot
 		// tell CMYK from YCCK); Decode may refuse it or not.
 		if v.refErr != nil && hc.name != "cmyk_noadobe" {
@@ -327,7 +327,7 @@ func TestHandWritten(t *testing.T) {
 		}
 		addScaled(&total, v.scaled, hc.name)
 		ref, _ := refDecode(data)
-		t.Logf("%s: %d bytes, image/jpeg gives %s", hc.name, len(data), describe(ref))
+		t.Logf("%s: %d bytes, image/jpeg gives %s", hc.name, len(data), describeImage(ref))
 	}
 	checkScaleTolerances(t, "hand-written", total)
 }
@@ -343,7 +343,7 @@ func TestHandWriterSane(t *testing.T) {
 	}
 	g, ok := img.(*image.Gray)
 	if !ok {
-		t.Fatalf("image/jpeg gives %s", describe(img))
+		t.Fatalf("image/jpeg gives %s", describeImage(img))
 	}
 	for y := range 20 {
 		for x := range 30 {

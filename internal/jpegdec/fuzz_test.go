@@ -134,7 +134,7 @@ func FuzzDecode(f *testing.F) {
 				fb := full.img.Bounds()
 				want := fmt.Sprintf("%T %dx%d", full.img, (fb.Dx()+n-1)/n, (fb.Dy()+n-1)/n)
 				if got := fmt.Sprintf("%T %dx%d", r.img, r.img.Bounds().Dx(), r.img.Bounds().Dy()); got != want {
-					t.Fatalf("scale %d: got %s, want %s (scale 1 gives %s)", n, got, want, describe(full.img))
+					t.Fatalf("scale %d: got %s, want %s (scale 1 gives %s)", n, got, want, describeImage(full.img))
 				}
 			}
 		}
@@ -159,7 +159,7 @@ type hugeHeader struct {
 }
 
 // segment appends a marker segment (marker, length, body).
-func segment(b []byte, marker byte, body ...byte) []byte {
+func jpegSegment(b []byte, marker byte, body ...byte) []byte {
 	b = append(b, 0xff, marker)
 	b = binary.BigEndian.AppendUint16(b, uint16(len(body)+2))
 	return append(b, body...)
@@ -177,12 +177,12 @@ func hugeHeaders(w, h int) []hugeHeader {
 		for range 64 {
 			body = append(body, 1)
 		}
-		return segment(b, 0xdb, body...)
+		return jpegSegment(b, 0xdb, body...)
 	}
 	sof := func(b []byte, marker byte) []byte {
 		body := []byte{8, byte(h >> 8), byte(h), byte(w >> 8), byte(w), 3,
 			1, 0x22, 0, 2, 0x11, 0, 3, 0x11, 0}
-		return segment(b, marker, body...)
+		return jpegSegment(b, marker, body...)
 	}
 	dht := func(b []byte) []byte {
 		// Class 0 (DC) table 0 and class 1 (AC) table 0: one code of
@@ -193,10 +193,10 @@ func hugeHeaders(w, h int) []hugeHeader {
 		body = append(body, 0x10, 1)
 		body = append(body, make([]byte, 15)...)
 		body = append(body, 0)
-		return segment(b, 0xc4, body...)
+		return jpegSegment(b, 0xc4, body...)
 	}
 	sos := func(b []byte, ss, se byte) []byte {
-		return segment(b, 0xda, 3, 1, 0x00, 2, 0x00, 3, 0x00, ss, se, 0)
+		return jpegSegment(b, 0xda, 3, 1, 0x00, 2, 0x00, 3, 0x00, ss, se, 0)
 	}
 	scanData := []byte{0x00, 0x00, 0x00, 0x00}
 	var out []hugeHeader
@@ -242,7 +242,7 @@ func TestHugeHeader(t *testing.T) {
 			runtime.ReadMemStats(&after)
 			alloc := after.TotalAlloc - before.TotalAlloc
 			if err == nil {
-				t.Errorf("%s, scale %d: Decode gives %s, want an error", c.name, n, describe(img))
+				t.Errorf("%s, scale %d: Decode gives %s, want an error", c.name, n, describeImage(img))
 			} else if e, aerr := asError(err); aerr != nil {
 				t.Errorf("%s, scale %d: %v", c.name, n, aerr)
 			} else if e.Kind != KindInvalid {
@@ -266,6 +266,9 @@ func TestHugeHeadersSane(t *testing.T) {
 	for _, c := range hugeHeaders(64, 48) {
 		if _, err := refDecode(c.data); err == nil {
 			t.Errorf("%s: image/jpeg decodes it; want an error", c.name)
+		}
+		if c.name == hugeHeaders(1, 1)[0].name {
+			continue // no scan: image/jpeg.DecodeConfig reads on and hits the end
 		}
 		cfg, err := jpegConfig(c.data)
 		if err != nil || cfg != [2]int{64, 48} {

@@ -28,7 +28,7 @@ type scaleTolerance struct {
 }
 
 // scaleTolerances is indexed like reducedScales, then by region.
-var scaleTolerances = [len(reducedScales)][regions]scaleTolerance{
+var scaleTolerances = [len(reducedScales)][boxRegions]scaleTolerance{
 	{{mean: 1.5, max: 24}, {mean: 4, max: 48}}, // scale 2
 	{{mean: 1.5, max: 24}, {mean: 4, max: 48}}, // scale 4
 	{{mean: 1.5, max: 24}, {mean: 8, max: 96}}, // scale 8
@@ -36,7 +36,7 @@ var scaleTolerances = [len(reducedScales)][regions]scaleTolerance{
 
 // addScaled adds one input's reduced-scale errors to total, naming the
 // input where its error is the largest yet.
-func addScaled(total *[len(reducedScales)][regions]scaleStats, st [len(reducedScales)][regions]scaleStats, name string) {
+func addScaled(total *[len(reducedScales)][boxRegions]scaleStats, st [len(reducedScales)][boxRegions]scaleStats, name string) {
 	for i := range st {
 		for r := range st[i] {
 			s := st[i][r]
@@ -311,7 +311,7 @@ func TestMatrix(t *testing.T) {
 					results[i].err = err
 					continue
 				}
-				results[i].v = verify(data, djpeg, dir)
+				results[i].v = refVerify(data, djpeg, dir)
 				if results[i].v.decodeErr != nil {
 					continue
 				}
@@ -334,7 +334,7 @@ func TestMatrix(t *testing.T) {
 	}
 	close(next)
 	wg.Wait()
-	var total [len(reducedScales)][regions]scaleStats
+	var total [len(reducedScales)][boxRegions]scaleStats
 	refused, refRefused, encoded, djpegChecked := 0, 0, 0, 0
 	var djpegMax djpegDiff
 	var djpegScaled [len(reducedScales)]scaleStats
@@ -397,18 +397,18 @@ var djpegScaledTolerances = [len(reducedScales)]scaleTolerance{
 
 // checkScaleTolerances logs the measured reduced-scale error and holds it
 // to scaleTolerances.
-func checkScaleTolerances(t *testing.T, what string, total [len(reducedScales)][regions]scaleStats) {
+func checkScaleTolerances(t *testing.T, what string, total [len(reducedScales)][boxRegions]scaleStats) {
 	t.Helper()
 	for i, n := range reducedScales {
-		for r := range regions {
+		for r := range boxRegions {
 			st, tol := total[i][r], scaleTolerances[i][r]
 			t.Logf("%s scale %d %s: %d samples, mean abs error %.3f (limit %.1f), max %.1f (limit %.0f) at %s",
-				what, n, regionNames[r], st.n, st.mean(), tol.mean, st.max, tol.max, st.maxWhat)
+				what, n, boxRegionNames[r], st.n, st.mean(), tol.mean, st.max, tol.max, st.maxWhat)
 			if st.mean() > tol.mean {
-				t.Errorf("%s scale %d %s: mean abs error %.3f against the box-filtered full decode, limit %.1f", what, n, regionNames[r], st.mean(), tol.mean)
+				t.Errorf("%s scale %d %s: mean abs error %.3f against the box-filtered full decode, limit %.1f", what, n, boxRegionNames[r], st.mean(), tol.mean)
 			}
 			if st.max > tol.max {
-				t.Errorf("%s scale %d %s: max error %.1f at %s, limit %.0f", what, n, regionNames[r], st.max, st.maxWhat, tol.max)
+				t.Errorf("%s scale %d %s: max error %.1f at %s, limit %.0f", what, n, boxRegionNames[r], st.max, st.maxWhat, tol.max)
 			}
 		}
 	}
@@ -516,7 +516,7 @@ func TestRefusesUnsupported(t *testing.T) {
 		for _, n := range []int{1, 2, 4, 8} {
 			img, err := Decode(data, Options{Scale: n})
 			if err == nil {
-				t.Errorf("%s, scale %d: Decode gives %s, want KindUnsupported", name, n, describe(img))
+				t.Errorf("%s, scale %d: Decode gives %s, want KindUnsupported", name, n, describeImage(img))
 				continue
 			}
 			e, aerr := asError(err)

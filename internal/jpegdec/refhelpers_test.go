@@ -23,14 +23,14 @@ import (
 
 // plane is one component of a decoded image: w×h samples, sample (x, y)
 // at pix[y*stride+x*step].
-type plane struct {
+type refPlane struct {
 	name          string
 	pix           []uint8
 	stride, step  int
 	width, height int
 }
 
-func (p plane) at(x, y int) uint8 { return p.pix[y*p.stride+x*p.step] }
+func (p refPlane) at(x, y int) uint8 { return p.pix[y*p.stride+x*p.step] }
 
 // chromaDivisors returns the horizontal and vertical factors by which a
 // YCbCr image's chroma planes are smaller than its luma plane.
@@ -56,7 +56,7 @@ func chromaDivisors(r image.YCbCrSubsampleRatio) (int, int, bool) {
 // type the contract does not allow, for bounds not at the origin, and for
 // buffers too short for the bounds (so a short buffer shows up as an
 // error, not an index panic in the comparison).
-func planesOf(img image.Image) ([]plane, error) {
+func planesOf(img image.Image) ([]refPlane, error) {
 	if img == nil {
 		return nil, errors.New("nil image")
 	}
@@ -65,7 +65,7 @@ func planesOf(img image.Image) ([]plane, error) {
 		return nil, fmt.Errorf("bounds %v do not start at (0,0)", r)
 	}
 	w, h := r.Dx(), r.Dy()
-	check := func(p plane) error {
+	check := func(p refPlane) error {
 		if p.width <= 0 || p.height <= 0 {
 			return fmt.Errorf("plane %s is %d×%d", p.name, p.width, p.height)
 		}
@@ -77,30 +77,30 @@ func planesOf(img image.Image) ([]plane, error) {
 		}
 		return nil
 	}
-	var ps []plane
+	var ps []refPlane
 	switch m := img.(type) {
 	case *image.Gray:
-		ps = []plane{{"gray", m.Pix, m.Stride, 1, w, h}}
+		ps = []refPlane{{"gray", m.Pix, m.Stride, 1, w, h}}
 	case *image.YCbCr:
 		hd, vd, ok := chromaDivisors(m.SubsampleRatio)
 		if !ok {
 			return nil, fmt.Errorf("unknown subsample ratio %v", m.SubsampleRatio)
 		}
 		cw, ch := (w+hd-1)/hd, (h+vd-1)/vd
-		ps = []plane{
+		ps = []refPlane{
 			{"Y", m.Y, m.YStride, 1, w, h},
 			{"Cb", m.Cb, m.CStride, 1, cw, ch},
 			{"Cr", m.Cr, m.CStride, 1, cw, ch},
 		}
 	case *image.RGBA:
-		ps = []plane{
+		ps = []refPlane{
 			{"R", m.Pix, m.Stride, 4, w, h},
 			{"G", m.Pix[min(1, len(m.Pix)):], m.Stride, 4, w, h},
 			{"B", m.Pix[min(2, len(m.Pix)):], m.Stride, 4, w, h},
 			{"A", m.Pix[min(3, len(m.Pix)):], m.Stride, 4, w, h},
 		}
 	case *image.CMYK:
-		ps = []plane{
+		ps = []refPlane{
 			{"C", m.Pix, m.Stride, 4, w, h},
 			{"M", m.Pix[min(1, len(m.Pix)):], m.Stride, 4, w, h},
 			{"Y", m.Pix[min(2, len(m.Pix)):], m.Stride, 4, w, h},
@@ -118,7 +118,7 @@ func planesOf(img image.Image) ([]plane, error) {
 }
 
 // describe names an image's type, bounds and (for YCbCr) ratio.
-func describe(img image.Image) string {
+func describeImage(img image.Image) string {
 	if img == nil {
 		return "<nil>"
 	}
@@ -132,10 +132,10 @@ func describe(img image.Image) string {
 // sameShape reports how got and want differ in type, bounds or ratio.
 func sameShape(got, want image.Image) error {
 	if fmt.Sprintf("%T", got) != fmt.Sprintf("%T", want) || got.Bounds() != want.Bounds() {
-		return fmt.Errorf("got %s, image/jpeg gives %s", describe(got), describe(want))
+		return fmt.Errorf("got %s, image/jpeg gives %s", describeImage(got), describeImage(want))
 	}
 	if g, ok := got.(*image.YCbCr); ok && g.SubsampleRatio != want.(*image.YCbCr).SubsampleRatio {
-		return fmt.Errorf("got %s, image/jpeg gives %s", describe(got), describe(want))
+		return fmt.Errorf("got %s, image/jpeg gives %s", describeImage(got), describeImage(want))
 	}
 	return nil
 }
@@ -212,13 +212,13 @@ func (s *scaleStats) add(o scaleStats) {
 // Where a reduced-scale sample comes from: a box of the full plane that
 // is whole (interior) or cut by the plane's right or bottom edge.
 const (
-	interior = iota
-	edge
-	regions
+	boxWhole = iota
+	boxCut
+	boxRegions
 )
 
-// regionNames name the regions in logs.
-var regionNames = [regions]string{"interior", "edge"}
+// boxRegionNames name the regions in logs.
+var boxRegionNames = [boxRegions]string{"interior", "edge"}
 
 // compareScaled measures got, a decode at Scale n, against full (a full
 // decode of the same bytes): every plane of got must be ceil(w/n)×ceil(h/n)
@@ -227,15 +227,15 @@ var regionNames = [regions]string{"interior", "edge"}
 // averaged over the samples present). Boxes cut by the picture's edge are
 // measured apart: there a reduced IDCT also averages the encoder's padding
 // beyond the edge, which the box filter never sees.
-func compareScaled(got, full image.Image, n int) ([regions]scaleStats, error) {
-	var st [regions]scaleStats
+func compareScaled(got, full image.Image, n int) ([boxRegions]scaleStats, error) {
+	var st [boxRegions]scaleStats
 	fb := full.Bounds()
 	wantR := image.Rect(0, 0, (fb.Dx()+n-1)/n, (fb.Dy()+n-1)/n)
 	if fmt.Sprintf("%T", got) != fmt.Sprintf("%T", full) || got.Bounds() != wantR {
-		return st, fmt.Errorf("scale %d: got %s, want %T %v", n, describe(got), full, wantR)
+		return st, fmt.Errorf("scale %d: got %s, want %T %v", n, describeImage(got), full, wantR)
 	}
 	if g, ok := got.(*image.YCbCr); ok && g.SubsampleRatio != full.(*image.YCbCr).SubsampleRatio {
-		return st, fmt.Errorf("scale %d: got %s, full decode is %s", n, describe(got), describe(full))
+		return st, fmt.Errorf("scale %d: got %s, full decode is %s", n, describeImage(got), describeImage(full))
 	}
 	gp, err := planesOf(got)
 	if err != nil {
@@ -259,9 +259,9 @@ func compareScaled(got, full image.Image, n int) ([regions]scaleStats, error) {
 						cnt++
 					}
 				}
-				r := interior
+				r := boxWhole
 				if cnt < n*n {
-					r = edge
+					r = boxCut
 				}
 				d := math.Abs(float64(g.at(bx, by)) - float64(sum)/float64(cnt))
 				st[r].sum += d
@@ -397,7 +397,7 @@ type verdict struct {
 	unsupported bool  // Decode refused it with KindUnsupported
 	// scaled[i] is the error at reducedScales[i] against the box-filtered
 	// full decode (image/jpeg's when it decodes the input, else Decode's).
-	scaled [len(reducedScales)][regions]scaleStats
+	scaled [len(reducedScales)][boxRegions]scaleStats
 	errs   []string  // contract violations
 	djpeg  djpegDiff // the check against djpeg, where image/jpeg refuses
 }
@@ -415,7 +415,7 @@ func (v *verdict) fail(format string, args ...any) {
 // Where image/jpeg refuses the input and djpeg is given (its path, with dir
 // for temporary files), Decode's full-size output is checked against djpeg
 // instead; a file both image/jpeg and djpeg refuse has no reference.
-func verify(data []byte, djpeg, dir string) verdict {
+func refVerify(data []byte, djpeg, dir string) verdict {
 	var v verdict
 	ref, refErr := refDecode(data)
 	v.refErr = refErr
@@ -429,7 +429,7 @@ func verify(data []byte, djpeg, dir string) verdict {
 			v.unsupported = true
 		}
 		if refErr == nil {
-			v.fail("scale 1: Decode refuses what image/jpeg decodes (%s): %v", describe(ref), err)
+			v.fail("scale 1: Decode refuses what image/jpeg decodes (%s): %v", describeImage(ref), err)
 		}
 	} else if refErr == nil {
 		if cerr := compareFull(got, ref, 1); cerr != nil {
@@ -496,14 +496,14 @@ const (
 )
 
 // pnm is a decoded binary PGM or PPM.
-type pnm struct {
+type pnmImage struct {
 	w, h, channels int
 	pix            []uint8
 }
 
 // parsePNM reads djpeg's P5/P6 output (maxval 255).
-func parsePNM(b []byte) (pnm, error) {
-	var p pnm
+func parsePNM(b []byte) (pnmImage, error) {
+	var p pnmImage
 	var magic string
 	var maxval int
 	r := bytes.NewReader(b)
@@ -532,24 +532,24 @@ func parsePNM(b []byte) (pnm, error) {
 }
 
 // runDjpeg decodes data with djpeg and the given arguments.
-func runDjpeg(djpeg, dir string, data []byte, args ...string) (pnm, error) {
+func runDjpeg(djpeg, dir string, data []byte, args ...string) (pnmImage, error) {
 	f, err := os.CreateTemp(dir, "in-*.jpg")
 	if err != nil {
-		return pnm{}, err
+		return pnmImage{}, err
 	}
 	defer os.Remove(f.Name())
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return pnm{}, err
+		return pnmImage{}, err
 	}
 	if err := f.Close(); err != nil {
-		return pnm{}, err
+		return pnmImage{}, err
 	}
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(djpeg, append(args, f.Name())...)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return pnm{}, fmt.Errorf("djpeg %s: %v: %s", strings.Join(args, " "), err, bytes.TrimSpace(stderr.Bytes()))
+		return pnmImage{}, fmt.Errorf("djpeg %s: %v: %s", strings.Join(args, " "), err, bytes.TrimSpace(stderr.Bytes()))
 	}
 	return parsePNM(stdout.Bytes())
 }
@@ -650,9 +650,9 @@ type handJPEG struct {
 	restart int  // restart interval in MCUs, 0 for none
 }
 
-// zigzag[i] is the natural (row-major) index of the i-th coefficient in
+// handZigzag[i] is the natural (row-major) index of the i-th coefficient in
 // zigzag order, built by walking the anti-diagonals.
-var zigzag = func() [64]int {
+var handZigzag = func() [64]int {
 	var z [64]int
 	i := 0
 	for s := range 15 {
@@ -679,14 +679,14 @@ func (j handJPEG) planeDims(c handComponent) (int, int) {
 	return (j.w*c.h + hmax - 1) / hmax, (j.h*c.v + vmax - 1) / vmax
 }
 
-// bitWriter packs entropy-coded bits with 0xFF byte stuffing.
-type bitWriter struct {
+// handBitWriter packs entropy-coded bits with 0xFF byte stuffing.
+type handBitWriter struct {
 	out  []byte
 	acc  uint32
 	nacc int
 }
 
-func (b *bitWriter) put(code uint32, n int) {
+func (b *handBitWriter) put(code uint32, n int) {
 	for i := n - 1; i >= 0; i-- {
 		b.acc = b.acc<<1 | (code>>i)&1
 		b.nacc++
@@ -701,14 +701,14 @@ func (b *bitWriter) put(code uint32, n int) {
 }
 
 // flush pads the last byte with 1 bits.
-func (b *bitWriter) flush() {
+func (b *handBitWriter) flush() {
 	for b.nacc != 0 {
 		b.put(1, 1)
 	}
 }
 
 // category is the JPEG magnitude category of v and its extra bits.
-func category(v int) (int, uint32) {
+func magnitudeCategory(v int) (int, uint32) {
 	a := v
 	if a < 0 {
 		a = -a
@@ -739,20 +739,20 @@ func acSymbols() []byte {
 func writeHandJPEG(j handJPEG) []byte {
 	out := []byte{0xff, 0xd8}
 	if j.adobe >= 0 {
-		out = segment(out, 0xee, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, byte(j.adobe))
+		out = jpegSegment(out, 0xee, 'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, byte(j.adobe))
 	}
 	q := []byte{0}
 	for range 64 {
 		q = append(q, j.quant)
 	}
-	out = segment(out, 0xdb, q...)
+	out = jpegSegment(out, 0xdb, q...)
 	sof := []byte{8, byte(j.h >> 8), byte(j.h), byte(j.w >> 8), byte(j.w), byte(len(j.comps))}
 	hmax, vmax := 1, 1
 	for _, c := range j.comps {
 		sof = append(sof, c.id, byte(c.h<<4|c.v), 0)
 		hmax, vmax = max(hmax, c.h), max(vmax, c.v)
 	}
-	out = segment(out, 0xc0, sof...)
+	out = jpegSegment(out, 0xc0, sof...)
 	// DC: categories 0..11, 4-bit codes; AC: 162 symbols, 8-bit codes.
 	dht := []byte{0x00}
 	dcBits := make([]byte, 16)
@@ -767,20 +767,20 @@ func writeHandJPEG(j handJPEG) []byte {
 	dht = append(dht, 0x10)
 	dht = append(dht, acBits...)
 	dht = append(dht, acs...)
-	out = segment(out, 0xc4, dht...)
+	out = jpegSegment(out, 0xc4, dht...)
 	acCode := map[byte]uint32{}
 	for i, s := range acs {
 		acCode[s] = uint32(i)
 	}
 	if j.restart > 0 {
-		out = segment(out, 0xdd, byte(j.restart>>8), byte(j.restart))
+		out = jpegSegment(out, 0xdd, byte(j.restart>>8), byte(j.restart))
 	}
 	sos := []byte{byte(len(j.comps))}
 	for _, c := range j.comps {
 		sos = append(sos, c.id, 0x00)
 	}
 	sos = append(sos, 0, 63, 0)
-	out = segment(out, 0xda, sos...)
+	out = jpegSegment(out, 0xda, sos...)
 
 	mcux, mcuy := (j.w+8*hmax-1)/(8*hmax), (j.h+8*vmax-1)/(8*vmax)
 	if len(j.comps) == 1 {
@@ -788,7 +788,7 @@ func writeHandJPEG(j handJPEG) []byte {
 		pw, ph := j.planeDims(j.comps[0])
 		mcux, mcuy = (pw+7)/8, (ph+7)/8
 	}
-	bw := &bitWriter{}
+	bw := &handBitWriter{}
 	pred := make([]int, len(j.comps))
 	var cos [8][8]float64
 	for x := range 8 {
@@ -826,12 +826,12 @@ func writeHandJPEG(j handJPEG) []byte {
 		}
 		d := coef[0] - pred[ci]
 		pred[ci] = coef[0]
-		s, bits := category(d)
+		s, bits := magnitudeCategory(d)
 		bw.put(uint32(s), 4)
 		bw.put(bits, s)
 		run := 0
 		for k := 1; k < 64; k++ {
-			v := coef[zigzag[k]]
+			v := coef[handZigzag[k]]
 			if v == 0 {
 				run++
 				continue
@@ -840,7 +840,7 @@ func writeHandJPEG(j handJPEG) []byte {
 				bw.put(acCode[0xf0], 8)
 				run -= 16
 			}
-			s, bits := category(v)
+			s, bits := magnitudeCategory(v)
 			bw.put(acCode[byte(run<<4|s)], 8)
 			bw.put(bits, s)
 			run = 0
@@ -914,12 +914,12 @@ func handPlanes(w, h int, factors [][2]int) []handComponent {
 // the picture's edge as Decode does. Other types are not measured.
 func compareDjpegScaled(djpeg, dir string, data []byte, got image.Image, n int) (scaleStats, error) {
 	var st scaleStats
-	var y plane
+	var y refPlane
 	switch m := got.(type) {
 	case *image.Gray:
-		y = plane{"gray", m.Pix, m.Stride, 1, m.Rect.Dx(), m.Rect.Dy()}
+		y = refPlane{"gray", m.Pix, m.Stride, 1, m.Rect.Dx(), m.Rect.Dy()}
 	case *image.YCbCr:
-		y = plane{"Y", m.Y, m.YStride, 1, m.Rect.Dx(), m.Rect.Dy()}
+		y = refPlane{"Y", m.Y, m.YStride, 1, m.Rect.Dx(), m.Rect.Dy()}
 	default:
 		return st, nil
 	}
