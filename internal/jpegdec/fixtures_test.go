@@ -296,15 +296,15 @@ func handCases() []struct {
 		name string
 		j    handJPEG
 	}{
-		{"cmyk_adobe0", handJPEG{w: 37, h: 29, comps: handPlanes(37, 29, f4), adobe: 0, quant: 2}},
-		{"ycck_adobe2", handJPEG{w: 37, h: 29, comps: handPlanes(37, 29, f4), adobe: 2, quant: 3}},
-		{"ycck_adobe2_sub", handJPEG{w: 41, h: 23, comps: handPlanes(41, 23, f4sub), adobe: 2, quant: 4}},
-		{"cmyk_adobe0_rst", handJPEG{w: 40, h: 24, comps: handPlanes(40, 24, f4), adobe: 0, quant: 8, restart: 2}},
-		{"cmyk_noadobe", handJPEG{w: 19, h: 21, comps: handPlanes(19, 21, f4), adobe: -1, quant: 2}},
-		{"rgb_adobe0", handJPEG{w: 33, h: 17, comps: handPlanes(33, 17, f444), adobe: 0, quant: 2}},
-		{"ycbcr_adobe1_420", handJPEG{w: 33, h: 17, comps: handPlanes(33, 17, f420), adobe: 1, quant: 2}},
-		{"ycbcr_nomarker_420_rst", handJPEG{w: 50, h: 34, comps: handPlanes(50, 34, f420), adobe: -1, quant: 5, restart: 3}},
-		{"gray_rst", handJPEG{w: 30, h: 20, comps: handPlanes(30, 20, [][2]int{{1, 1}}), adobe: -1, quant: 1, restart: 1}},
+		{"cmyk_adobe0", handJPEG{w: 37, h: 29, comps: handPlanes(37, 29, f4, false), adobe: 0, quant: 2}},
+		{"ycck_adobe2", handJPEG{w: 37, h: 29, comps: handPlanes(37, 29, f4, true), adobe: 2, quant: 3}},
+		{"ycck_adobe2_sub", handJPEG{w: 41, h: 23, comps: handPlanes(41, 23, f4sub, true), adobe: 2, quant: 4}},
+		{"cmyk_adobe0_rst", handJPEG{w: 40, h: 24, comps: handPlanes(40, 24, f4, false), adobe: 0, quant: 8, restart: 2}},
+		{"cmyk_noadobe", handJPEG{w: 19, h: 21, comps: handPlanes(19, 21, f4, false), adobe: -1, quant: 2}},
+		{"rgb_adobe0", handJPEG{w: 33, h: 17, comps: handPlanes(33, 17, f444, false), adobe: 0, quant: 2}},
+		{"ycbcr_adobe1_420", handJPEG{w: 33, h: 17, comps: handPlanes(33, 17, f420, true), adobe: 1, quant: 2}},
+		{"ycbcr_nomarker_420_rst", handJPEG{w: 50, h: 34, comps: handPlanes(50, 34, f420, true), adobe: -1, quant: 5, restart: 3}},
+		{"gray_rst", handJPEG{w: 30, h: 20, comps: handPlanes(30, 20, [][2]int{{1, 1}}, false), adobe: -1, quant: 1, restart: 1}},
 	}
 }
 
@@ -335,7 +335,7 @@ func TestHandWritten(t *testing.T) {
 // TestHandWriterSane checks the writer itself: with a quantisation step of
 // 1 a gray file decodes (by image/jpeg) to its source within ±2.
 func TestHandWriterSane(t *testing.T) {
-	comps := handPlanes(30, 20, [][2]int{{1, 1}})
+	comps := handPlanes(30, 20, [][2]int{{1, 1}}, false)
 	data := writeHandJPEG(handJPEG{w: 30, h: 20, comps: comps, adobe: -1, quant: 1})
 	img, err := refDecode(data)
 	if err != nil {

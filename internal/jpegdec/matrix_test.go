@@ -20,8 +20,27 @@ import (
 
 // Tolerances of a reduced-scale decode against the full decode
 // box-filtered by the scale (edge boxes averaged over the samples
-// present), per scale and region (see compareScaled). PROVISIONAL: to be
-// set from the figures TestMatrix logs (-v) once the decoder lands.
+// present), per scale and region (see compareScaled).
+//
+// Measured on 2026-12-02 with the jpegdec branch at 09843c2 over the
+// matrix (132 files), the repository's JPEGs and the hand-written files
+// (go test -v -run 'TestMatrix$|TestFixtures|TestHandWritten'):
+//
+//	scale  interior mean / max   edge mean / max
+//	2      0.26 / 34.2           2.7 / 81.0
+//	4      0.24 / 10.9           9.3 / 63.5
+//	8      0.24 / 6.0            19.8 / 95.5
+//
+// The interior maxima come from quality 10 and below, where ringing past
+// 0 and 255 is clamped before the box filter sees it; libjpeg-turbo's own
+// reduced decode (djpeg -scale) is as far from the box filter there, and
+// Decode is within 1 of djpeg everywhere (djpegScaledTolerances), so the
+// error is the box filter's, not the decoder's. Edge boxes are far worse
+// for the same reason in every file: a reduced IDCT averages the encoder's
+// padding past the edge (on a 4097×3 strip with a steep vertical gradient
+// the 1/8 decode is 84 off). The limits keep about 1.5× margin on the
+// measured figures; the edge limits are weak by nature and djpeg is the
+// check that pins edges down.
 type scaleTolerance struct {
 	mean float64 // mean absolute error over every sample of the region
 	max  float64 // largest absolute error of any one sample
@@ -29,9 +48,9 @@ type scaleTolerance struct {
 
 // scaleTolerances is indexed like reducedScales, then by region.
 var scaleTolerances = [len(reducedScales)][boxRegions]scaleTolerance{
-	{{mean: 1.5, max: 24}, {mean: 4, max: 48}}, // scale 2
-	{{mean: 1.5, max: 24}, {mean: 4, max: 48}}, // scale 4
-	{{mean: 1.5, max: 24}, {mean: 8, max: 96}}, // scale 8
+	{{mean: 0.5, max: 48}, {mean: 6, max: 128}},  // scale 2
+	{{mean: 0.5, max: 24}, {mean: 16, max: 128}}, // scale 4
+	{{mean: 0.5, max: 12}, {mean: 32, max: 160}}, // scale 8
 }
 
 // addScaled adds one input's reduced-scale errors to total, naming the
@@ -377,7 +396,7 @@ func TestMatrix(t *testing.T) {
 	checkScaleTolerances(t, "matrix", total)
 	for i, n := range reducedScales {
 		st, tol := djpegScaled[i], djpegScaledTolerances[i]
-		t.Logf("matrix scale %d against djpeg -scale 1/%d (luma): %d samples, mean abs error %.3f (limit %.1f), max %.0f (limit %.0f) at %s",
+		t.Logf("matrix scale %d against djpeg -scale 1/%d (luma, RGB): %d samples, mean abs error %.3f (limit %.1f), max %.0f (limit %.0f) at %s",
 			n, n, st.n, st.mean(), tol.mean, st.max, tol.max, st.maxWhat)
 		if st.mean() > tol.mean || st.max > tol.max {
 			t.Errorf("matrix scale %d against djpeg -scale 1/%d: mean abs error %.3f (limit %.1f), max %.0f (limit %.0f) at %s",
@@ -386,13 +405,14 @@ func TestMatrix(t *testing.T) {
 	}
 }
 
-// djpegScaledTolerances bound the luma error of a reduced-scale decode
-// against djpeg's (libjpeg-turbo's) reduced decode of the same file, per
-// scale. PROVISIONAL until measured with the decoder.
+// djpegScaledTolerances bound the error of a reduced-scale decode against
+// djpeg -scale 1/n (libjpeg-turbo) of the same file, luma and RGB planes,
+// per scale. Measured with the jpegdec branch at 09843c2 over the matrix:
+// mean 0.013, 0.008 and 0.000, max 1, 1 and 0 at scales 2, 4 and 8.
 var djpegScaledTolerances = [len(reducedScales)]scaleTolerance{
-	{mean: 1.5, max: 32}, // scale 2
-	{mean: 1.5, max: 32}, // scale 4
-	{mean: 1.5, max: 32}, // scale 8
+	{mean: 0.05, max: 2}, // scale 2
+	{mean: 0.05, max: 2}, // scale 4
+	{mean: 0.05, max: 2}, // scale 8
 }
 
 // checkScaleTolerances logs the measured reduced-scale error and holds it

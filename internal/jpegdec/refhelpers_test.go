@@ -877,10 +877,12 @@ func writeHandJPEG(j handJPEG) []byte {
 	return append(out, 0xff, 0xd9)
 }
 
-// handPlanes makes n planes for j's components from the synthetic
-// picture: plane i is channel i%3 of sourcePPM (the fourth a mix of the
-// three), subsampled by taking every sample the factors call for.
-func handPlanes(w, h int, factors [][2]int) []handComponent {
+// handPlanes makes planes for j's components from the synthetic picture:
+// plane i is channel i of sourcePPM (the fourth a mix of the three), or,
+// with ycc, of its conversion to YCbCr (so that a YCCK or YCbCr file holds
+// a picture's real chroma, not noise that saturates the conversion back),
+// subsampled by taking every sample the factors call for.
+func handPlanes(w, h int, factors [][2]int, ycc bool) []handComponent {
 	src := sourcePPM(w, h, 3)
 	src = src[len(src)-3*w*h:]
 	hmax, vmax := 1, 1
@@ -895,6 +897,10 @@ func handPlanes(w, h int, factors [][2]int) []handComponent {
 			for x := range pw {
 				sx, sy := min(w-1, x*hmax/f[0]), min(h-1, y*vmax/f[1])
 				p := src[3*(sy*w+sx):]
+				if ycc {
+					y, cb, cr := color.RGBToYCbCr(p[0], p[1], p[2])
+					p = []uint8{y, cb, cr}
+				}
 				if i < 3 {
 					pix[y*pw+x] = p[i]
 				} else {
@@ -907,36 +913,45 @@ func handPlanes(w, h int, factors [][2]int) []handComponent {
 	return comps
 }
 
-// compareDjpegScaled measures the luma (or gray) plane of got, Decode's
-// output at Scale n, against djpeg -scale 1/n -grayscale of the same
-// bytes: libjpeg-turbo's own reduced-size decode, whose IDCTs differ from
-// a plain (8/n)-point IDCT, but which sees the encoder's padding beyond
-// the picture's edge as Decode does. Other types are not measured.
+// compareDjpegScaled measures got, Decode's output at Scale n, against
+// djpeg -scale 1/n of the same bytes, libjpeg-turbo's own reduced-size
+// decode, which sees the encoder's padding past the picture's edge as
+// Decode does (a box filter does not): the luma (or gray) plane against
+// djpeg -grayscale, and an RGB file's three planes against djpeg -ppm.
+// Chroma is not measured: libjpeg decodes subsampled chroma at a larger
+// IDCT size so as to skip upsampling, which the contract does not do.
 func compareDjpegScaled(djpeg, dir string, data []byte, got image.Image, n int) (scaleStats, error) {
 	var st scaleStats
-	var y refPlane
-	switch m := got.(type) {
-	case *image.Gray:
-		y = refPlane{"gray", m.Pix, m.Stride, 1, m.Rect.Dx(), m.Rect.Dy()}
-	case *image.YCbCr:
-		y = refPlane{"Y", m.Y, m.YStride, 1, m.Rect.Dx(), m.Rect.Dy()}
-	default:
-		return st, nil
-	}
-	p, err := runDjpeg(djpeg, dir, data, "-grayscale", "-pnm", "-scale", fmt.Sprintf("1/%d", n))
+	ps, err := planesOf(got)
 	if err != nil {
 		return st, err
 	}
-	if p.w != y.width || p.h != y.height || p.channels != 1 {
-		return st, fmt.Errorf("scale %d: djpeg gives %d×%d×%d, Decode %d×%d", n, p.w, p.h, p.channels, y.width, y.height)
+	args := []string{"-grayscale", "-pnm"}
+	channels := 1
+	switch got.(type) {
+	case *image.Gray, *image.YCbCr:
+	case *image.RGBA:
+		args, channels = []string{"-ppm"}, 3
+	default:
+		return st, nil
 	}
-	for yy := range y.height {
-		for xx := range y.width {
-			d := math.Abs(float64(y.at(xx, yy)) - float64(p.pix[yy*p.w+xx]))
-			st.sum += d
-			st.n++
-			if d > st.max {
-				st.max, st.maxWhat = d, fmt.Sprintf("plane %s (%d,%d)", y.name, xx, yy)
+	p, err := runDjpeg(djpeg, dir, data, append(args, "-scale", fmt.Sprintf("1/%d", n))...)
+	if err != nil {
+		return st, err
+	}
+	w, h := got.Bounds().Dx(), got.Bounds().Dy()
+	if p.w != w || p.h != h || p.channels != channels {
+		return st, fmt.Errorf("scale %d: djpeg gives %d×%d×%d, Decode %d×%d×%d", n, p.w, p.h, p.channels, w, h, channels)
+	}
+	for c := range channels {
+		for y := range h {
+			for x := range w {
+				d := math.Abs(float64(ps[c].at(x, y)) - float64(p.pix[(y*w+x)*channels+c]))
+				st.sum += d
+				st.n++
+				if d > st.max {
+					st.max, st.maxWhat = d, fmt.Sprintf("plane %s (%d,%d)", ps[c].name, x, y)
+				}
 			}
 		}
 	}
