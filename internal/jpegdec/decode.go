@@ -49,10 +49,16 @@ type component struct {
 	bw, bh int
 	// Blocks that hold image data (non-interleaved scans visit only these).
 	dw, dh int
+	// bs is the side of a decoded block in plane samples: 8/scale, or
+	// twice that for the subsampled chroma of a 4-component image at
+	// reduced scale, whose output is interleaved at full resolution.
+	bs     int
 	plane  []byte
 	stride int
-	// Progressive: 64 coefficients per block, zigzag order, not dequantized.
-	coefs []int32
+	// Progressive: 64 coefficients per block, zigzag order, not
+	// dequantized. int16 holds every coefficient of an 8-bit image; the
+	// larger ones of corrupt data wrap around.
+	coefs []int16
 	pred  int32
 }
 
@@ -75,6 +81,10 @@ type decoder struct {
 	acTab  [4]huffTable
 	ri     int
 	eobrun int32
+
+	// Tests only: track the largest coefficient in maxAbs.
+	track  bool
+	maxAbs int32
 
 	jfif           bool
 	adobe          bool
@@ -269,6 +279,10 @@ func (d *decoder) processSOF(seg []byte, progressive bool) error {
 		cw := (d.width*c.h + d.hmax - 1) / d.hmax
 		ch := (d.height*c.v + d.vmax - 1) / d.vmax
 		c.dw, c.dh = (cw+7)/8, (ch+7)/8
+		c.bs = d.bs
+		if nc == 4 && d.bs < 8 && (c.h != d.hmax || c.v != d.vmax) {
+			c.bs = 2 * d.bs
+		}
 	}
 	return nil
 }

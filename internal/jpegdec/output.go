@@ -83,8 +83,10 @@ func (d *decoder) toCMYK(r image.Rectangle) (image.Image, error) {
 	}
 	img := image.NewCMYK(r)
 	w, h := r.Dx(), r.Dy()
-	// Chroma (components 1 and 2) is either full size or halved both ways.
-	sub := d.comp[1].h != d.comp[0].h
+	// Chroma (components 1 and 2) is either full size or halved both ways;
+	// halved, it is decoded at twice the output scale when that is below
+	// 1 (see component.bs), so only Scale 1 repeats samples.
+	sub := d.comp[1].h != d.comp[0].h && d.scale == 1
 	ys, cs := d.comp[0].stride, d.comp[1].stride
 	py, pcb, pcr, pk := d.comp[0].plane, d.comp[1].plane, d.comp[2].plane, d.comp[3].plane
 	for y := 0; y < h; y++ {

@@ -14,7 +14,7 @@ func (d *decoder) decodeProgressive(br *bitReader, sc *scan) error {
 	}
 	return d.forEachBlock(br, sc, func(s *scanComp, c *component, bx, by int) error {
 		i := (by*c.bw + bx) * 64
-		b := (*[64]int32)(c.coefs[i : i+64])
+		b := (*[64]int16)(c.coefs[i : i+64])
 		switch {
 		case sc.ss == 0 && sc.ah == 0:
 			sym, err := br.symbol(s.dc)
@@ -25,7 +25,7 @@ func (d *decoder) decodeProgressive(br *bitReader, sc *scan) error {
 				return unsupported("excessive DC component")
 			}
 			c.pred += extend(br.bits(uint(sym)), uint(sym))
-			b[0] = c.pred << sc.al
+			b[0] = int16(c.pred << sc.al)
 		case sc.ss == 0:
 			if br.bit() {
 				b[0] |= 1 << sc.al
@@ -39,7 +39,7 @@ func (d *decoder) decodeProgressive(br *bitReader, sc *scan) error {
 	})
 }
 
-func (d *decoder) acFirst(br *bitReader, sc *scan, s *scanComp, b *[64]int32) error {
+func (d *decoder) acFirst(br *bitReader, sc *scan, s *scanComp, b *[64]int16) error {
 	if d.eobrun > 0 {
 		d.eobrun--
 		return nil
@@ -66,13 +66,13 @@ func (d *decoder) acFirst(br *bitReader, sc *scan, s *scanComp, b *[64]int32) er
 		if k > sc.se {
 			return nil
 		}
-		b[k&63] = extend(br.bits(size), size) << sc.al
+		b[k&63] = int16(extend(br.bits(size), size) << sc.al)
 	}
 	return nil
 }
 
-func (d *decoder) acRefine(br *bitReader, sc *scan, s *scanComp, b *[64]int32) error {
-	delta := int32(1) << sc.al
+func (d *decoder) acRefine(br *bitReader, sc *scan, s *scanComp, b *[64]int16) error {
+	delta := int16(1) << sc.al
 	k := sc.ss
 	if d.eobrun == 0 {
 		for ; k <= sc.se; k++ {
@@ -81,7 +81,7 @@ func (d *decoder) acRefine(br *bitReader, sc *scan, s *scanComp, b *[64]int32) e
 				return err
 			}
 			r, size := int(sym>>4), sym&15
-			z := int32(0)
+			z := int16(0)
 			if size == 0 {
 				if r != 15 {
 					d.eobrun = 1 << r
@@ -117,7 +117,7 @@ func (d *decoder) acRefine(br *bitReader, sc *scan, s *scanComp, b *[64]int32) e
 // refineNonZeroes reads a correction bit for each coefficient from k on
 // that is already nonzero, and stops at the (nz+1)-th zero one, returning
 // its index (or se+1).
-func refineNonZeroes(br *bitReader, b *[64]int32, k, se, nz int, delta int32) int {
+func refineNonZeroes(br *bitReader, b *[64]int16, k, se, nz int, delta int16) int {
 	for ; k <= se; k++ {
 		v := b[k&63]
 		if v == 0 {
@@ -142,26 +142,29 @@ func refineNonZeroes(br *bitReader, b *[64]int32, k, se, nz int, delta int32) in
 // reconstructProgressive dequantizes and inverse-transforms every block
 // once all scans are read.
 func (d *decoder) reconstructProgressive() {
-	bs := d.bs
 	var blk [64]int32
 	var qf [64]int32
 	var tf [64]uint8
 	for i := 0; i < d.ncomp; i++ {
 		c := &d.comp[i]
+		bs := c.bs
 		c.stride = c.bw * bs
 		c.plane = make([]byte, c.stride*c.bh*bs)
 		dequantTables(&d.qt[c.tq], bs, &qf, &tf)
 		for by := 0; by < c.bh; by++ {
 			for bx := 0; bx < c.bw; bx++ {
 				j := (by*c.bw + bx) * 64
-				src := (*[64]int32)(c.coefs[j : j+64])
+				src := (*[64]int16)(c.coefs[j : j+64])
 				acs := false
-				blk[tf[0]&63] = src[0] * qf[0]
+				blk[tf[0]&63] = int32(src[0]) * qf[0]
 				for k := 1; k < 64; k++ {
 					if v := src[k]; v != 0 {
-						blk[tf[k]&63] += v * qf[k]
+						blk[tf[k]&63] += int32(v) * qf[k]
 						acs = true
 					}
+				}
+				if d.track {
+					d.noteMax(&blk)
 				}
 				writeBlock(&blk, acs, bs, c.plane, by*bs*c.stride+bx*bs, c.stride)
 				blk = [64]int32{}

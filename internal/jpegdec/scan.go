@@ -100,7 +100,7 @@ func (d *decoder) processSOS(seg []byte, pos int) (int, error) {
 		c := &d.comp[sc.comps[i].ci]
 		c.pred = 0
 		if !d.progressive {
-			dequantTables(&d.qt[c.tq], d.bs, &sc.comps[i].qf, &sc.comps[i].tf)
+			dequantTables(&d.qt[c.tq], c.bs, &sc.comps[i].qf, &sc.comps[i].tf)
 		}
 	}
 	d.eobrun = 0
@@ -121,10 +121,10 @@ func (d *decoder) allocate() {
 	for i := 0; i < d.ncomp; i++ {
 		c := &d.comp[i]
 		if d.progressive {
-			c.coefs = make([]int32, c.bw*c.bh*64)
+			c.coefs = make([]int16, c.bw*c.bh*64)
 		} else {
-			c.stride = c.bw * d.bs
-			c.plane = make([]byte, c.stride*c.bh*d.bs)
+			c.stride = c.bw * c.bs
+			c.plane = make([]byte, c.stride*c.bh*c.bs)
 		}
 	}
 }
@@ -226,18 +226,70 @@ func (d *decoder) decodeBaseline(br *bitReader, sc *scan) error {
 			return invalid("uninitialized Huffman table")
 		}
 	}
+	// The loops of forEachBlock, written out: this is the hot path, and a
+	// closure call per block costs a few percent.
 	var blk [64]int32
-	bs := d.bs
-	return d.forEachBlock(br, sc, func(s *scanComp, c *component, bx, by int) error {
-		acs, err := decodeBlock(br, s, &c.pred, &blk)
+	mcu, rst := 0, 0
+	block := func(s *scanComp, c *component, bx, by int) error {
+		acs, err := decodeBlock(br, s, &c.pred, &d.eobrun, &blk)
 		if err != nil {
 			return err
 		}
-		off := by*bs*c.stride + bx*bs
-		writeBlock(&blk, acs, bs, c.plane, off, c.stride)
+		if d.track {
+			d.noteMax(&blk)
+		}
+		writeBlock(&blk, acs, c.bs, c.plane, by*c.bs*c.stride+bx*c.bs, c.stride)
 		blk = [64]int32{}
 		return nil
-	})
+	}
+	if sc.n == 1 {
+		s := &sc.comps[0]
+		c := &d.comp[s.ci]
+		for by := 0; by < c.dh; by++ {
+			for bx := 0; bx < c.dw; bx++ {
+				if d.ri > 0 && mcu > 0 && mcu%d.ri == 0 {
+					if err := d.restart(br, sc, rst); err != nil {
+						return err
+					}
+					rst++
+				}
+				if err := block(s, c, bx, by); err != nil {
+					return err
+				}
+				mcu++
+				if br.overrun() {
+					return invalid("unexpected end of data")
+				}
+			}
+		}
+		return nil
+	}
+	for my := 0; my < d.mcuy; my++ {
+		for mx := 0; mx < d.mcux; mx++ {
+			if d.ri > 0 && mcu > 0 && mcu%d.ri == 0 {
+				if err := d.restart(br, sc, rst); err != nil {
+					return err
+				}
+				rst++
+			}
+			for i := 0; i < sc.n; i++ {
+				s := &sc.comps[i]
+				c := &d.comp[s.ci]
+				for y := 0; y < c.v; y++ {
+					for x := 0; x < c.h; x++ {
+						if err := block(s, c, mx*c.h+x, my*c.v+y); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			mcu++
+			if br.overrun() {
+				return invalid("unexpected end of data")
+			}
+		}
+	}
+	return nil
 }
 
 // writeBlock runs the inverse DCT for block side bs. acs says whether any
@@ -261,7 +313,12 @@ func writeBlock(blk *[64]int32, acs bool, bs int, dst []byte, off, stride int) {
 
 // decodeBlock decodes one baseline block into blk (dequantized through
 // s.qf/s.tf). It reports whether an AC coefficient was stored.
-func decodeBlock(br *bitReader, s *scanComp, pred *int32, blk *[64]int32) (bool, error) {
+//
+// Sequential scans have no end-of-band runs, but image/jpeg honours the
+// EOBn symbols (run 1..14, size 0) there as in progressive scans: the AC
+// coefficients of the next blocks of the scan are skipped. Decode does the
+// same, in eobrun, so that both read corrupt files alike.
+func decodeBlock(br *bitReader, s *scanComp, pred, eobrun *int32, blk *[64]int32) (bool, error) {
 	qf, tf := &s.qf, &s.tf
 	acc, n := br.acc, br.n
 	if n < 32 {
@@ -306,6 +363,11 @@ func decodeBlock(br *bitReader, s *scanComp, pred *int32, blk *[64]int32) (bool,
 	blk[tf[0]&63] += *pred * qf[0]
 
 	acs := false
+	if *eobrun > 0 {
+		*eobrun--
+		br.acc, br.n = acc, n
+		return false, nil
+	}
 	ac := &s.ac.lut
 	for k := 1; k < 64; {
 		if n < 32 {
@@ -352,6 +414,12 @@ func decodeBlock(br *bitReader, s *scanComp, pred *int32, blk *[64]int32) (bool,
 				k += 16
 				continue
 			}
+			if r > 0 {
+				// n >= 16 here: the code took at most 16 of 32.
+				*eobrun = (1<<r | int32(acc>>(64-uint(r)))) - 1
+				acc <<= uint(r)
+				n -= uint(r)
+			}
 			break
 		}
 		k += r
@@ -368,4 +436,13 @@ func decodeBlock(br *bitReader, s *scanComp, pred *int32, blk *[64]int32) (bool,
 	}
 	br.acc, br.n = acc, n
 	return acs, nil
+}
+
+// noteMax records the largest dequantized coefficient magnitude (tests
+// only: image/jpeg's 32-bit IDCT wraps around for magnitudes no 8-bit
+// image produces, and the agreement check must know).
+func (d *decoder) noteMax(blk *[64]int32) {
+	for _, v := range blk {
+		d.maxAbs = max(d.maxAbs, v, -v)
+	}
 }
