@@ -234,11 +234,11 @@ func TestFixtures(t *testing.T) {
 	checkScaleTolerances(t, "fixtures", total)
 }
 
-// TestTruncated cuts files at many points inside their entropy-coded data
+// TestTruncatedAgainstRefs cuts files at many points inside their entropy-coded data
 // and after it: Decode must give a typed error (KindInvalid where
 // image/jpeg reports a truncated scan) or, where image/jpeg still decodes
 // the rest, agree with it.
-func TestTruncated(t *testing.T) {
+func TestTruncatedAgainstRefs(t *testing.T) {
 	var inputs [][]byte
 	var names []string
 	for _, tc := range testdataCases {
