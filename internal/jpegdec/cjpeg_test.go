@@ -102,7 +102,10 @@ func TestCjpegFiles(t *testing.T) {
 					}
 					want := image.Rect(0, 0, (sz[0]+n-1)/n, (sz[1]+n-1)/n)
 					if m.Bounds() != want {
-						t.Errorf("scale %d: bounds %v, want %v", n, m.Bounds(), want)
+						t.Fatalf("scale %d: bounds %v, want %v", n, m.Bounds(), want)
+					}
+					if mean, worst := boxError(channelPlanes(got), channelPlanes(m), n); mean > 0.3 || worst > 24 {
+						t.Errorf("scale %d: mean abs %.3f max %d against the box-filtered full decode", n, mean, worst)
 					}
 				}
 			})
@@ -145,4 +148,53 @@ func maxDiffDjpeg(t *testing.T, data []byte, got image.Image) int {
 		}
 	}
 	return worst
+}
+
+// boxError compares reduced planes with the n×n box filter of full ones
+// (whole boxes only), giving the mean absolute and largest difference.
+// For interleaved RGBA/CMYK pixels the channels are compared as planes.
+func boxError(full, reduced [][][]byte, n int) (float64, int) {
+	sum, cnt, worst := 0, 0, 0
+	for i := range full {
+		fp, rp := full[i], reduced[i]
+		if len(fp) == 0 {
+			continue
+		}
+		want := boxPlane(fp, n)
+		for y := 0; y < len(fp)/n; y++ {
+			for x := 0; x < len(fp[0])/n; x++ {
+				d := int(rp[y][x]) - int(want[y][x])
+				d = max(d, -d)
+				sum += d
+				cnt++
+				worst = max(worst, d)
+			}
+		}
+	}
+	if cnt == 0 {
+		return 0, 0
+	}
+	return float64(sum) / float64(cnt), worst
+}
+
+// channelPlanes is planes with interleaved RGBA or CMYK pixels split into
+// one plane per channel.
+func channelPlanes(img image.Image) [][][]byte {
+	p := planes(img)
+	switch img.(type) {
+	case *image.RGBA, *image.CMYK:
+	default:
+		return p
+	}
+	out := make([][][]byte, 4)
+	for ch := range out {
+		out[ch] = make([][]byte, len(p[0]))
+		for y, row := range p[0] {
+			out[ch][y] = make([]byte, len(row)/4)
+			for x := range out[ch][y] {
+				out[ch][y][x] = row[4*x+ch]
+			}
+		}
+	}
+	return out
 }

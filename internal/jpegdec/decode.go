@@ -59,7 +59,19 @@ type component struct {
 	// dequantized. int16 holds every coefficient of an 8-bit image; the
 	// larger ones of corrupt data wrap around.
 	coefs []int16
-	pred  int32
+	// Progressive: per block, bit k set when coefficient k (zigzag) is
+	// nonzero, for the refinement scans.
+	nz []uint64
+	// Progressive at reduced scale (bs < 8) keeps instead of coefs: the DC
+	// coefficients, a sign mask per block (bit k set when coefficient k is
+	// negative) and bs×bs folded, dequantized sums per block (fq and ft
+	// are the multipliers and destinations, fixed at the first scan).
+	dcs  []int16
+	sign []uint64
+	fold []int32
+	fq   [64]int32
+	ft   [64]uint8
+	pred int32
 }
 
 type decoder struct {
@@ -154,6 +166,11 @@ func (d *decoder) decode() (image.Image, error) {
 		case marker == mDHT:
 			err = d.processDHT(seg)
 		case marker == mDQT:
+			if d.progressive && d.allocated && d.bs < 8 {
+				// The folded sums were dequantized with the old tables.
+				err = unsupported("DQT between progressive scans")
+				break
+			}
 			err = d.processDQT(seg)
 		case marker == mDRI:
 			err = d.processDRI(seg)

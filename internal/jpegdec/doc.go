@@ -64,10 +64,16 @@
 //
 // Sequential files are decoded MCU by MCU straight into the output planes
 // of the requested size: memory is the output image (padded to whole
-// blocks) plus the input. Progressive files keep all coefficients until
-// the last scan: 64 int16 per block of every component at every scale
-// (72 MB for a 24-megapixel 4:2:0 photo), then the planes of the requested
-// size. Nothing is allocated before the first scan header has been read
+// blocks) plus the input. Progressive files keep coefficients until the
+// last scan. At Scale 1 that is 64 int16 and a 64-bit nonzero mask per
+// block (76 MB for a 24-megapixel 4:2:0 photo). At reduced scales a block
+// keeps its DC, a nonzero mask and a sign mask (what the refinement scans
+// need) and the AC coefficients already folded and dequantized into the
+// 16, 4 or 1 inputs of the reduced IDCT: 82, 34 or 22 bytes per block
+// (46, 19 and 12 MB for that photo, planes included). This needs the
+// quantization tables fixed by the first scan; a DQT segment between
+// progressive scans decoded at reduced scale is refused (KindUnsupported),
+// as is a second first scan of the same coefficient. Nothing is allocated before the first scan header has been read
 // and its data found long enough for one bit per block, so a header
 // claiming 65535×65535 with a few bytes of data fails at once; callers
 // still bound the pixel count before calling, as the allocation follows

@@ -121,7 +121,23 @@ func (d *decoder) allocate() {
 	for i := 0; i < d.ncomp; i++ {
 		c := &d.comp[i]
 		if d.progressive {
-			c.coefs = make([]int16, c.bw*c.bh*64)
+			n := c.bw * c.bh
+			c.nz = make([]uint64, n)
+			if c.bs == 8 {
+				c.coefs = make([]int16, n*64)
+				continue
+			}
+			// Reduced: the DC as decoded, the sign of every nonzero AC
+			// coefficient, and the AC coefficients already folded and
+			// dequantized into the bs×bs inputs of the reduced IDCT.
+			c.dcs = make([]int16, n)
+			c.sign = make([]uint64, n)
+			c.fold = make([]int32, n*c.bs*c.bs)
+			var tf [64]uint8
+			dequantTables(&d.qt[c.tq], c.bs, &c.fq, &tf)
+			for k, t := range tf {
+				c.ft[k] = uint8(int(t>>3)*c.bs + int(t&7))
+			}
 		} else {
 			c.stride = c.bw * c.bs
 			c.plane = make([]byte, c.stride*c.bh*c.bs)
