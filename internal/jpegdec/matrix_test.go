@@ -371,6 +371,7 @@ func TestMatrix(t *testing.T) {
 		}
 		if r.v.unsupported {
 			refused++
+			t.Logf("%s: Decode refuses it as unsupported (%v); image/jpeg: %v", r.c, r.v.decodeErr, r.v.refErr)
 		}
 		if r.v.djpeg.checked {
 			djpegChecked++
