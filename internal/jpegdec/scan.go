@@ -113,6 +113,13 @@ func (d *decoder) processSOS(seg []byte, pos int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if d.eobrun > 0 {
+		// An end-of-band run longer than the blocks left: T.81 does not
+		// let it cross the end of the scan, and image/jpeg carries the rest
+		// into the next scan where libjpeg drops it. Leave it to the
+		// fallback rather than pick one.
+		return 0, unsupported("end-of-band run past the end of a scan")
+	}
 	return end, nil
 }
 
