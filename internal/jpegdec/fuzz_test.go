@@ -151,21 +151,24 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// maxLegalCoefficient bounds the dequantised DCT coefficients of an 8-bit
-// picture: for samples in [-128, 127], |F(u,v)| <= 1024 (the DC term is
-// 8 × the block's mean), and quantising rounds a coefficient to at most
-// twice its value (a step q > 2|F| gives 0). image/jpeg's IDCT is exact
-// for inputs in the 12-bit range and wraps around beyond it: this fuzz
-// target found a corrupt CMYK file with a coefficient of 4008 where
-// image/jpeg inverts saturated samples and Decode agrees with djpeg.
-const maxLegalCoefficient = 2048
+// maxLegalCoefficient bounds the dequantised DCT coefficients the fuzz
+// target compares: for 8-bit samples in [-128, 127], |F(u,v)| <= 1024
+// (the DC term is 8 × the block's mean), and dequantising with an 8-bit
+// table adds at most half a step, 127.5. (A 16-bit table allows up to
+// 2048; such legal files are then only not compared.) Corrupt data gives
+// arbitrary coefficients, and then image/jpeg's 32-bit IDCT wraps around,
+// inverting saturated samples, where Decode and djpeg agree: this fuzz
+// target found it with largest coefficients of 49152, 4008 and 1968 (a
+// block whose coefficients are each legal but no 8-bit block has them
+// all at once).
+const maxLegalCoefficient = 1152
 
 // coefficientsOverflow reports whether data, decoded at full size, has a
 // dequantised coefficient beyond maxLegalCoefficient. Only corrupt files
 // do, and there image/jpeg's 32-bit IDCT wraps around (a saturated block
 // comes out inverted) while Decode's does not, so the two cannot agree
-// (found by this fuzz target: testdata/fuzz/FuzzDecode/c14dbd2c67c7a174
-// and 51b4d34c62445982).
+// (found by this fuzz target: testdata/fuzz/FuzzDecode/c14dbd2c67c7a174,
+// 51b4d34c62445982 and 38628f010e3dec10).
 // It uses the decoder's test-only hook (decoder.track, decoder.maxAbs).
 func coefficientsOverflow(data []byte) bool {
 	d := decoder{data: data, scale: 1, bs: 8, track: true}
