@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	_ "image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -81,6 +82,71 @@ func BenchmarkDecode24MP(b *testing.B) {
 		b.Run(fmt.Sprintf("scale=%d", s), func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(data)))
+			c0, n := cpuTime(), 0
+			for b.Loop() {
+				if _, err := Decode(data, Options{Scale: s}); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			b.ReportMetric(float64(cpuTime()-c0)/float64(n), "cpu-ns/op")
+		})
+	}
+}
+
+// photo24MPProgressive is photo24MP decoded and re-encoded by cjpeg
+// -progressive at quality 92 (libjpeg's default progressive script).
+var photo24MPProgressive = sync.OnceValues(func() ([]byte, error) {
+	data, err := photo24MP()
+	if err != nil {
+		return nil, err
+	}
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	cjpeg, err := exec.LookPath("cjpeg")
+	if err != nil {
+		return nil, err
+	}
+	b := img.Bounds()
+	var ppm bytes.Buffer
+	fmt.Fprintf(&ppm, "P6\n%d %d\n255\n", b.Dx(), b.Dy())
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bb, _ := img.At(x, y).RGBA()
+			ppm.Write([]byte{byte(r >> 8), byte(g >> 8), byte(bb >> 8)})
+		}
+	}
+	cmd := exec.Command(cjpeg, "-progressive", "-quality", "92")
+	cmd.Stdin = &ppm
+	return cmd.Output()
+})
+
+// BenchmarkDecode24MPProgressive is BenchmarkDecode24MP on the
+// progressive version of the photo.
+func BenchmarkDecode24MPProgressive(b *testing.B) {
+	if _, err := exec.LookPath("cjpeg"); err != nil {
+		b.Skip("cjpeg not installed (Debian package libjpeg-turbo-progs); skipping")
+	}
+	data, err := photo24MPProgressive()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("image-jpeg", func(b *testing.B) {
+		b.ReportAllocs()
+		c0, n := cpuTime(), 0
+		for b.Loop() {
+			if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		b.ReportMetric(float64(cpuTime()-c0)/float64(n), "cpu-ns/op")
+	})
+	for _, s := range []int{1, 2, 4, 8} {
+		b.Run(fmt.Sprintf("scale=%d", s), func(b *testing.B) {
+			b.ReportAllocs()
 			c0, n := cpuTime(), 0
 			for b.Loop() {
 				if _, err := Decode(data, Options{Scale: s}); err != nil {

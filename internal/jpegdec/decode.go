@@ -229,7 +229,7 @@ func (d *decoder) processSOF(seg []byte, progressive bool) error {
 		return unsupported("DNL (height 0)")
 	}
 	if d.width == 0 {
-		return invalid("zero width")
+		return unsupported("zero width")
 	}
 	d.ncomp = nc
 	for i := 0; i < nc; i++ {

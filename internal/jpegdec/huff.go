@@ -46,7 +46,9 @@ func (t *huffTable) build(counts *[16]uint8, syms []uint8, ac bool) error {
 		t.valOff[l] = int32(k) - code
 		for i := 0; i < n; i++ {
 			if code >= 1<<l {
-				return invalid("bad Huffman table")
+				// Over-subscribed: corrupt, but image/jpeg builds such
+				// tables anyway, so let the caller's fallback decide.
+				return unsupported("over-subscribed Huffman table")
 			}
 			sym := syms[k]
 			if l <= lutBits {

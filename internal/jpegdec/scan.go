@@ -72,7 +72,8 @@ func (d *decoder) processSOS(seg []byte, pos int) (int, error) {
 			return 0, invalid("bad successive approximation values")
 		}
 		if sc.al > 13 {
-			return 0, invalid("bad successive approximation values")
+			// Beyond what 8-bit coefficients (held as int16) need.
+			return 0, unsupported("successive approximation shift above 13")
 		}
 	} else {
 		sc.ss, sc.se, sc.ah, sc.al = 0, 63, 0, 0
