@@ -142,7 +142,7 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		ref, err := refDecode(data)
-		if err != nil || coefficientsOverflow(data) {
+		if err != nil || coefficientsOverflow(data) || restartsInSubsampledScan(data) {
 			return
 		}
 		if cerr := compareFull(full.img, ref, fullTolerance(data, ref)); cerr != nil {
@@ -151,31 +151,84 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
-// maxLegalCoefficient bounds the dequantised DCT coefficients the fuzz
-// target compares: for 8-bit samples in [-128, 127], |F(u,v)| <= 1024
-// (the DC term is 8 × the block's mean), and dequantising with an 8-bit
-// table adds at most half a step, 127.5. (A 16-bit table allows up to
-// 2048; such legal files are then only not compared.) Corrupt data gives
-// arbitrary coefficients, and then image/jpeg's 32-bit IDCT wraps around,
-// inverting saturated samples, where Decode and djpeg agree: this fuzz
-// target found it with largest coefficients of 49152, 4008 and 1968 (a
-// block whose coefficients are each legal but no 8-bit block has them
-// all at once).
-const maxLegalCoefficient = 1152
+// Bounds of what a legal 8-bit file's blocks hold, for the agreement
+// check. Corrupt data gives arbitrary coefficients, and then image/jpeg's
+// 32-bit IDCT wraps around, inverting saturated samples, where Decode and
+// djpeg agree: this fuzz target found it in blocks whose largest
+// coefficient was 49152, 4008, and 1968 (each coefficient legal alone, not
+// together; its real IDCT output peaks at 6159).
+//
+// maxLegalCoefficient: for samples in [-128, 127], |F(u,v)| <= 1024 (the
+// DC term is 8 × the block's mean), and quantising rounds a coefficient to
+// at most twice its size (a step above 2|F| gives 0).
+//
+// maxLegalIDCTOutput: a legal block's real IDCT output is its samples
+// (|f| <= 128) plus the quantisation error, at most half a step (127.5
+// with an 8-bit table) times the largest basis value (1/4) times 64
+// coefficients, 2040. Measured on testdata/*.jpg (q1 to q100): at most 174.
+// The crashing inputs above peak at 3105 to 11859.
+const (
+	maxLegalCoefficient = 2048
+	maxLegalIDCTOutput  = 2048
+)
 
 // coefficientsOverflow reports whether data, decoded at full size, has a
-// dequantised coefficient beyond maxLegalCoefficient. Only corrupt files
-// do, and there image/jpeg's 32-bit IDCT wraps around (a saturated block
-// comes out inverted) while Decode's does not, so the two cannot agree
-// (found by this fuzz target: testdata/fuzz/FuzzDecode/c14dbd2c67c7a174,
-// 51b4d34c62445982 and 38628f010e3dec10).
-// It uses the decoder's test-only hook (decoder.track, decoder.maxAbs).
+// block beyond the legal bounds above, where image/jpeg and Decode cannot
+// be expected to agree (regression inputs in testdata/fuzz/FuzzDecode:
+// c14dbd2c67c7a174, 51b4d34c62445982, 38628f010e3dec10). It uses the
+// decoder's test-only hook (decoder.track; maxAbs, the largest dequantised
+// coefficient; maxOut, the largest real-valued IDCT output before the
+// level shift).
 func coefficientsOverflow(data []byte) bool {
 	d := decoder{data: data, scale: 1, bs: 8, track: true}
 	if _, err := d.decode(); err != nil {
 		return true
 	}
-	return d.maxAbs > maxLegalCoefficient
+	return d.maxAbs > maxLegalCoefficient || d.maxOut > maxLegalIDCTOutput
+}
+
+// restartsInSubsampledScan reports whether data has a single-component
+// scan, under a restart interval, of a component with more than one block
+// per MCU (the luma of a 4:2:0 file, say). image/jpeg counts the restart
+// interval of such a scan in MCUs of the whole frame instead of in the
+// component's blocks (T.81: in a non-interleaved scan each block is an
+// MCU), so it refuses valid files of this kind (every cjpeg -restart file
+// with a subsampled progressive or non-interleaved scan: the matrix checks
+// those against djpeg instead) and misreads corrupt ones it accepts (found
+// by this fuzz target, testdata/fuzz/FuzzDecode/6799e83f4bf38578).
+func restartsInSubsampledScan(data []byte) bool {
+	type samp struct{ h, v int }
+	comps := map[byte]samp{}
+	nf, dri := 0, 0
+	for i := 2; i+4 <= len(data); {
+		if data[i] != 0xff {
+			i++ // entropy-coded data: look for the next marker
+			continue
+		}
+		m := data[i+1]
+		if m == 0x00 || m == 0xff || (m >= 0xd0 && m <= 0xd7) || m == 0x01 || m == 0xd8 {
+			i += 2 // stuffing, fill byte or a marker without a length
+			continue
+		}
+		n := int(data[i+2])<<8 | int(data[i+3])
+		seg := data[i+4 : min(len(data), i+2+max(n, 2))]
+		switch {
+		case m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc && len(seg) >= 6:
+			nf = int(seg[5])
+			for k := 0; k < nf && 6+3*k+2 < len(seg); k++ {
+				f := seg[6+3*k+1]
+				comps[seg[6+3*k]] = samp{int(f >> 4), int(f & 15)}
+			}
+		case m == 0xdd && len(seg) >= 2:
+			dri = int(seg[0])<<8 | int(seg[1])
+		case m == 0xda && len(seg) >= 2:
+			if c, ok := comps[seg[1]]; ok && seg[0] == 1 && nf > 1 && dri > 0 && c.h*c.v > 1 {
+				return true
+			}
+		}
+		i += 2 + max(n, 2)
+	}
+	return false
 }
 
 // hugeHeader is a hand-made JPEG whose frame header claims w×h but whose
