@@ -94,9 +94,12 @@ type decoder struct {
 	ri     int
 	eobrun int32
 
-	// Tests only: track the largest coefficient in maxAbs.
+	// Tests only: with track, maxAbs is the largest dequantized
+	// coefficient magnitude and, at Scale 1, maxOut the largest magnitude
+	// of a block's real-valued IDCT output before the +128 level shift.
 	track  bool
 	maxAbs int32
+	maxOut float64
 
 	jfif           bool
 	adobe          bool

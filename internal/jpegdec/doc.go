@@ -26,9 +26,14 @@
 // Anything else is refused with an *Error of KindUnsupported: 12-bit
 // samples, arithmetic coding, lossless and hierarchical frames, DNL
 // (height 0), 2 components, other sampling layouts, and progressive files
-// whose first scan is not a DC first scan. Corrupt or truncated data gives
-// KindInvalid, never a panic; a scan that needs bits beyond its data is
-// truncated, as image/jpeg also finds.
+// whose first scan is not a DC first scan. So are some defects image/jpeg
+// reads its own way, so that its result, not a different guess, is the
+// caller's: over-subscribed Huffman tables, an end-of-band run that
+// outlasts its scan, a successive approximation shift above 13. Other
+// corrupt or truncated data gives KindInvalid, never a panic; a scan that
+// needs bits beyond its data is truncated, as image/jpeg also finds.
+// Sequential scans honour EOBn symbols as end-of-band runs, as image/jpeg
+// does.
 //
 // # Accuracy
 //

@@ -184,6 +184,18 @@ func (br *bitReader) bits(k uint) int32 {
 	return v
 }
 
+// bitsLeft reads k (1..32) bits and returns them left-aligned: the first
+// bit read is bit 63.
+func (br *bitReader) bitsLeft(k uint) uint64 {
+	if br.n < k {
+		br.refill()
+	}
+	v := br.acc &^ (^uint64(0) >> k)
+	br.acc <<= k
+	br.n -= k
+	return v
+}
+
 func (br *bitReader) bit() bool {
 	if br.n == 0 {
 		br.refill()

@@ -169,15 +169,23 @@ func refineNonZeroes(br *bitReader, b *[64]int16, nz uint64, k, se, skip int, de
 			band &= 1<<uint(end) - 1
 		}
 	}
-	for m := nz & band; m != 0; m &= m - 1 {
-		if !br.bit() {
-			continue
-		}
-		i := bits.TrailingZeros64(m) & 63
-		if v := b[i]; v >= 0 {
-			b[i] = v + delta
-		} else {
-			b[i] = v - delta
+	// One correction bit per nonzero coefficient, read up to 32 at a time.
+	m := nz & band
+	for cnt := bits.OnesCount64(m); cnt > 0; {
+		take := min(cnt, 32)
+		cnt -= take
+		w := br.bitsLeft(uint(take))
+		for ; take > 0; take-- {
+			i := bits.TrailingZeros64(m) & 63
+			m &= m - 1
+			if int64(w) < 0 {
+				if v := b[i]; v >= 0 {
+					b[i] = v + delta
+				} else {
+					b[i] = v - delta
+				}
+			}
+			w <<= 1
 		}
 	}
 	return end
@@ -300,17 +308,24 @@ func refineFold(br *bitReader, c *component, fold []int32, i, k, se, skip int, d
 			band &= 1<<uint(end) - 1
 		}
 	}
-	for m := nz & band; m != 0; m &= m - 1 {
-		if !br.bit() {
-			continue
-		}
-		j := bits.TrailingZeros64(m) & 63
-		dv := delta
-		if sign&(1<<uint(j)) != 0 {
-			dv = -delta
-		}
-		if t := int(c.ft[j]); t < len(fold) {
-			fold[t] += dv * c.fq[j]
+	m := nz & band
+	for cnt := bits.OnesCount64(m); cnt > 0; {
+		take := min(cnt, 32)
+		cnt -= take
+		w := br.bitsLeft(uint(take))
+		for ; take > 0; take-- {
+			j := bits.TrailingZeros64(m) & 63
+			m &= m - 1
+			if int64(w) < 0 {
+				dv := delta
+				if sign&(1<<uint(j)) != 0 {
+					dv = -delta
+				}
+				if t := int(c.ft[j]); t < len(fold) {
+					fold[t] += dv * c.fq[j]
+				}
+			}
+			w <<= 1
 		}
 	}
 	return end

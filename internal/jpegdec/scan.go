@@ -1,5 +1,7 @@
 package jpegdec
 
+import "math"
+
 // scanComp is one component of a scan with its tables.
 type scanComp struct {
 	ci     int
@@ -469,4 +471,36 @@ func (d *decoder) noteMax(blk *[64]int32) {
 	for _, v := range blk {
 		d.maxAbs = max(d.maxAbs, v, -v)
 	}
+	if d.bs == 8 {
+		d.maxOut = max(d.maxOut, idctPeak(blk))
+	}
+}
+
+// idctPeak is the largest magnitude of the real-valued 8×8 IDCT of the
+// dequantized coefficients b (natural order), before the level shift and
+// clamping (tests only; slow and plain).
+func idctPeak(b *[64]int32) float64 {
+	var cs [8][8]float64
+	for x := 0; x < 8; x++ {
+		for u := 0; u < 8; u++ {
+			s := 0.5
+			if u == 0 {
+				s = 1 / (2 * math.Sqrt2)
+			}
+			cs[x][u] = s * math.Cos(float64((2*x+1)*u)*math.Pi/16)
+		}
+	}
+	peak := 0.0
+	for y := 0; y < 8; y++ {
+		for x := 0; x < 8; x++ {
+			v := 0.0
+			for u := 0; u < 8; u++ {
+				for w := 0; w < 8; w++ {
+					v += cs[y][u] * cs[x][w] * float64(b[u*8+w])
+				}
+			}
+			peak = max(peak, math.Abs(v))
+		}
+	}
+	return peak
 }
