@@ -3,7 +3,9 @@ package wiretest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +119,48 @@ func TestRequestsPerMinuteLimit(t *testing.T) {
 	}
 	if s.Served() != 1 {
 		t.Fatalf("served %d", s.Served())
+	}
+}
+
+func TestFixedWindowLimit(t *testing.T) {
+	const window = time.Second
+	s := New(t, OpenAI, Options{WindowRequests: 3, Window: window})
+	h := http.Header{"Authorization": {"Bearer " + s.Secret()}}
+	// Start at the beginning of a window so that the three requests and
+	// the refused one fall in the same one, however slow the machine.
+	_, end := s.windowAt(time.Now())
+	time.Sleep(time.Until(end))
+	for i := range 3 {
+		r := post(t, s.BaseURL()+"/chat/completions", h, openaiBody)
+		if r.StatusCode != 200 {
+			t.Fatalf("request %d: %d", i+1, r.StatusCode)
+		}
+		if got, want := r.Header.Get("X-Ratelimit-Remaining-Requests"), fmt.Sprint(2-i); got != want {
+			t.Fatalf("request %d: remaining %q, want %s", i+1, got, want)
+		}
+		if r.Header.Get("X-Ratelimit-Limit-Requests") != "3" {
+			t.Fatalf("limit header %q", r.Header.Get("X-Ratelimit-Limit-Requests"))
+		}
+		if d, err := time.ParseDuration(r.Header.Get("X-Ratelimit-Reset-Requests")); err != nil || d <= 0 || d > window {
+			t.Fatalf("reset %q", r.Header.Get("X-Ratelimit-Reset-Requests"))
+		}
+	}
+	r := post(t, s.BaseURL()+"/chat/completions", h, openaiBody)
+	if r.StatusCode != 429 || r.Header.Get("Retry-After") != "1" || r.Header.Get("X-Ratelimit-Remaining-Requests") != "0" ||
+		r.Header.Get("X-Ratelimit-Limit-Requests") != "3" {
+		t.Fatalf("fourth in the window: %d %v", r.StatusCode, r.Header)
+	}
+	ms, err := strconv.Atoi(r.Header.Get("Retry-After-Ms"))
+	if err != nil || ms <= 0 || ms > int(window/time.Millisecond) {
+		t.Fatalf("retry-after-ms %q", r.Header.Get("Retry-After-Ms"))
+	}
+	time.Sleep(time.Duration(ms)*time.Millisecond + 20*time.Millisecond)
+	if r := post(t, s.BaseURL()+"/chat/completions", h, openaiBody); r.StatusCode != 200 {
+		t.Fatalf("first of the next window: %d", r.StatusCode)
+	}
+	w := s.Windows()
+	if len(w) < 2 || w[len(w)-2] != 3 || w[len(w)-1] != 1 || s.Served() != 4 {
+		t.Fatalf("windows %v, served %d", w, s.Served())
 	}
 }
 
