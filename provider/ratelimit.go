@@ -67,7 +67,10 @@ type RateLimitOptions struct {
 //   - from the rate-limit headers: the limit (x-ratelimit-limit-requests)
 //     over the longest reset seen (x-ratelimit-reset-requests), which is
 //     the window of a fixed-window limit and the refill time of a token
-//     bucket, so the pace is never below either;
+//     bucket, so the pace is never below either; within a window the
+//     remaining requests over the time to the reset set the pace, up to
+//     half as fast again as the limit's average, so that callers that
+//     fell behind (a stall, a busy machine) fill the window all the same;
 //   - without headers, from the pauses themselves: the requests that
 //     succeeded between the end of one pause and the end of a later one,
 //     over the time between them, paced a little faster (5 %, and more
@@ -111,6 +114,13 @@ const (
 	learnProbe       = 0.05
 )
 
+// headerHeadroom raises the pace learnt from the headers: within a
+// window, what remains over the time to its reset sets the pace, and a
+// caller that fell behind (a stall, a busy machine) may catch up to this
+// much faster than the limit's average; with no headroom a fixed window
+// lost in part is never filled.
+const headerHeadroom = 1.5
+
 type limiter struct {
 	next  Provider
 	opts  RateLimitOptions
@@ -146,7 +156,7 @@ func (l *limiter) paceLocked(now time.Time) rate.Limit {
 	pace := l.known
 	switch {
 	case l.headerLimit > 0 && l.headerReset > 0:
-		pace = min(pace, rate.Limit(float64(l.headerLimit)/l.headerReset.Seconds()))
+		pace = min(pace, rate.Limit(headerHeadroom*float64(l.headerLimit)/l.headerReset.Seconds()))
 	case l.learnt > 0:
 		f := 1 + learnProbe
 		if l.learntSpan > 0 && !l.epochStart.IsZero() && now.After(l.epochStart) {
@@ -307,12 +317,12 @@ func (l *limiter) adapt(info *RateLimitInfo) {
 	if info.RemainingRequests <= 0 || info.ResetRequests <= 0 {
 		return
 	}
-	allowed := rate.Limit(float64(info.RemainingRequests) / info.ResetRequests.Seconds())
-	if allowed >= l.base {
+	// What remains of the window, spread over it so that the last one
+	// still falls in it: the latest answer knows best, up to the pace.
+	allowed := min(rate.Limit(float64(info.RemainingRequests+1)/info.ResetRequests.Seconds()), l.base)
+	if allowed >= l.base && l.slowUntil.IsZero() {
 		return
 	}
-	// What remains of the window, spread over it: the latest answer
-	// knows best.
 	l.req.SetLimitAt(now, allowed)
 	if until := now.Add(info.ResetRequests); until.After(l.slowUntil) {
 		l.slowUntil = until

@@ -55,6 +55,7 @@ func runFixedWindow(tb testing.TB, perWindow int, window time.Duration, requests
 	close(jobs)
 	wg.Wait()
 	run := windowRun{failed: fails.Load(), limited: len(s.Wire()) - s.Served(), elapsed: time.Since(start)}
+	tb.Logf("all windows %v", s.Windows())
 	if w := s.Windows(); len(w) > 2 {
 		run.windows = w[1 : len(w)-1]
 	}
@@ -209,6 +210,7 @@ type windowFake struct {
 	start     time.Time
 	perWindow int
 	window    time.Duration
+	headers   bool // answer with OpenAI's x-ratelimit-* (as RateLimitInfo)
 
 	mu       sync.Mutex
 	admitted map[int][]time.Time // per window, the times of admitted requests
@@ -229,7 +231,45 @@ func (w *windowFake) Generate(ctx context.Context, r *provider.Request) (*provid
 		return nil, &provider.Error{Code: provider.RateLimited, Provider: "windowfake", RetryAfter: end.Sub(now)}
 	}
 	w.admitted[i] = append(w.admitted[i], now)
-	return &provider.Response{Text: "{}"}, nil
+	resp := &provider.Response{Text: "{}"}
+	if w.headers {
+		end := w.start.Add(time.Duration(i+1) * w.window)
+		resp.RateLimit = &provider.RateLimitInfo{LimitRequests: w.perWindow, RemainingRequests: w.perWindow - len(w.admitted[i]),
+			ResetRequests: end.Sub(now), LimitTokens: -1, RemainingTokens: -1}
+	}
+	return resp, nil
+}
+
+// TestRateLimitCatchesUpAfterAStall: with the headers of a fixed window,
+// a caller that stalled for 30 % of a window (a busy machine) still fills
+// it: the pace may rise above the limit's average for what is left.
+func TestRateLimitCatchesUpAfterAStall(t *testing.T) {
+	c := newClock()
+	w := &windowFake{c: c, start: c.Now(), perWindow: 60, window: 10 * time.Second, headers: true,
+		admitted: map[int][]time.Time{}, refused: map[int]int{}}
+	p := provider.Retry(provider.RateLimit(w, provider.RateLimitOptions{Now: c.Now, Sleep: c.Sleep}),
+		provider.RetryOptions{Now: c.Now, Sleep: c.Sleep})
+	for i := range 60 * 6 {
+		if i == 60*3+10 {
+			_ = c.Sleep(t.Context(), 3*time.Second)
+		}
+		if _, err := p.Generate(t.Context(), req(t)); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i := range 6 {
+		if n := len(w.admitted[i]); n != 60 {
+			t.Errorf("window %d admitted %d, want 60 (refused %d)", i, n, w.refused[i])
+		}
+	}
+	for i := 1; i < 6; i++ {
+		ts := w.admitted[i]
+		if spread := ts[len(ts)-1].Sub(ts[0]); spread < 8*time.Second {
+			t.Errorf("window %d: its 60 requests within %s of a 10s window", i, spread)
+		}
+	}
 }
 
 // TestRateLimitLearnsFromPausesWithoutHeaders: with no headers, only
