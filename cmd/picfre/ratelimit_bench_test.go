@@ -50,8 +50,9 @@ func writeSmallJPEGs(b *testing.B, dir string, n int) {
 // files through "picfre tag --provider openai --concurrency 32" against
 // a simulated OpenAI server (the real wire protocol) admitting 600
 // requests in each fixed one-minute window (x-ratelimit-* headers, 429
-// with retry-after past the count). The openai driver packs 8 files a
-// request, so that is 1,000 requests: about 100 s a run. Sub-benchmarks:
+// with retry-after past the count), answering in 0.5–1.5 s as a model
+// does. The openai driver packs 8 files a request, so that is 1,000
+// requests: about 100 s a run. Sub-benchmarks:
 // this build with no limit given, and with --rpm 600; and, when
 // PICFRE_TEST_BASELINE_CLI names another build of the CLI (today's main),
 // that build, in the same run. Run with -benchtime=1x.
@@ -74,7 +75,8 @@ func BenchmarkCLIFixedWindow(b *testing.B) {
 	for _, v := range vs {
 		b.Run(v.name, func(b *testing.B) {
 			for b.Loop() {
-				s := wiretest.Start(wiretest.OpenAI, wiretest.Options{WindowRequests: limit, Window: window})
+				s := wiretest.Start(wiretest.OpenAI, wiretest.Options{WindowRequests: limit, Window: window,
+					MinLatency: 500 * time.Millisecond, MaxLatency: 1500 * time.Millisecond, Seed: 15})
 				out := filepath.Join(b.TempDir(), "out.jsonl")
 				args := append([]string{"tag", "--provider", "openai", "--base-url", s.BaseURL(), "--api-key", s.Secret(),
 					"--concurrency", "32", "--out", out}, v.args...)
