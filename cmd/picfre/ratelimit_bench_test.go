@@ -53,9 +53,11 @@ func writeSmallJPEGs(b *testing.B, dir string, n int) {
 // with retry-after past the count), answering in 0.5–1.5 s as a model
 // does. The openai driver packs 8 files a request, so that is 1,000
 // requests: about 100 s a run. Sub-benchmarks:
-// this build with no limit given, and with --rpm 600; and, when
-// PICFRE_TEST_BASELINE_CLI names another build of the CLI (today's main),
-// that build, in the same run. Run with -benchtime=1x.
+// this build with no limit given, with --rpm 600, and against a server
+// that sends its rate-limit headers only with its 429s (headers=429only);
+// and, when PICFRE_TEST_BASELINE_CLI names another build of the CLI
+// (today's main), that build, with and without headers, in the same run.
+// Run with -benchtime=1x.
 func BenchmarkCLIFixedWindow(b *testing.B) {
 	const (
 		files, limit = 8000, 600
@@ -64,19 +66,22 @@ func BenchmarkCLIFixedWindow(b *testing.B) {
 	dir := b.TempDir()
 	writeSmallJPEGs(b, dir, files)
 	type variant struct {
-		name string
-		bin  string
-		args []string
+		name     string
+		bin      string
+		args     []string
+		only429s bool // rate-limit headers only on 429s
 	}
-	vs := []variant{{"build=this", benchCLI(b), nil}, {"build=this,rpm=600", benchCLI(b), []string{"--rpm", "600"}}}
+	vs := []variant{{"build=this", benchCLI(b), nil, false}, {"build=this,rpm=600", benchCLI(b), []string{"--rpm", "600"}, false},
+		{"build=this,headers=429only", benchCLI(b), nil, true}}
 	if base := os.Getenv("PICFRE_TEST_BASELINE_CLI"); base != "" {
-		vs = append([]variant{{"build=baseline", base, nil}}, vs...)
+		vs = append([]variant{{"build=baseline", base, nil, false}, {"build=baseline,headers=429only", base, nil, true}}, vs...)
 	}
 	for _, v := range vs {
 		b.Run(v.name, func(b *testing.B) {
 			for b.Loop() {
 				s := wiretest.Start(wiretest.OpenAI, wiretest.Options{WindowRequests: limit, Window: window,
-					MinLatency: 500 * time.Millisecond, MaxLatency: 1500 * time.Millisecond, Seed: 15})
+					MinLatency: 500 * time.Millisecond, MaxLatency: 1500 * time.Millisecond, Seed: 15,
+					RateHeadersOnlyOn429: v.only429s})
 				out := filepath.Join(b.TempDir(), "out.jsonl")
 				args := append([]string{"tag", "--provider", "openai", "--base-url", s.BaseURL(), "--api-key", s.Secret(),
 					"--concurrency", "32", "--out", out}, v.args...)

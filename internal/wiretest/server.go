@@ -64,6 +64,10 @@ type Options struct {
 	// the place of RequestsPerMinute when both are set.
 	WindowRequests int
 	Window         time.Duration
+	// RateHeadersOnlyOn429 leaves the rate-limit headers off successful
+	// answers, as some OpenAI-compatible servers and gateways do: a
+	// client learns of the limit only from the 429s.
+	RateHeadersOnlyOn429 bool
 	// MinLatency and MaxLatency delay each answer by a uniform draw
 	// between them (from the seeded generator), after any Outcome.Delay.
 	MinLatency, MaxLatency time.Duration
@@ -331,8 +335,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		usage = estimateUsage(s.kind, req, text)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	limit, remaining, reset := s.bucket()
-	setRateHeaders(s.kind, w.Header(), limit, remaining, reset)
+	if !s.opts.RateHeadersOnlyOn429 {
+		limit, remaining, reset := s.bucket()
+		setRateHeaders(s.kind, w.Header(), limit, remaining, reset)
+	}
 	if o.Fault == "" || o.Fault == provider.BadOutput {
 		s.mu.Lock()
 		s.served++

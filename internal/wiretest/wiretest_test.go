@@ -186,6 +186,18 @@ func TestFixedWindowLimit(t *testing.T) {
 	}
 }
 
+func TestRateHeadersOnlyOn429(t *testing.T) {
+	s := New(t, OpenAI, Options{WindowRequests: 1, Window: 30 * time.Second, RateHeadersOnlyOn429: true})
+	r := post(t, s.BaseURL()+"/chat/completions", h2(s), openaiBody)
+	if r.StatusCode != 200 || r.Header.Get("X-Ratelimit-Limit-Requests") != "" || r.Header.Get("X-Ratelimit-Remaining-Requests") != "" {
+		t.Fatalf("success: %d %v; want no rate-limit headers", r.StatusCode, r.Header)
+	}
+	r = post(t, s.BaseURL()+"/chat/completions", h2(s), openaiBody)
+	if r.StatusCode != 429 || r.Header.Get("Retry-After") == "" || r.Header.Get("X-Ratelimit-Remaining-Requests") != "0" {
+		t.Fatalf("beyond the limit: %d %v", r.StatusCode, r.Header)
+	}
+}
+
 func h2(s *Server) http.Header { return http.Header{"Authorization": {"Bearer " + s.Secret()}} }
 
 func TestFailRateIsSeeded(t *testing.T) {
