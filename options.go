@@ -203,6 +203,9 @@ func (o Options) settings() (*settings, error) {
 // settings is o.settings() for pl's provider: a task the provider does
 // not declare (Capabilities.Tasks) is refused before anything is charged.
 func (pl *Pipeline) settings(o Options) (*settings, error) {
+	if pl.cfg.RequestsPerMinute < 0 {
+		return nil, errcode.Errorf(errcode.InvalidArgument, "Config.RequestsPerMinute must not be negative, got %d", pl.cfg.RequestsPerMinute)
+	}
 	s, err := o.settings()
 	if err != nil {
 		return nil, err
@@ -294,6 +297,14 @@ type Config struct {
 	// zero), so that N concurrent calls do not make N times
 	// Options.Concurrency requests.
 	MaxRequests int
+	// RequestsPerMinute is the provider's request limit when it is
+	// known (your account's limit): the pipeline's requests, across
+	// every Tag and TagAll call, are paced to it from the first one (a
+	// provider.RateLimit in front of the provider). 0 sets no pace here;
+	// a provider built with provider.Resilient still learns the limit
+	// from the provider's answers and waits out every rate limit.
+	// Negative is refused: every call fails with invalid_argument.
+	RequestsPerMinute int
 	// MaxBytes bounds a file's size (default 100 MiB).
 	MaxBytes int64
 	// MaxPixels bounds an image's pixel count, checked from the header

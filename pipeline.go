@@ -55,6 +55,7 @@ type Tagger interface {
 // concurrent use.
 type Pipeline struct {
 	prov     provider.Provider
+	send     provider.Provider // prov, paced to Config.RequestsPerMinute
 	caps     provider.Capabilities
 	cfg      Config
 	timed    timed
@@ -85,7 +86,11 @@ func New(p provider.Provider, cfg Config) *Pipeline {
 	if cfg.DecodeMemory <= 0 {
 		cfg.DecodeMemory = DefaultDecodeMemory
 	}
-	return &Pipeline{prov: p, caps: p.Capabilities(), cfg: cfg, tel: newTelemetry(cfg),
+	send := p
+	if cfg.RequestsPerMinute > 0 {
+		send = provider.RateLimit(p, provider.RateLimitOptions{RequestsPerMinute: cfg.RequestsPerMinute})
+	}
+	return &Pipeline{prov: p, send: send, caps: p.Capabilities(), cfg: cfg, tel: newTelemetry(cfg),
 		requests:     semaphore.NewWeighted(int64(cfg.MaxRequests)),
 		decodeMemory: media.NewMemoryBudget(cfg.DecodeMemory)}
 }
@@ -508,7 +513,7 @@ func (pl *Pipeline) ask(ctx context.Context, jobs []*job, o *settings) (*provide
 	var usage provider.Usage
 	for attempt := 0; ; attempt++ {
 		rctx, span := pl.tel.startRequest(ctx, jobs, pl.prov.Name())
-		resp, err := pl.prov.Generate(rctx, req)
+		resp, err := pl.send.Generate(rctx, req)
 		model := ""
 		if resp != nil {
 			model = resp.Model

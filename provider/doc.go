@@ -118,9 +118,12 @@
 //
 // Drivers never retry. One layer of middleware, each a [Provider] wrapping
 // a [Provider], does it for all of them: [Retry] (exponential backoff with
-// full jitter that obeys the server's hint, and a breaker that stops a
-// batch at the first fatal code), [RateLimit] (requests and tokens per
-// minute, adapting to x-ratelimit-* headers and 429 hints), [WithTimeout]
+// full jitter that obeys the server's hint, a rate limit waited out for
+// as long as the context lives rather than counted as a failed attempt,
+// and a breaker that stops a batch at the first fatal code), [RateLimit]
+// (requests and tokens per minute, a known limit or one learnt from the
+// x-ratelimit-* headers or the 429s themselves, every caller on one
+// pace, pausing all of them on a 429 hint), [WithTimeout]
 // (per attempt) and [Fallback] (the next provider when one is down or out
 // of quota). [Resilient] composes the first three in the right order.
 //

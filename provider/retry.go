@@ -13,17 +13,28 @@ import (
 
 // RetryOptions configure Retry. The zero value means the defaults.
 type RetryOptions struct {
-	// MaxAttempts is the number of attempts per call, the first one
-	// included. Default 6.
+	// MaxAttempts is the number of attempts per call that may fail for
+	// a reason other than a rate limit, the first one included. Default
+	// 6. Rate-limited attempts are not counted: see MaxRateLimitWait.
 	MaxAttempts int
 	// BaseDelay is the backoff before the second attempt; it doubles with
 	// each attempt up to MaxDelay. Defaults 500ms and 30s.
 	BaseDelay time.Duration
 	MaxDelay  time.Duration
-	// MaxTotalWait caps the time one call spends waiting between
-	// attempts. A server hint that would exceed it ends the retries at once
-	// and returns the failure. Default 2 minutes.
+	// MaxTotalWait caps the time one call spends waiting after failures
+	// other than rate limits. A wait that would exceed it ends the
+	// retries at once and returns the failure. Default 2 minutes.
 	MaxTotalWait time.Duration
+	// MaxRateLimitWait caps the time one call spends waiting after
+	// RateLimited failures; 0 (the default) means no cap but the
+	// context's. A rate-limited request is sent again after the server's
+	// hint (Retry-After, retry-after-ms, RetryInfo), or a backoff when
+	// there is none, however many times that takes: a rate limit is a
+	// reason to wait, not to fail. A wait that would outlast the
+	// context's deadline or this cap returns the failure at once. Set it
+	// when a Fallback should take over from a provider that stays rate
+	// limited.
+	MaxRateLimitWait time.Duration
 	// NoBreaker turns off the breaker on fatal codes.
 	NoBreaker bool
 	// OnRetry, if set, is called once for every retry, right before the
@@ -111,7 +122,10 @@ func (o RetryOptions) backoff(n int, hint time.Duration, r float64) time.Duratio
 
 // Retry returns a Provider that sends each request again after a
 // retryable failure (Code.Retryable: rate limited, unavailable, timeout,
-// unknown), waiting the longer of the server's hint and an exponential
+// unknown). After a rate limit it waits the server's hint (a backoff
+// with full jitter when there is none) and tries again for as long as ctx
+// lives (or MaxRateLimitWait, if set); after the other retryable
+// failures it waits the longer of the server's hint and an exponential
 // backoff with full jitter, up to MaxAttempts and MaxTotalWait. It never
 // retries other codes, and returns at once when ctx ends.
 //
@@ -187,7 +201,10 @@ func (r *retrier) Tripped() error {
 
 func (r *retrier) Generate(ctx context.Context, req *Request) (*Response, error) {
 	var (
-		waited   time.Duration
+		waited   time.Duration // after failures other than rate limits
+		failures int           // failures other than rate limits
+		limited  int           // rate-limited failures
+		lwaited  time.Duration // after rate-limited failures
 		lastCode Code          // of the failure before this attempt
 		lastWait time.Duration // the pause after it
 	)
@@ -214,12 +231,29 @@ func (r *retrier) Generate(ctx context.Context, req *Request) (*Response, error)
 			r.mu.Unlock()
 			return nil, err
 		}
-		if !code.Retryable() || attempt >= r.opts.MaxAttempts || ctx.Err() != nil {
+		if !code.Retryable() || ctx.Err() != nil {
 			return nil, err
 		}
-		wait := r.opts.backoff(attempt, retryAfterOf(err), r.opts.Rand())
-		if waited+wait > r.opts.MaxTotalWait {
-			return nil, err
+		var wait time.Duration
+		if code == RateLimited {
+			// The server says when: wait that long, however often.
+			limited++
+			wait = retryAfterOf(err)
+			if wait <= 0 {
+				wait = r.opts.backoff(limited, 0, r.opts.Rand())
+			}
+			if m := r.opts.MaxRateLimitWait; m > 0 && lwaited+wait > m {
+				return nil, err
+			}
+		} else {
+			failures++
+			if failures >= r.opts.MaxAttempts {
+				return nil, err
+			}
+			wait = r.opts.backoff(attempt, retryAfterOf(err), r.opts.Rand())
+			if waited+wait > r.opts.MaxTotalWait {
+				return nil, err
+			}
 		}
 		if dl, ok := ctx.Deadline(); ok && r.opts.Now().Add(wait).After(dl) {
 			// The wait alone outlasts the caller's deadline: fail now
@@ -229,7 +263,11 @@ func (r *retrier) Generate(ctx context.Context, req *Request) (*Response, error)
 		if serr := r.opts.Sleep(ctx, wait); serr != nil {
 			return nil, serr
 		}
-		waited += wait
+		if code == RateLimited {
+			lwaited += wait
+		} else {
+			waited += wait
+		}
 		lastCode, lastWait = code, wait
 	}
 }

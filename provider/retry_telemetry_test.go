@@ -109,7 +109,7 @@ func TestRetryIsVisible(t *testing.T) {
 			want: []retryCall{{2, rl, 7 * time.Second}, {3, un, 500 * time.Millisecond}}},
 		{name: "attempts exhausted", script: []fake.Step{{Fault: un}, {Fault: un}, {Fault: un}, {}}, opts: provider.RetryOptions{MaxAttempts: 3},
 			want: []retryCall{{2, un, 250 * time.Millisecond}, {3, un, 500 * time.Millisecond}}},
-		{name: "hint beyond budget", script: []fake.Step{{Fault: rl, RetryAfter: 10 * time.Minute}, {}}, opts: provider.RetryOptions{MaxTotalWait: time.Minute}},
+		{name: "hint beyond budget", script: []fake.Step{{Fault: rl, RetryAfter: 10 * time.Minute}, {}}, opts: provider.RetryOptions{MaxRateLimitWait: time.Minute}},
 		{name: "not retryable", script: []fake.Step{{Fault: provider.InvalidRequest}, {}}},
 		{name: "fatal", script: []fake.Step{{Fault: provider.QuotaExhausted}, {}}},
 		{name: "canceled while waiting", script: []fake.Step{{Fault: un}, {}}, cancel: true},

@@ -40,11 +40,26 @@ func keyFor(name string, getenv func(string) string) string {
 // top of it.
 const attemptTimeout = 2 * time.Minute
 
+// fallbackRateLimitWait is how long a provider of a --fallback chain may
+// stay rate limited for one request before the next provider takes it.
+const fallbackRateLimitWait = 2 * time.Minute
+
 // newProvider builds the provider the flags and environment ask for,
 // wrapped in the resilience layer (retries with the server's hints, rate
 // pacing, a per-attempt timeout). With no --provider, the first provider
 // with an API key in the environment is used, else the offline one.
+//
+// A rate limit is waited out for as long as the file's time allows
+// (--file-timeout), never a reason to fail it; --rpm paces the first
+// provider to a known limit. With --fallback, a provider rate limited for
+// longer than fallbackRateLimitWait hands the request to the next one.
 func newProvider(f tagFlags, getenv func(string) string) (provider.Provider, error) {
+	if f.rpm < 0 {
+		return nil, usagef("--rpm must not be negative (0: learn the limit from the provider)")
+	}
+	if len(f.fallback) > 0 {
+		f.rateLimitWait = fallbackRateLimitWait
+	}
 	p, err := newOneProvider(f, getenv)
 	if err != nil || len(f.fallback) == 0 {
 		return p, err
@@ -55,7 +70,8 @@ func newProvider(f tagFlags, getenv func(string) string) (provider.Provider, err
 		if name == "local" {
 			return nil, usagef("--fallback local: the offline provider answers differently in kind; use it as --provider")
 		}
-		fb, err := newOneProvider(tagFlags{provider: name, baseURL: base}, getenv)
+		// --rpm is the first provider's limit; the others learn theirs.
+		fb, err := newOneProvider(tagFlags{provider: name, baseURL: base, rateLimitWait: fallbackRateLimitWait}, getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -106,5 +122,9 @@ func newOneProvider(f tagFlags, getenv func(string) string) (provider.Provider, 
 	if err != nil {
 		return nil, usagef("provider %s: %v", name, err)
 	}
-	return provider.Resilient(p, provider.Options{Timeout: attemptTimeout}), nil
+	return provider.Resilient(p, provider.Options{
+		Timeout:   attemptTimeout,
+		Retry:     provider.RetryOptions{MaxRateLimitWait: f.rateLimitWait},
+		RateLimit: provider.RateLimitOptions{RequestsPerMinute: f.rpm},
+	}), nil
 }

@@ -24,6 +24,7 @@ type tagFlags struct {
 	provider, model, baseURL, apiKey string
 	format, out                      string
 	concurrency                      int
+	rpm                              int
 	lang, keywords                   string
 	maxKeywords                      int
 	context                          string
@@ -39,6 +40,9 @@ type tagFlags struct {
 	maxCredits                       int64
 	maxDuration                      time.Duration
 	fileTimeout                      time.Duration
+	// rateLimitWait is RetryOptions.MaxRateLimitWait, set for the
+	// providers of a --fallback chain; not a flag.
+	rateLimitWait time.Duration
 }
 
 func (f *tagFlags) register(fs *flag.FlagSet) {
@@ -50,6 +54,7 @@ func (f *tagFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.format, "format", "jsonl", "output format: jsonl, json or csv")
 	fs.StringVar(&f.out, "out", "", "write output to FILE instead of stdout")
 	fs.IntVar(&f.concurrency, "concurrency", 4, "requests in flight at once")
+	fs.IntVar(&f.rpm, "rpm", 0, "requests per minute your provider account allows: requests are paced to it from the first one (0: learnt from the provider's rate-limit answers); a rate limit never fails a file, it is waited out")
 	fs.StringVar(&f.lang, "lang", "en", "language of the output, as a code such as en or de")
 	fs.StringVar(&f.keywords, "keywords", "", "keyword count range MIN-MAX, e.g. 10-49")
 	fs.IntVar(&f.maxKeywords, "max-keywords", 0, "at most this many keywords (same as --keywords 10-N)")

@@ -15,7 +15,7 @@ import (
 
 // providerFlags are the flags of tag that choose and limit the provider
 // and price the files; the worker takes them as tag does.
-var providerFlags = []string{"provider", "fallback", "model", "base-url", "api-key",
+var providerFlags = []string{"provider", "fallback", "model", "base-url", "api-key", "rpm",
 	"price", "price-per-minute", "max-credits", "max-duration"}
 
 // runWorker runs "picfre worker": it works the queue's files until ctx

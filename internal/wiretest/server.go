@@ -52,6 +52,22 @@ type Options struct {
 	// of when the next request would be admitted.
 	RequestsPerMinute int
 	Burst             int
+	// WindowRequests and Window enforce a fixed-window limit instead, as
+	// some providers and gateways count: at most WindowRequests requests
+	// are admitted in each Window (default one minute), windows counted
+	// from the server's start. Answers carry x-ratelimit-limit-requests
+	// (WindowRequests), x-ratelimit-remaining-requests (what is left in
+	// this window) and x-ratelimit-reset-requests (the time to the
+	// window's end), the kind's equivalents for Anthropic; a request
+	// beyond the count gets the kind's 429 with a retry hint of the time
+	// to the window's end. Refused requests are not counted. It takes
+	// the place of RequestsPerMinute when both are set.
+	WindowRequests int
+	Window         time.Duration
+	// RateHeadersOnlyOn429 leaves the rate-limit headers off successful
+	// answers, as some OpenAI-compatible servers and gateways do: a
+	// client learns of the limit only from the 429s.
+	RateHeadersOnlyOn429 bool
 	// MinLatency and MaxLatency delay each answer by a uniform draw
 	// between them (from the seeded generator), after any Outcome.Delay.
 	MinLatency, MaxLatency time.Duration
@@ -125,6 +141,8 @@ type Server struct {
 	rng      *rand.Rand
 	tokens   float64
 	tokensAt time.Time
+	start    time.Time // of the first fixed window
+	windows  []int     // requests admitted in each fixed window
 	files    geminiFiles
 }
 
@@ -164,9 +182,13 @@ func Start(kind Kind, opts Options) *Server {
 	if opts.Burst <= 0 {
 		opts.Burst = 1
 	}
+	if opts.WindowRequests > 0 && opts.Window <= 0 {
+		opts.Window = time.Minute
+	}
 	s := &Server{kind: kind, opts: opts, rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))}
 	s.tokens = float64(opts.Burst)
 	s.tokensAt = time.Now()
+	s.start = s.tokensAt
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -284,6 +306,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case limited > 0:
 		o = providertest.Outcome{Fault: provider.RateLimited, RetryAfter: limited}
 		latency = 0
+		limit, _, _ := s.bucket()
+		setRateHeaders(s.kind, w.Header(), limit, 0, limited)
 	case failed:
 		o = providertest.Outcome{Fault: provider.RateLimited, RetryAfter: s.opts.FailRetryAfter}
 	case !scripted:
@@ -311,8 +335,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		usage = estimateUsage(s.kind, req, text)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	remaining, reset := s.bucket()
-	setRateHeaders(s.kind, w.Header(), s.opts.RequestsPerMinute, remaining, reset)
+	if !s.opts.RateHeadersOnlyOn429 {
+		limit, remaining, reset := s.bucket()
+		setRateHeaders(s.kind, w.Header(), limit, remaining, reset)
+	}
 	if o.Fault == "" || o.Fault == provider.BadOutput {
 		s.mu.Lock()
 		s.served++
@@ -324,6 +350,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 // admitLocked takes a token from the request bucket, or returns how long
 // until one is there. s.mu must be held.
 func (s *Server) admitLocked(now time.Time) time.Duration {
+	if s.opts.WindowRequests > 0 {
+		i, end := s.windowAt(now)
+		for len(s.windows) <= i {
+			s.windows = append(s.windows, 0)
+		}
+		if s.windows[i] >= s.opts.WindowRequests {
+			return max(end.Sub(now), time.Millisecond)
+		}
+		s.windows[i]++
+		return 0
+	}
 	rpm := s.opts.RequestsPerMinute
 	if rpm <= 0 {
 		return 0
@@ -339,19 +376,52 @@ func (s *Server) admitLocked(now time.Time) time.Duration {
 	return max(wait, time.Millisecond)
 }
 
-// bucket returns the whole requests left in the bucket and the time until
-// it is full again (OpenAI's meaning of x-ratelimit-reset-requests).
-func (s *Server) bucket() (int, time.Duration) {
+// windowAt returns the index of the fixed window now falls in and the
+// time that window ends.
+func (s *Server) windowAt(now time.Time) (int, time.Time) {
+	i := int(now.Sub(s.start) / s.opts.Window)
+	return i, s.start.Add(time.Duration(i+1) * s.opts.Window)
+}
+
+// Windows returns, with a fixed-window limit (Options.WindowRequests),
+// how many requests were admitted in each window since the server
+// started, the current window last; nil without one.
+func (s *Server) Windows() []int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.opts.WindowRequests <= 0 {
+		return nil
+	}
+	i, _ := s.windowAt(time.Now())
+	out := make([]int, i+1)
+	copy(out, s.windows)
+	return out
+}
+
+// bucket returns the limit the rate headers announce (0: none), the whole
+// requests left and the time until the limit is back to its initial
+// state (OpenAI's meaning of x-ratelimit-reset-requests): for the token
+// bucket, until it is full again; for a fixed window, until the window
+// ends.
+func (s *Server) bucket() (int, int, time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	if n := s.opts.WindowRequests; n > 0 {
+		i, end := s.windowAt(now)
+		used := 0
+		if i < len(s.windows) {
+			used = s.windows[i]
+		}
+		return n, max(n-used, 0), end.Sub(now)
+	}
 	rpm := s.opts.RequestsPerMinute
 	if rpm <= 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
-	now := time.Now()
 	perSec := float64(rpm) / 60
 	tokens := min(float64(s.opts.Burst), s.tokens+now.Sub(s.tokensAt).Seconds()*perSec)
-	return int(tokens), time.Duration((float64(s.opts.Burst) - tokens) / perSec * float64(time.Second))
+	return rpm, int(tokens), time.Duration((float64(s.opts.Burst) - tokens) / perSec * float64(time.Second))
 }
 
 func (s *Server) latencyLocked() time.Duration {
@@ -387,17 +457,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func setRateHeaders(kind Kind, h http.Header, rpm, remaining int, reset time.Duration) {
-	if rpm <= 0 {
+func setRateHeaders(kind Kind, h http.Header, limit, remaining int, reset time.Duration) {
+	if limit <= 0 {
 		return
 	}
 	switch kind {
 	case OpenAI:
-		h.Set("x-ratelimit-limit-requests", fmt.Sprint(rpm))
+		h.Set("x-ratelimit-limit-requests", fmt.Sprint(limit))
 		h.Set("x-ratelimit-remaining-requests", fmt.Sprint(remaining))
 		h.Set("x-ratelimit-reset-requests", reset.Round(time.Millisecond).String())
 	case Anthropic:
-		h.Set("anthropic-ratelimit-requests-limit", fmt.Sprint(rpm))
+		h.Set("anthropic-ratelimit-requests-limit", fmt.Sprint(limit))
 		h.Set("anthropic-ratelimit-requests-remaining", fmt.Sprint(remaining))
 		h.Set("anthropic-ratelimit-requests-reset", time.Now().Add(reset).UTC().Format(time.RFC3339))
 	}

@@ -3,7 +3,9 @@ package wiretest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +121,84 @@ func TestRequestsPerMinuteLimit(t *testing.T) {
 		t.Fatalf("served %d", s.Served())
 	}
 }
+
+func TestFixedWindowLimit(t *testing.T) {
+	// A window long enough that three requests and a refused one fall in
+	// the first, however slow the machine.
+	const window = 30 * time.Second
+	s := New(t, OpenAI, Options{WindowRequests: 3, Window: window})
+	h := http.Header{"Authorization": {"Bearer " + s.Secret()}}
+	for i := range 3 {
+		r := post(t, s.BaseURL()+"/chat/completions", h, openaiBody)
+		if r.StatusCode != 200 {
+			t.Fatalf("request %d: %d", i+1, r.StatusCode)
+		}
+		if got, want := r.Header.Get("X-Ratelimit-Remaining-Requests"), fmt.Sprint(2-i); got != want {
+			t.Fatalf("request %d: remaining %q, want %s", i+1, got, want)
+		}
+		if r.Header.Get("X-Ratelimit-Limit-Requests") != "3" {
+			t.Fatalf("limit header %q", r.Header.Get("X-Ratelimit-Limit-Requests"))
+		}
+		if d, err := time.ParseDuration(r.Header.Get("X-Ratelimit-Reset-Requests")); err != nil || d <= 0 || d > window {
+			t.Fatalf("reset %q", r.Header.Get("X-Ratelimit-Reset-Requests"))
+		}
+	}
+	r := post(t, s.BaseURL()+"/chat/completions", h, openaiBody)
+	if r.StatusCode != 429 || r.Header.Get("X-Ratelimit-Remaining-Requests") != "0" || r.Header.Get("X-Ratelimit-Limit-Requests") != "3" {
+		t.Fatalf("fourth in the window: %d %v", r.StatusCode, r.Header)
+	}
+	secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
+	ms, err2 := strconv.Atoi(r.Header.Get("Retry-After-Ms"))
+	if err != nil || err2 != nil || secs < 1 || secs > 30 || ms <= 0 || ms > 30000 || (ms+999)/1000 != secs {
+		t.Fatalf("hints %q, %q: want the time to the window's end", r.Header.Get("Retry-After"), r.Header.Get("Retry-After-Ms"))
+	}
+	if w := s.Windows(); len(w) != 1 || w[0] != 3 || s.Served() != 3 {
+		t.Fatalf("windows %v, served %d; the refused request must not count", w, s.Served())
+	}
+
+	// The next window admits again, once its hint has passed.
+	s = New(t, OpenAI, Options{WindowRequests: 1, Window: 500 * time.Millisecond})
+	var hint time.Duration
+	for range 10 {
+		r := post(t, s.BaseURL()+"/chat/completions", h2(s), openaiBody)
+		if r.StatusCode == 429 {
+			ms, _ := strconv.Atoi(r.Header.Get("Retry-After-Ms"))
+			hint = time.Duration(ms) * time.Millisecond
+			break
+		}
+	}
+	if hint <= 0 || hint > 500*time.Millisecond {
+		t.Fatalf("no usable 429 hint from a one-request window: %s", hint)
+	}
+	time.Sleep(hint + 20*time.Millisecond)
+	if r := post(t, s.BaseURL()+"/chat/completions", h2(s), openaiBody); r.StatusCode != 200 {
+		t.Fatalf("after the hint: %d", r.StatusCode)
+	}
+	total := 0
+	for _, n := range s.Windows() {
+		if n > 1 {
+			t.Fatalf("windows %v: more than the limit in one", s.Windows())
+		}
+		total += n
+	}
+	if total != s.Served() {
+		t.Fatalf("windows %v, served %d", s.Windows(), s.Served())
+	}
+}
+
+func TestRateHeadersOnlyOn429(t *testing.T) {
+	s := New(t, OpenAI, Options{WindowRequests: 1, Window: 30 * time.Second, RateHeadersOnlyOn429: true})
+	r := post(t, s.BaseURL()+"/chat/completions", h2(s), openaiBody)
+	if r.StatusCode != 200 || r.Header.Get("X-Ratelimit-Limit-Requests") != "" || r.Header.Get("X-Ratelimit-Remaining-Requests") != "" {
+		t.Fatalf("success: %d %v; want no rate-limit headers", r.StatusCode, r.Header)
+	}
+	r = post(t, s.BaseURL()+"/chat/completions", h2(s), openaiBody)
+	if r.StatusCode != 429 || r.Header.Get("Retry-After") == "" || r.Header.Get("X-Ratelimit-Remaining-Requests") != "0" {
+		t.Fatalf("beyond the limit: %d %v", r.StatusCode, r.Header)
+	}
+}
+
+func h2(s *Server) http.Header { return http.Header{"Authorization": {"Bearer " + s.Secret()}} }
 
 func TestFailRateIsSeeded(t *testing.T) {
 	count := func() int {

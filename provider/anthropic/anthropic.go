@@ -263,7 +263,7 @@ func (p *Provider) classify(status int, header http.Header, body []byte) error {
 	}
 	e := &provider.Error{Code: c, Provider: p.name, StatusCode: status}
 	if c == provider.RateLimited {
-		e.RetryAfter = wire.ParseRetryAfter(header, time.Now())
+		e.RetryAfter = wire.RateLimitHint(header, time.Now())
 	}
 	msg := wire.Safe(eb.Error.Message, p.key)
 	switch {

@@ -360,7 +360,7 @@ func (p *Provider) classify(status int, header http.Header, body []byte) error {
 	e := &provider.Error{Code: c, Provider: p.name, StatusCode: status}
 	if c == provider.RateLimited {
 		if hint == 0 {
-			hint = wire.ParseRetryAfter(header, time.Now())
+			hint = wire.RateLimitHint(header, time.Now())
 		}
 		e.RetryAfter = hint
 	}

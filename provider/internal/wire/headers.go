@@ -43,6 +43,28 @@ func ParseRetryAfter(h http.Header, now time.Time) time.Duration {
 	return 0
 }
 
+// RateLimitHint returns the retry hint of a rate-limited answer: the
+// Retry-After hint (ParseRetryAfter) when there is one, else the reset of
+// each limit the rate-limit headers (ParseRateLimitHeaders) report as
+// exhausted, the longest of them, else 0.
+func RateLimitHint(h http.Header, now time.Time) time.Duration {
+	if d := ParseRetryAfter(h, now); d > 0 {
+		return d
+	}
+	info := ParseRateLimitHeaders(h, now)
+	if info == nil {
+		return 0
+	}
+	var d time.Duration
+	if info.RemainingRequests == 0 {
+		d = max(d, info.ResetRequests)
+	}
+	if info.RemainingTokens == 0 {
+		d = max(d, info.ResetTokens)
+	}
+	return d
+}
+
 // ParseRateLimitHeaders reads the rate-limit headers of an answer in the
 // two common forms: OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,
 // tokens} (resets as durations such as "6m0s" or "120ms") and Anthropic's
