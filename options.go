@@ -321,6 +321,21 @@ type Config struct {
 	// whose cost alone is over the budget fails with too_large. Scaling
 	// and encoding buffers, at the output size, are not counted.
 	DecodeMemory int64
+	// PrepareConcurrency bounds the files being prepared at once across
+	// every Tag and TagAll call of the pipeline: read, sniffed, decoded,
+	// scaled and encoded (images), rasterized (SVG), or copied to scratch
+	// and run through ffmpeg (video, audio). 0 means runtime.GOMAXPROCS(0)
+	// as New found it. It is separate from Options.Concurrency and
+	// MaxRequests, which bound provider requests: with Concurrency 32 a
+	// batch keeps 32 requests in flight while only PrepareConcurrency
+	// files are decoded, so memory follows the CPUs, not the request
+	// count. A file's slot is held from Media.Open until its parts are
+	// ready and released before its credits are held and its request is
+	// sent; a file waits for a slot within its time limit
+	// (Options.FileTimeout) and its context. Reading happens inside the
+	// slot so that waiting files hold no content: a slow Media.Open (a
+	// remote store) holds a slot while it reads.
+	PrepareConcurrency int
 	// MaxTimedBytes bounds a video or audio file's size (default 4 GiB).
 	// Such files are streamed to a scratch file, never held in memory.
 	MaxTimedBytes int64

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"iter"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -65,6 +66,9 @@ type Pipeline struct {
 	// decodeMemory bounds the memory of image decodes in flight, all
 	// calls (Config.DecodeMemory).
 	decodeMemory *media.MemoryBudget
+	// prepares bounds the files being prepared at once, all calls
+	// (Config.PrepareConcurrency).
+	prepares *semaphore.Weighted
 }
 
 var _ Tagger = (*Pipeline)(nil)
@@ -90,9 +94,13 @@ func New(p provider.Provider, cfg Config) *Pipeline {
 	if cfg.RequestsPerMinute > 0 {
 		send = provider.RateLimit(p, provider.RateLimitOptions{RequestsPerMinute: cfg.RequestsPerMinute})
 	}
+	if cfg.PrepareConcurrency <= 0 {
+		cfg.PrepareConcurrency = runtime.GOMAXPROCS(0)
+	}
 	return &Pipeline{prov: p, send: send, caps: p.Capabilities(), cfg: cfg, tel: newTelemetry(cfg),
 		requests:     semaphore.NewWeighted(int64(cfg.MaxRequests)),
-		decodeMemory: media.NewMemoryBudget(cfg.DecodeMemory)}
+		decodeMemory: media.NewMemoryBudget(cfg.DecodeMemory),
+		prepares:     semaphore.NewWeighted(int64(cfg.PrepareConcurrency))}
 }
 
 // Tag processes one file.
@@ -193,7 +201,7 @@ func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal
 			j.deadline = time.Now().Add(o.FileTimeout)
 		}
 		fctx, cancel := fileContext(ctx, o, j.deadline)
-		pl.prepare(fctx, j, o)
+		pl.prepareInSlot(fctx, j, o)
 		if j.err == nil {
 			pl.authorize(fctx, j, o)
 		}
@@ -221,6 +229,21 @@ func (pl *Pipeline) process(ctx context.Context, jobs []*job, o *settings, fatal
 		pl.requestWithin(ctx, images, o, fatal)
 	}
 	pl.follow(ctx, jobs, o)
+}
+
+// prepareInSlot runs prepare holding one of the pipeline's preparation
+// slots (Config.PrepareConcurrency), waiting for it within ctx. The slot
+// is released when prepare returns, panics included, before any credit is
+// held or request sent.
+func (pl *Pipeline) prepareInSlot(ctx context.Context, j *job, o *settings) {
+	if err := pl.prepares.Acquire(ctx, 1); err != nil {
+		// The caller's cancellation, or the file's time limit, whose
+		// error is the cause.
+		j.fail(errcode.WrapIfNone(errcode.Canceled, context.Cause(ctx)))
+		return
+	}
+	defer pl.prepares.Release(1)
+	pl.prepare(ctx, j, o)
 }
 
 // fileContext is ctx bounded by a file's deadline (none when zero), whose
