@@ -97,7 +97,7 @@ func TestMemoryBudgetBoundsConcurrentDecodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	one := info.jpegDecodeBytes(1) // a full-size decode by jpegdec
+	one := info.jpegDecodeBytes(1)      // a full-size decode by jpegdec
 	b := NewMemoryBudget(2*one + one/2) // two at a time
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
