@@ -3,52 +3,24 @@ package jpegdec
 import (
 	"bytes"
 	"fmt"
-	"image"
 	"image/jpeg"
 	_ "image/png"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
 
-	"golang.org/x/image/draw"
+	"github.com/picfre/picfre/internal/mediatest"
 )
 
-// photo24MP is a 6000×4000 4:2:0 JPEG at quality 92 made the way
-// internal/media's benchmark makes it: a 4×4 mosaic of the sample
-// photographs upscaled with Catmull-Rom, plus ±12 levels of deterministic
-// grain so that the entropy-coded data has a camera image's size (~8 MB).
+// photo24MP is internal/media's benchmark photo: a 6000×4000 4:2:0
+// camera-like JPEG at quality 92 (~8 MB; see mediatest.Photo).
 var photo24MP = sync.OnceValues(func() ([]byte, error) {
-	const W, H, cols, rows = 6000, 4000, 4, 4
-	canvas := image.NewRGBA(image.Rect(0, 0, W, H))
-	names := []string{"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "hubble_deep_field.jpg", "brick.png", "grass.png", "gravel.png"}
-	tw, th := W/cols, H/rows
-	for i := range cols * rows {
-		data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "samples", names[i%len(names)]))
-		if err != nil {
-			return nil, err
-		}
-		src, _, err := image.Decode(bytes.NewReader(data))
-		if err != nil {
-			return nil, err
-		}
-		r := image.Rect((i%cols)*tw, (i/cols)*th, (i%cols+1)*tw, (i/cols+1)*th)
-		draw.CatmullRom.Scale(canvas, r, src, src.Bounds(), draw.Src, nil)
+	srcs, err := mediatest.LoadSamples(filepath.Join("..", "..", "testdata", "samples"))
+	if err != nil {
+		return nil, err
 	}
-	s := uint32(2463534242)
-	for i := 0; i < len(canvas.Pix); i += 4 {
-		s ^= s << 13
-		s ^= s >> 17
-		s ^= s << 5
-		n := int(s%25) - 12
-		for c := range 3 {
-			canvas.Pix[i+c] = uint8(min(max(int(canvas.Pix[i+c])+n, 0), 255))
-		}
-	}
-	var buf bytes.Buffer
-	err := jpeg.Encode(&buf, canvas, &jpeg.Options{Quality: 92})
-	return buf.Bytes(), err
+	return mediatest.Photo(srcs, 6000, 4000, 0, 92)
 })
 
 func bench24MP(b *testing.B) []byte {

@@ -3,7 +3,6 @@ package media
 import (
 	"bytes"
 	"fmt"
-	"image"
 	"image/jpeg"
 	"os"
 	"os/exec"
@@ -11,45 +10,17 @@ import (
 	"sync"
 	"testing"
 
-	"golang.org/x/image/draw"
+	"github.com/picfre/picfre/internal/mediatest"
 )
 
-// photo24MP is a 6000×4000 JPEG made from the sample photographs: a 4×4
-// mosaic of them, upscaled with Catmull-Rom, plus fine grain so that the
-// file has the high-frequency content (and entropy-coded size, ~8 MB) of a
-// real camera image rather than smooth upscaled blur. Built once per test
-// binary: it takes a few seconds.
+// photo24MP is a 6000×4000 camera-like JPEG at quality 92 (~8 MB; see
+// mediatest.Photo). Built once per test binary: it takes a few seconds.
 var photo24MP = sync.OnceValues(func() ([]byte, error) {
-	const W, H, cols, rows = 6000, 4000, 4, 4
-	canvas := image.NewRGBA(image.Rect(0, 0, W, H))
-	names := []string{"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "hubble_deep_field.jpg", "brick.png", "grass.png", "gravel.png"}
-	tw, th := W/cols, H/rows
-	for i := range cols * rows {
-		data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "samples", names[i%len(names)]))
-		if err != nil {
-			return nil, err
-		}
-		src, _, err := image.Decode(bytes.NewReader(data))
-		if err != nil {
-			return nil, err
-		}
-		r := image.Rect((i%cols)*tw, (i/cols)*th, (i%cols+1)*tw, (i/cols+1)*th)
-		draw.CatmullRom.Scale(canvas, r, src, src.Bounds(), draw.Src, nil)
+	srcs, err := mediatest.LoadSamples(filepath.Join("..", "..", "testdata", "samples"))
+	if err != nil {
+		return nil, err
 	}
-	// Deterministic grain (xorshift), ±12 levels.
-	s := uint32(2463534242)
-	for i := 0; i < len(canvas.Pix); i += 4 {
-		s ^= s << 13
-		s ^= s >> 17
-		s ^= s << 5
-		n := int(s%25) - 12
-		for c := range 3 {
-			canvas.Pix[i+c] = uint8(min(max(int(canvas.Pix[i+c])+n, 0), 255))
-		}
-	}
-	var buf bytes.Buffer
-	err := jpeg.Encode(&buf, canvas, &jpeg.Options{Quality: 92})
-	return buf.Bytes(), err
+	return mediatest.Photo(srcs, 6000, 4000, 0, 92)
 })
 
 func bench24MP(b *testing.B) []byte {
@@ -133,47 +104,21 @@ func BenchmarkProbe(b *testing.B) {
 }
 
 // photos24MP returns n distinct 6000×4000 camera-like JPEGs (4:2:0,
-// quality 92), each a mosaic of the samples in its own order with its own
-// grain, written into dir.
+// quality 92; mediatest.Photo's variants 0 to n-1), written into dir.
 func photos24MP(b *testing.B, dir string, n int) []string {
 	b.Helper()
-	names := []string{"astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "hubble_deep_field.jpg", "brick.png", "grass.png", "gravel.png"}
-	srcs := make([]image.Image, len(names))
-	for i, name := range names {
-		data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "samples", name))
+	srcs, err := mediatest.LoadSamples(filepath.Join("..", "..", "testdata", "samples"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	paths := make([]string, n)
+	for k := range n {
+		data, err := mediatest.Photo(srcs, 6000, 4000, k, 92)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if srcs[i], _, err = image.Decode(bytes.NewReader(data)); err != nil {
-			b.Fatal(err)
-		}
-	}
-	const W, H, cols, rows = 6000, 4000, 4, 4
-	paths := make([]string, n)
-	for k := range n {
-		canvas := image.NewRGBA(image.Rect(0, 0, W, H))
-		tw, th := W/cols, H/rows
-		for i := range cols * rows {
-			src := srcs[(i+3*k)%len(srcs)]
-			r := image.Rect((i%cols)*tw, (i/cols)*th, (i%cols+1)*tw, (i/cols+1)*th)
-			draw.CatmullRom.Scale(canvas, r, src, src.Bounds(), draw.Src, nil)
-		}
-		s := uint32(2463534242 + 7919*k)
-		for i := 0; i < len(canvas.Pix); i += 4 {
-			s ^= s << 13
-			s ^= s >> 17
-			s ^= s << 5
-			g := int(s%25) - 12
-			for c := range 3 {
-				canvas.Pix[i+c] = uint8(min(max(int(canvas.Pix[i+c])+g, 0), 255))
-			}
-		}
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, canvas, &jpeg.Options{Quality: 92}); err != nil {
-			b.Fatal(err)
-		}
 		paths[k] = filepath.Join(dir, fmt.Sprintf("photo%02d.jpg", k))
-		if err := os.WriteFile(paths[k], buf.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(paths[k], data, 0o644); err != nil {
 			b.Fatal(err)
 		}
 	}

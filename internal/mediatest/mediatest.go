@@ -1,5 +1,6 @@
-// Package mediatest crafts hostile media for tests: files whose headers
-// lie about their length, frames that carry metadata. It exists only for
+// Package mediatest crafts media for tests and benchmarks: hostile files
+// whose headers lie about their length, frames that carry metadata, and
+// camera-like photos (Photo) of any size. It exists only for
 // tests; no library code imports it. Its functions work on bytes in
 // memory and fail with an error (never a panic) when the input is not
 // what they expect.
