@@ -156,7 +156,14 @@ func (pl *Pipeline) prepareImage(ctx context.Context, j *job, data []byte) {
 	if j.result.Width == 0 {
 		j.result.Width, j.result.Height = w, h
 	}
-	j.parts = []provider.Part{{MIMEType: p.MIMEType, Data: p.Data, Width: p.Width, Height: p.Height}}
+	part := provider.Part{MIMEType: p.MIMEType, Data: p.Data, Width: p.Width, Height: p.Height}
+	if pl.caps.Pixels {
+		// The provider analyses pixels: hand it the ones Data encodes
+		// instead of having it decode the JPEG again. Only then, since
+		// holding them for every request in flight costs memory.
+		part.Image = p.Image
+	}
+	j.parts = []provider.Part{part}
 }
 
 // vectorRasterEdge is the long edge SVG drawings are rasterized at before
@@ -418,6 +425,8 @@ func (pl *Pipeline) prepareVideo(ctx context.Context, j *job, tools video.Tools,
 		j.fail(errcode.New(errcode.InvalidMedia, "no frame could be extracted"))
 		return
 	}
+	// Frames come from ffmpeg as JPEG only, never decoded here, so their
+	// parts carry no Image even for a provider that declares Pixels.
 	for _, fr := range frames {
 		j.parts = append(j.parts, provider.Part{MIMEType: "image/jpeg", Data: fr.JPEG, Width: fr.Width, Height: fr.Height})
 	}

@@ -42,6 +42,11 @@ type Capabilities struct {
 	MaxUploadBytes int64
 	// ImageCost is how the provider bills an image. Nil means unknown.
 	ImageCost ImageCost
+	// Pixels reports that the provider reads Part.Image when set, so the
+	// pipeline attaches the prepared pixels to image parts. Others leave
+	// it false: holding decoded pixels for every request in flight costs
+	// memory.
+	Pixels bool
 }
 
 // Supports reports whether the provider answers task: true when Tasks is

@@ -26,6 +26,9 @@
 // a part belongs to. Instructions (prose) and Schema (a strict JSON Schema)
 // say what to answer; [Spec] says the same in fields, for providers that
 // read neither. The pipeline sends only tasks [Capabilities.Supports].
+// A provider that analyses pixels itself declares [Capabilities].Pixels
+// and then also gets each prepared image decoded in [Part].Image, beside
+// its JPEG in Data; every other provider ignores Image.
 //
 // # The answer
 //

@@ -63,6 +63,9 @@ func (f *fallback) Capabilities() Capabilities {
 		c.MaxInlineBytes = minLimit(c.MaxInlineBytes, o.MaxInlineBytes)
 		c.Video = c.Video && o.Video
 		c.Audio = c.Audio && o.Audio
+		// Members that do not read Part.Image ignore it, and the pixels
+		// are in memory anyway: attach them when any member uses them.
+		c.Pixels = c.Pixels || o.Pixels
 		c.Tasks = unionTasks(c.Tasks, o.Tasks)
 	}
 	return c

@@ -355,6 +355,16 @@ func TestFallbackOrderAndFallThrough(t *testing.T) {
 	if caps.MaxItemsPerRequest != 2 || caps.Video {
 		t.Fatalf("merged capabilities not cautious: %+v", caps)
 	}
+	// Pixels: any member reading Part.Image makes the pipeline attach it
+	// (the others ignore it), in either order; none means none.
+	pix := fake.New(fake.Options{Capabilities: provider.Capabilities{Pixels: true}})
+	plain := fake.New(fake.Options{})
+	if !provider.Fallback(plain, pix).Capabilities().Pixels || !provider.Fallback(pix, plain).Capabilities().Pixels {
+		t.Fatal("Pixels lost in the merge")
+	}
+	if provider.Fallback(plain, fake.New(fake.Options{})).Capabilities().Pixels {
+		t.Fatal("Pixels set with no member declaring it")
+	}
 }
 
 // TestFallbackSkipsTrippedProvider: once the first provider's breaker is

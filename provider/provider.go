@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"encoding/json"
+	"image"
 	"io"
 )
 
@@ -80,6 +81,14 @@ type Part struct {
 	// Size is the byte length of a streamed part (the length of Data
 	// otherwise, where it may be left 0).
 	Size int64
+	// Image, on an image part, holds the decoded, oriented, scaled pixels
+	// that Data encodes. The pipeline sets it only for providers whose
+	// Capabilities.Pixels is true, and only when the pixels are already
+	// decoded in hand (prepared images; not video frames, which ffmpeg
+	// gives as JPEG); Data is still always set, so a driver may ignore
+	// Image. Because Data is lossy, its decode may differ slightly from
+	// Image. The image is shared: a driver must not modify it.
+	Image image.Image `json:"-"`
 }
 
 // IsText reports whether the part carries text rather than media bytes.

@@ -4,6 +4,7 @@ import (
 	"image"
 	"testing"
 
+	"github.com/picfre/picfre/internal/media"
 	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/provider/local"
 )
@@ -47,6 +48,42 @@ func BenchmarkGenerate(b *testing.B) {
 	for b.Loop() {
 		if _, err := p.Generate(b.Context(), req); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGenerateFromPixels compares a metadata request whose image part
+// the local provider decodes from its JPEG (source=jpeg, as before issue
+// 15) with one that carries the prepared pixels in Part.Image
+// (source=pixels). The part is what the pipeline prepares for this
+// provider: a sample photograph oriented, scaled to a 512-pixel long edge
+// and encoded by internal/media, with the pixels it kept.
+func BenchmarkGenerateFromPixels(b *testing.B) {
+	for _, name := range []string{"coffee.png", "rocket.jpg"} {
+		prep, err := media.Prepare(readSample(b, name), media.Limits{}, media.PrepareOptions{LongEdge: 512, KeepImage: true})
+		if err != nil {
+			b.Fatalf("prepare %s: %v", name, err)
+		}
+		part := provider.Part{MIMEType: prep.MIMEType, Data: prep.Data, Width: prep.Width, Height: prep.Height}
+		withPixels := part
+		withPixels.Image = prep.Image
+		p := local.New(local.Options{})
+		for _, c := range []struct {
+			source string
+			part   provider.Part
+		}{{"jpeg", part}, {"pixels", withPixels}} {
+			b.Run("sample="+name+"/source="+c.source, func(b *testing.B) {
+				req := &provider.Request{
+					Spec:  provider.Spec{Task: provider.TaskMetadata, Items: 1, MinKeywords: 10, MaxKeywords: 25, MaxTitle: 70},
+					Parts: []provider.Part{c.part},
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := p.Generate(b.Context(), req); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }

@@ -54,6 +54,11 @@
 // Text parts, including the instructions and the user's context, are
 // ignored: there is no language model to read them.
 //
+// The provider declares [provider.Capabilities].Pixels: when an image part
+// carries [provider.Part].Image (the pipeline's prepared pixels, which its
+// Data encodes), those pixels are analysed directly and Data is not
+// decoded; otherwise Data is decoded as before.
+//
 // Several images for one item are the frames of a video. They are analysed
 // together: colours and tone pooled over all frames, copy space only where
 // every frame is calm, the change between frames as motion or stillness,

@@ -81,13 +81,15 @@ func New(opts Options) *Provider {
 func (p *Provider) Name() string { return Name }
 
 // Capabilities reports many items per request, several frames per item,
-// small images, no audio or video parts, and images that cost nothing.
+// small images, no audio or video parts, images that cost nothing, and
+// Pixels: Generate analyses Part.Image when the pipeline attaches it.
 func (p *Provider) Capabilities() provider.Capabilities {
 	return provider.Capabilities{
 		MaxItemsPerRequest: p.opts.MaxItemsPerRequest,
 		MaxImagesPerItem:   p.opts.MaxImagesPerItem,
 		ImageSize:          imageSize,
 		ImageCost:          provider.ImageCostFunc(func(int, int, provider.Detail) int { return 0 }),
+		Pixels:             true,
 	}
 }
 
@@ -100,7 +102,8 @@ func (p *Provider) fail(code provider.Code, err error, format string, args ...an
 // for TaskMetadata (with "keywords_second" when Spec.SecondLanguage is
 // set), a [PromptAnalysis] (with "prompt" and every other
 // field of the structured prompt schema) for TaskPrompt, wrapped as {"items":[...]}
-// when Spec.Items > 1. Text parts are ignored. Audio, video and other
+// when Spec.Items > 1. An image part's pixels are Part.Image when set,
+// else Data decoded. Text parts are ignored. Audio, video and other
 // non-image parts fail with [provider.Unsupported]; an item without an
 // image, an image that does not decode or is too large fails with
 // [provider.InvalidRequest]. Usage is always zero: nothing is billed.
@@ -152,7 +155,7 @@ func (p *Provider) Generate(ctx context.Context, req *provider.Request) (*provid
 		}
 		frames := make([]image.Image, len(parts))
 		for j, part := range parts {
-			img, err := p.decode(part.Data)
+			img, err := p.pixels(part)
 			if err != nil {
 				return nil, p.fail(provider.InvalidRequest, err, "item %d: image %d cannot be analysed", i, j)
 			}
@@ -252,6 +255,22 @@ func safeMIME(m string) string {
 		}
 		return r
 	}, m)
+}
+
+// pixels returns the part's image: Part.Image when set (no decoding), else
+// Data decoded. Either way the MaxPixels guard applies.
+func (p *Provider) pixels(part provider.Part) (image.Image, error) {
+	if part.Image == nil {
+		return p.decode(part.Data)
+	}
+	b := part.Image.Bounds()
+	if b.Dx() <= 0 || b.Dy() <= 0 {
+		return nil, errEmptyImage
+	}
+	if int64(b.Dx())*int64(b.Dy()) > int64(p.opts.MaxPixels) {
+		return nil, fmt.Errorf("%d×%d pixels is more than the limit of %d", b.Dx(), b.Dy(), p.opts.MaxPixels)
+	}
+	return part.Image, nil
 }
 
 // decode checks the header's pixel count before decoding the image.

@@ -333,3 +333,37 @@ func TestRGBAImagesWithTransparency(t *testing.T) {
 		t.Errorf("cut-out on transparency: %+v", a)
 	}
 }
+
+// A part carrying both Image and Data is analysed from Image: here the
+// pixels are red and the bytes blue, so the colour keyword tells which.
+func TestPartImageIsUsedInsteadOfData(t *testing.T) {
+	red := fill(120, 80, flat(color.RGBA{230, 20, 25, 255}))
+	blue := fill(120, 80, flat(color.RGBA{20, 40, 230, 255}))
+	p := local.New(local.Options{})
+	req := request(provider.TaskMetadata, stockSpec, encodeJPEG(t, blue))
+	req.Parts[1].Image = red
+	a := generateOne(t, p, req)
+	if !contains(a.Keywords, "red") || contains(a.Keywords, "blue") {
+		t.Errorf("keywords %v: want red from Part.Image, not blue from Data", a.Keywords)
+	}
+	req.Parts[1].Image = nil
+	a = generateOne(t, p, req)
+	if !contains(a.Keywords, "blue") {
+		t.Errorf("keywords %v without Image: want blue from Data", a.Keywords)
+	}
+	if !p.Capabilities().Pixels {
+		t.Error("Capabilities().Pixels is false")
+	}
+}
+
+// The MaxPixels guard applies to Part.Image as to Data.
+func TestPartImageTooLarge(t *testing.T) {
+	p := local.New(local.Options{MaxPixels: 100})
+	req := request(provider.TaskMetadata, stockSpec, encodeJPEG(t, fill(8, 8, flat(color.RGBA{1, 2, 3, 255}))))
+	req.Parts[1].Image = fill(20, 20, flat(color.RGBA{230, 20, 25, 255}))
+	_, err := p.Generate(t.Context(), req)
+	var pe *provider.Error
+	if !errors.As(err, &pe) || pe.Code != provider.InvalidRequest {
+		t.Fatalf("got %v, want a *provider.Error with code InvalidRequest", err)
+	}
+}

@@ -101,6 +101,7 @@ func RunConformanceTests(t *testing.T, newHarness func(t *testing.T) Harness) {
 	run("UnsupportedContent", testUnsupported)
 	run("ConcurrentUse", testConcurrent)
 	run("StreamedPartWithoutUploadIsRefused", testStreamed)
+	run("PreparedPixelsAreAccepted", testPixels)
 	scripted("AnswerAndUsageRoundTrip", testRoundTrip)
 	scripted("ContentReachesTheWire", testWire)
 	scripted("NonJSONAnswerIsReturnedAsText", testNonJSON)
@@ -113,17 +114,22 @@ func RunConformanceTests(t *testing.T, newHarness func(t *testing.T) Harness) {
 	}
 }
 
-// SampleJPEG returns a small real JPEG (a colour gradient) for tests.
-func SampleJPEG(t testing.TB, w, h int) []byte {
-	t.Helper()
+// sampleImage is the colour gradient SampleJPEG encodes.
+func sampleImage(w, h int) *image.RGBA {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
 		for x := range w {
 			img.Set(x, y, color.RGBA{uint8(255 * x / w), uint8(255 * y / h), 160, 255})
 		}
 	}
+	return img
+}
+
+// SampleJPEG returns a small real JPEG (a colour gradient) for tests.
+func SampleJPEG(t testing.TB, w, h int) []byte {
+	t.Helper()
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 80}); err != nil {
+	if err := jpeg.Encode(&buf, sampleImage(w, h), &jpeg.Options{Quality: 80}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -203,7 +209,7 @@ func testStable(t *testing.T, _ Harness, p provider.Provider) {
 	}
 	a, b := p.Capabilities(), p.Capabilities()
 	if a.MaxItemsPerRequest != b.MaxItemsPerRequest || a.ImageSize != b.ImageSize || a.Video != b.Video || a.Audio != b.Audio ||
-		!slices.Equal(a.Tasks, b.Tasks) {
+		a.Pixels != b.Pixels || !slices.Equal(a.Tasks, b.Tasks) {
 		t.Fatalf("Capabilities changed between calls: %+v vs %+v", a, b)
 	}
 	if a.MaxItemsPerRequest < 0 || a.ImageSize < 0 || a.MaxInlineBytes < 0 {
@@ -332,6 +338,43 @@ func testMetadata(t *testing.T, h Harness, p provider.Provider) {
 	req := NewRequest(t, provider.TaskMetadata, 1)
 	resp := generate(t, h, p, req, canned(provider.TaskMetadata))
 	checkMetadata(t, decodeObject(t, resp.Text), req.Spec)
+}
+
+// testPixels sends image parts that carry Part.Image (the pixels their
+// Data encodes) as well as Data, the way the pipeline sends them to a
+// provider declaring Capabilities.Pixels. Every provider must answer: one
+// that declares Pixels reads them, any other ignores them (a fallback
+// chain hands them to all its members).
+func testPixels(t *testing.T, h Harness, p provider.Provider) {
+	task := mainTask(p)
+	n := max(min(p.Capabilities().MaxItemsPerRequest, 2), 1)
+	req := NewRequest(t, task, n)
+	for i := range req.Parts {
+		if part := &req.Parts[i]; !part.IsText() {
+			part.Image = sampleImage(part.Width, part.Height)
+		}
+	}
+	answer := canned(task)
+	if n > 1 {
+		answer = `{"items":[` + answer + "," + answer + `]}`
+	}
+	resp := generate(t, h, p, req, answer)
+	v := decodeObject(t, resp.Text)
+	if n == 1 {
+		checkItem(t, v, req.Spec)
+		return
+	}
+	items, ok := v[provider.ItemsKey].([]any)
+	if !ok || len(items) != n {
+		t.Fatalf("answer has no %d items: %s", n, resp.Text)
+	}
+	for _, it := range items {
+		obj, ok := it.(map[string]any)
+		if !ok {
+			t.Fatalf("item %v is not an object", it)
+		}
+		checkItem(t, obj, req.Spec)
+	}
 }
 
 func testPrompt(t *testing.T, h Harness, p provider.Provider) {
