@@ -1,48 +1,29 @@
 package picfre_test
 
 import (
-	"bytes"
 	"fmt"
-	"image"
-	"image/color"
-	"image/jpeg"
-	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/picfre/picfre"
 	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/internal/mediatest"
 	"github.com/picfre/picfre/internal/wiretest"
 	"github.com/picfre/picfre/provider"
 	"github.com/picfre/picfre/provider/openai"
 )
 
-// smallJPEGs returns n distinct small JPEGs (96×64, a random 4×4 colour
-// grid each), as a batch of many small files is.
+// smallJPEGs returns n distinct small JPEGs (mediatest.SmallJPEG), as
+// a batch of many small files is.
 func smallJPEGs(tb testing.TB, n int) [][]byte {
 	tb.Helper()
 	out := make([][]byte, n)
 	for i := range out {
-		rng := rand.New(rand.NewPCG(uint64(i), 29))
-		img := image.NewRGBA(image.Rect(0, 0, 96, 64))
-		for y := range 64 {
-			for x := range 96 {
-				if x%24 == 0 && y%16 == 0 {
-					c := color.RGBA{uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)), 255}
-					for yy := y; yy < y+16; yy++ {
-						for xx := x; xx < x+24; xx++ {
-							img.SetRGBA(xx, yy, c)
-						}
-					}
-				}
-			}
-		}
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
+		var err error
+		if out[i], err = mediatest.SmallJPEG(i); err != nil {
 			tb.Fatal(err)
 		}
-		out[i] = buf.Bytes()
 	}
 	return out
 }

@@ -5,10 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/color"
-	"image/jpeg"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,31 +12,20 @@ import (
 	"time"
 
 	"github.com/picfre/picfre/errcode"
+	"github.com/picfre/picfre/internal/mediatest"
 	"github.com/picfre/picfre/internal/wiretest"
 )
 
-// writeSmallJPEGs writes n distinct small JPEGs (96×64, a random 4×4
-// colour grid each) into dir.
+// writeSmallJPEGs writes n distinct small JPEGs (mediatest.SmallJPEG)
+// into dir.
 func writeSmallJPEGs(b *testing.B, dir string, n int) {
 	b.Helper()
 	for i := range n {
-		rng := rand.New(rand.NewPCG(uint64(i), 29))
-		img := image.NewRGBA(image.Rect(0, 0, 96, 64))
-		for cy := 0; cy < 64; cy += 16 {
-			for cx := 0; cx < 96; cx += 24 {
-				c := color.RGBA{uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256)), 255}
-				for y := cy; y < cy+16; y++ {
-					for x := cx; x < cx+24; x++ {
-						img.SetRGBA(x, y, c)
-					}
-				}
-			}
-		}
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
+		data, err := mediatest.SmallJPEG(i)
+		if err != nil {
 			b.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("IMG_%04d.jpg", i)), buf.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("IMG_%04d.jpg", i)), data, 0o644); err != nil {
 			b.Fatal(err)
 		}
 	}

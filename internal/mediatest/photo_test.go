@@ -40,3 +40,19 @@ func TestPhoto(t *testing.T) {
 		t.Error("3 pixels wide: no error")
 	}
 }
+
+func TestSmallJPEG(t *testing.T) {
+	a, err := SmallJPEG(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := SmallJPEG(0)
+	other, _ := SmallJPEG(1)
+	if !bytes.Equal(a, again) || bytes.Equal(a, other) {
+		t.Fatal("SmallJPEG(0) is not stable, or equals SmallJPEG(1)")
+	}
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(a))
+	if err != nil || cfg.Width != 96 || cfg.Height != 64 {
+		t.Fatalf("decoded %dx%d, %v; want 96×64", cfg.Width, cfg.Height, err)
+	}
+}
