@@ -37,32 +37,30 @@ func bench24MP(b *testing.B) []byte {
 // ns/op it reports cpu-ns/op, the process CPU time per decode, which a
 // machine shared with other work disturbs less than wall time.
 func BenchmarkDecode24MP(b *testing.B) {
-	data := bench24MP(b)
-	b.Run("image-jpeg", func(b *testing.B) {
-		b.ReportAllocs()
-		b.SetBytes(int64(len(data)))
-		c0, n := cpuTime(), 0
-		for b.Loop() {
-			if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-		b.ReportMetric(float64(cpuTime()-c0)/float64(n), "cpu-ns/op")
-	})
-	for _, s := range []int{1, 2, 4, 8} {
-		b.Run(fmt.Sprintf("scale=%d", s), func(b *testing.B) {
+	benchDecodes(b, bench24MP(b))
+}
+
+// benchDecodes decodes data with image/jpeg at full size (the baseline)
+// and with Decode at each scale, reporting besides ns/op cpu-ns/op, the
+// process CPU time per decode.
+func benchDecodes(b *testing.B, data []byte) {
+	run := func(name string, decode func() error) {
+		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(data)))
 			c0, n := cpuTime(), 0
 			for b.Loop() {
-				if _, err := Decode(data, Options{Scale: s}); err != nil {
+				if err := decode(); err != nil {
 					b.Fatal(err)
 				}
 				n++
 			}
 			b.ReportMetric(float64(cpuTime()-c0)/float64(n), "cpu-ns/op")
 		})
+	}
+	run("image-jpeg", func() error { _, err := jpeg.Decode(bytes.NewReader(data)); return err })
+	for _, s := range []int{1, 2, 4, 8} {
+		run(fmt.Sprintf("scale=%d", s), func() error { _, err := Decode(data, Options{Scale: s}); return err })
 	}
 }
 
@@ -105,28 +103,5 @@ func BenchmarkDecode24MPProgressive(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("image-jpeg", func(b *testing.B) {
-		b.ReportAllocs()
-		c0, n := cpuTime(), 0
-		for b.Loop() {
-			if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
-		b.ReportMetric(float64(cpuTime()-c0)/float64(n), "cpu-ns/op")
-	})
-	for _, s := range []int{1, 2, 4, 8} {
-		b.Run(fmt.Sprintf("scale=%d", s), func(b *testing.B) {
-			b.ReportAllocs()
-			c0, n := cpuTime(), 0
-			for b.Loop() {
-				if _, err := Decode(data, Options{Scale: s}); err != nil {
-					b.Fatal(err)
-				}
-				n++
-			}
-			b.ReportMetric(float64(cpuTime()-c0)/float64(n), "cpu-ns/op")
-		})
-	}
+	benchDecodes(b, data)
 }
