@@ -118,16 +118,8 @@ func (o onFailure) Generate(ctx context.Context, r *provider.Request) (*provider
 // server before 2 s have passed since that answer, neither the one
 // retried nor those of the callers that came meanwhile.
 func TestRateLimitHintHoldsEveryCaller(t *testing.T) {
-	var (
-		mu       sync.Mutex
-		arrivals []time.Time
-	)
-	s := wiretest.New(t, wiretest.OpenAI, wiretest.Options{Respond: func(r *wiretest.Request) providertest.Outcome {
-		mu.Lock()
-		arrivals = append(arrivals, time.Now())
-		mu.Unlock()
-		return providertest.Outcome{Text: wiretest.Answer(r)}
-	}})
+	var rec wiretest.Arrivals
+	s := wiretest.New(t, wiretest.OpenAI, wiretest.Options{Respond: rec.Respond})
 	s.Enqueue(providertest.Outcome{Fault: provider.RateLimited, RetryAfter: 2 * time.Second})
 	drv, err := openai.New(openai.Options{APIKey: s.Secret(), BaseURL: s.BaseURL(), MaxItemsPerRequest: 1})
 	if err != nil {
@@ -153,8 +145,7 @@ func TestRateLimitHintHoldsEveryCaller(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
+	arrivals := rec.Times()
 	if len(arrivals) != 4 {
 		t.Fatalf("%d answered requests, want 4", len(arrivals))
 	}

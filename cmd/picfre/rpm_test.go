@@ -1,9 +1,7 @@
 package main
 
 import (
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -43,16 +41,8 @@ func TestRPMFlag(t *testing.T) {
 	// answers at once); without the flag they go together.
 	gaps := func(extra ...string) time.Duration {
 		t.Helper()
-		var (
-			mu       sync.Mutex
-			arrivals []time.Time
-		)
-		s := wiretest.New(t, wiretest.OpenAI, wiretest.Options{Respond: func(r *wiretest.Request) providertest.Outcome {
-			mu.Lock()
-			arrivals = append(arrivals, time.Now())
-			mu.Unlock()
-			return providertest.Outcome{Text: wiretest.Answer(r)}
-		}})
+		var rec wiretest.Arrivals
+		s := wiretest.New(t, wiretest.OpenAI, wiretest.Options{Respond: rec.Respond})
 		dir := t.TempDir()
 		writeDistinctPNGs(t, dir, 24)
 		args := append([]string{"tag", "--provider", "openai", "--base-url", s.BaseURL(), "--api-key", s.Secret(),
@@ -66,12 +56,10 @@ func TestRPMFlag(t *testing.T) {
 				t.Fatalf("%s: %v", r.File, r.Error)
 			}
 		}
-		mu.Lock()
-		defer mu.Unlock()
+		arrivals := rec.Times()
 		if len(arrivals) != 3 {
 			t.Fatalf("%q: %d requests, want 3 of 8 files", extra, len(arrivals))
 		}
-		slices.SortFunc(arrivals, func(a, b time.Time) int { return a.Compare(b) })
 		return min(arrivals[1].Sub(arrivals[0]), arrivals[2].Sub(arrivals[1]))
 	}
 	if g := gaps("--rpm", "60"); g < 900*time.Millisecond {
