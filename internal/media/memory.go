@@ -43,16 +43,7 @@ func decodeCost(f Format, h header) int64 {
 // four-component (CMYK) JPEG the CMYK image it converts to at the end.
 func jpegCost(h header) int64 {
 	j := h.jpeg
-	hmax, vmax := int64(1), int64(1)
-	for _, c := range j.comps[:j.nComp] {
-		hmax, vmax = max(hmax, c.h), max(vmax, c.v)
-	}
-	mxx := (int64(h.w) + 8*hmax - 1) / (8 * hmax)
-	myy := (int64(h.h) + 8*vmax - 1) / (8 * vmax)
-	var blocks int64
-	for _, c := range j.comps[:j.nComp] {
-		blocks += c.h * c.v * mxx * myy
-	}
+	blocks := j.blocks(int64(h.w), int64(h.h))
 	cost := blocks * 64
 	if j.progressive {
 		cost += blocks * 64 * 4
@@ -101,16 +92,7 @@ func (i Info) jpegDecodeBytes(scale int) int64 {
 	default:
 		return i.DecodeBytes
 	}
-	hmax, vmax := int64(1), int64(1)
-	for _, c := range f.comps[:f.nComp] {
-		hmax, vmax = max(hmax, c.h), max(vmax, c.v)
-	}
-	mxx := (int64(i.Width) + 8*hmax - 1) / (8 * hmax)
-	myy := (int64(i.Height) + 8*vmax - 1) / (8 * vmax)
-	var blocks int64
-	for _, c := range f.comps[:f.nComp] {
-		blocks += c.h * c.v * mxx * myy
-	}
+	blocks := f.blocks(int64(i.Width), int64(i.Height))
 	cost := blocks * perBlock
 	if f.nComp == 4 {
 		// The CMYK image, and the subsampled chroma decoded at twice the
@@ -227,4 +209,20 @@ const returnAbove = 256 << 20
 // The error of a ctx that ends while waiting wraps ctx's error.
 func (b *MemoryBudget) Prepare(ctx context.Context, data []byte, lim Limits, opt PrepareOptions) (*Prepared, error) {
 	return b.prepare(ctx, data, lim, opt, jpegdec.Decode)
+}
+
+// blocks is the number of 8×8 blocks of all components of a w×h frame,
+// padded to whole MCUs as a decoder allocates them.
+func (f jpegFrame) blocks(w, h int64) int64 {
+	hmax, vmax := int64(1), int64(1)
+	for _, c := range f.comps[:f.nComp] {
+		hmax, vmax = max(hmax, c.h), max(vmax, c.v)
+	}
+	mxx := (w + 8*hmax - 1) / (8 * hmax)
+	myy := (h + 8*vmax - 1) / (8 * vmax)
+	var n int64
+	for _, c := range f.comps[:f.nComp] {
+		n += c.h * c.v * mxx * myy
+	}
+	return n
 }
