@@ -239,19 +239,7 @@ func TestFixtures(t *testing.T) {
 // image/jpeg reports a truncated scan) or, where image/jpeg still decodes
 // the rest, agree with it.
 func TestTruncatedAgainstRefs(t *testing.T) {
-	var inputs [][]byte
-	var names []string
-	for _, tc := range testdataCases {
-		if mustBeUnsupported(tc.name) {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("testdata", tc.name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		inputs = append(inputs, b)
-		names = append(names, tc.name)
-	}
+	inputs, names := decodableTestdata(t)
 	checked := 0
 	for i, data := range inputs {
 		for _, frac := range []float64{0.1, 0.3, 0.5, 0.7, 0.9, 0.97, 0.999} {
@@ -352,4 +340,22 @@ func TestHandWriterSane(t *testing.T) {
 			}
 		}
 	}
+}
+
+// decodableTestdata reads the testdata files Decode must decode (all but
+// those it must refuse as unsupported), with their names.
+func decodableTestdata(t *testing.T) (inputs [][]byte, names []string) {
+	t.Helper()
+	for _, tc := range testdataCases {
+		if mustBeUnsupported(tc.name) {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("testdata", tc.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, b)
+		names = append(names, tc.name)
+	}
+	return inputs, names
 }

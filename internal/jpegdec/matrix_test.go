@@ -605,19 +605,7 @@ func TestScaleZeroIsOne(t *testing.T) {
 // goroutines at every scale at once: each result must equal the one
 // decoded alone (no shared mutable state; -race checks the rest).
 func TestConcurrentDecodes(t *testing.T) {
-	var inputs [][]byte
-	var names []string
-	for _, tc := range testdataCases {
-		if mustBeUnsupported(tc.name) {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("testdata", tc.name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		inputs = append(inputs, b)
-		names = append(names, tc.name)
-	}
+	inputs, names := decodableTestdata(t)
 	scales := []int{1, 2, 4, 8}
 	alone := make([][]imageOrErr, len(inputs))
 	for i, b := range inputs {
