@@ -27,9 +27,11 @@ type palette struct {
 func (*palette) Name() string { return "palette" }
 
 // Capabilities: four files per request, metadata only (the pipeline then
-// refuses the Prompt task before anything is charged).
+// refuses the Prompt task before anything is charged), and Pixels: it
+// reads the pixels, so the pipeline hands it the prepared image in
+// Part.Image and it need not decode the JPEG in Data.
 func (*palette) Capabilities() provider.Capabilities {
-	return provider.Capabilities{MaxItemsPerRequest: 4, Tasks: []provider.Task{provider.TaskMetadata}}
+	return provider.Capabilities{MaxItemsPerRequest: 4, Tasks: []provider.Task{provider.TaskMetadata}, Pixels: true}
 }
 
 // paletteItem is one item's answer to the metadata task.
@@ -56,9 +58,12 @@ func (p *palette) Generate(ctx context.Context, req *provider.Request) (*provide
 		if !strings.HasPrefix(part.MIMEType, "image/") || part.Streamed() {
 			return nil, &provider.Error{Code: provider.Unsupported, Provider: p.Name(), Message: "images only"}
 		}
-		img, _, err := image.Decode(bytes.NewReader(part.Data))
-		if err != nil {
-			return nil, &provider.Error{Code: provider.InvalidRequest, Provider: p.Name(), Message: "image does not decode"}
+		img := part.Image // set by the pipeline, since Capabilities says Pixels
+		if img == nil {   // a caller that sends only the JPEG
+			var err error
+			if img, _, err = image.Decode(bytes.NewReader(part.Data)); err != nil {
+				return nil, &provider.Error{Code: provider.InvalidRequest, Provider: p.Name(), Message: "image does not decode"}
+			}
 		}
 		colour := dominant(img)
 		items[part.Item] = paletteItem{
