@@ -173,6 +173,10 @@ func TestRateLimitWaitEndsWithTheContext(t *testing.T) {
 	errs := make(chan error, 2)
 	go func() { _, err := p.Generate(ctx, req(t)); errs <- err }()
 	<-limited
+	// limited fires inside Resilient, as the driver returns the 429 and
+	// before Resilient has read its hint and begun the pause; the second
+	// caller comes once that has surely happened (it takes microseconds).
+	time.Sleep(50 * time.Millisecond)
 	go func() { _, err := p.Generate(ctx, req(t)); errs <- err }()
 	time.Sleep(100 * time.Millisecond)
 	canceled := time.Now()
